@@ -1,0 +1,3 @@
+"""Placeholder CLI (replaced below)."""
+import typer
+app = typer.Typer()
