@@ -30,9 +30,7 @@ def _attribute_control(attribute: Attribute) -> ET.Element:
             },
         )
     choice_mode = "multiple" if attribute.kind == "flag" else "single-radio"
-    control = ET.Element(
-        "Choices", {**common, "choice": choice_mode, "showInline": "true"}
-    )
+    control = ET.Element("Choices", {**common, "choice": choice_mode, "showInline": "true"})
     for choice in attribute.choices:
         attrs = {"value": choice.value, "hint": choice.hint}
         if choice.hotkey:

@@ -122,7 +122,10 @@ SCHEMA = AnnotationSchema(
         RelationType("said_by", "QUOTE", "SPEAKER", "the quote is attributed to this speaker"),
         RelationType("cued_by", "QUOTE", "CUE", "the quote is signalled by this cue"),
         RelationType(
-            "put_forward_by", "INITIATIVE", "SPEAKER", "the initiative is put forward by this speaker"
+            "put_forward_by",
+            "INITIATIVE",
+            "SPEAKER",
+            "the initiative is put forward by this speaker",
         ),
         RelationType("continues", "QUOTE", "QUOTE", "the next part of a quote split in two"),
     ),

@@ -1,0 +1,303 @@
+"""The Label Studio boundary: the only module that imports label_studio_sdk.
+
+SDK and connection errors become quotegold errors here, in one place, with the URL, the
+status and what to do. Transient failures (server down, timeouts, 5xx) are retried with
+backoff before they are raised.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from quotegold.errors import (
+    LabelStudioAuthError,
+    LabelStudioError,
+    LabelStudioNotFound,
+    LabelStudioUnavailable,
+)
+from quotegold.tasks import ARTICLE_ID_FIELD
+
+T = TypeVar("T")
+
+# The Data Manager filter takes a regex; longer alternations make the server slow or fail.
+_IDS_PER_LOOKUP = 400
+
+
+@dataclass(frozen=True)
+class Project:
+    """A Label Studio project as quotegold needs it."""
+
+    id: int
+    title: str
+    label_config: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ProjectSync:
+    """What `ensure_project` did."""
+
+    project: Project
+    created: bool
+    config_updated: bool
+
+
+class _TransientError(LabelStudioUnavailable):
+    """A failure worth retrying: the server is down, slow or answered 5xx."""
+
+
+def _detail(body: Any) -> str:
+    if isinstance(body, dict):
+        for key in ("detail", "validation_errors", "message"):
+            if body.get(key):
+                return str(body[key])
+    return str(body)[:300]
+
+
+class LabelStudioClient:
+    """A typed, error-translating wrapper around `label_studio_sdk.LabelStudio`."""
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        api_key: str,
+        key_source: str = "LABEL_STUDIO_API_KEY",
+        timeout: float = 120.0,
+        attempts: int = 5,
+        backoff: float = 1.0,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self._key_source = key_source
+        self._sdk = LabelStudio(base_url=self.url, api_key=api_key, timeout=timeout)
+        self._attempts = attempts
+        self._backoff = backoff
+
+    # -- error translation -------------------------------------------------------------
+
+    @contextmanager
+    def _translated(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except ApiError as exc:
+            raise self._from_api_error(action, exc) from exc
+        except httpx.TimeoutException as exc:
+            raise _TransientError(
+                f"Label Studio at {self.url} did not answer in time while {action}; "
+                "it may be overloaded: try again, or raise the timeout",
+                url=self.url,
+            ) from exc
+        except httpx.TransportError as exc:
+            raise _TransientError(
+                f"cannot reach Label Studio at {self.url} while {action} ({exc}); "
+                "start it with `quotegold serve` or check LABEL_STUDIO_URL",
+                url=self.url,
+            ) from exc
+
+    def _from_api_error(self, action: str, exc: ApiError) -> LabelStudioError:
+        status = exc.status_code
+        detail = _detail(exc.body)
+        if status in (401, 403):
+            return LabelStudioAuthError(
+                f"Label Studio at {self.url} refused the API key from {self._key_source} "
+                f"(HTTP {status}: {detail}); set LABEL_STUDIO_API_KEY to a valid token "
+                "(Account & Settings in the Label Studio UI)",
+                url=self.url,
+                status=status,
+            )
+        if status == 404:
+            return LabelStudioNotFound(
+                f"not found in Label Studio at {self.url} while {action} (HTTP 404: {detail})",
+                url=self.url,
+                status=status,
+            )
+        if status is not None and status >= 500:
+            return _TransientError(
+                f"Label Studio at {self.url} failed while {action} (HTTP {status}: {detail}); "
+                "see the server's log, then try again",
+                url=self.url,
+                status=status,
+            )
+        return LabelStudioError(
+            f"Label Studio at {self.url} rejected the request while {action} "
+            f"(HTTP {status}: {detail})",
+            url=self.url,
+            status=status,
+        )
+
+    def _call(self, action: str, request: Callable[[], T], *, retry: bool = True) -> T:
+        """Run one SDK request, translating errors and retrying transient ones."""
+
+        def attempt() -> T:
+            with self._translated(action):
+                return request()
+
+        if not retry:
+            return attempt()
+        retrying = Retrying(
+            retry=retry_if_exception_type(_TransientError),
+            stop=stop_after_attempt(self._attempts),
+            wait=wait_exponential(multiplier=self._backoff, max=30),
+            reraise=True,
+        )
+        try:
+            return retrying(attempt)
+        except _TransientError as exc:
+            raise LabelStudioUnavailable(
+                f"{exc} (gave up after {self._attempts} attempts)", url=self.url, status=exc.status
+            ) from exc
+
+    # -- projects ----------------------------------------------------------------------
+
+    def check_connection(self) -> str:
+        """Who the API key belongs to; raises a clear error if the server or key is wrong."""
+        # No retry: a server that is down at the start should fail fast with one clear line.
+        user = self._call("checking the API key", self._sdk.users.whoami, retry=False)
+        return str(getattr(user, "email", None) or getattr(user, "username", "?"))
+
+    def project_url(self, project_id: int) -> str:
+        return f"{self.url}/projects/{project_id}/data"
+
+    def _project(self, raw: Any) -> Project:
+        return Project(
+            id=int(raw.id),
+            title=str(raw.title),
+            label_config=str(raw.label_config or ""),
+            url=self.project_url(int(raw.id)),
+        )
+
+    def find_project(self, title: str) -> Project | None:
+        """The project with exactly this title (the server's title filter matches substrings)."""
+
+        def search() -> list[Any]:
+            return [p for p in self._sdk.projects.list(title=title) if p.title == title]
+
+        matches = self._call(f"looking up project {title!r}", search)
+        if len(matches) > 1:
+            ids = ", ".join(str(p.id) for p in matches)
+            raise LabelStudioError(
+                f"{len(matches)} projects at {self.url} are titled {title!r} (ids {ids}); "
+                "rename or delete all but one so quotegold knows which to use",
+                url=self.url,
+            )
+        if not matches:
+            return None
+        # The list view leaves out the config; fetch the project itself.
+        return self.get_project(int(matches[0].id))
+
+    def get_project(self, project_id: int) -> Project:
+        raw = self._call(
+            f"reading project {project_id}", lambda: self._sdk.projects.get(project_id)
+        )
+        return self._project(raw)
+
+    def ensure_project(
+        self, title: str, *, label_config: str, instructions: str, description: str
+    ) -> ProjectSync:
+        """Create the project, or bring its config and instructions up to date."""
+        existing = self.find_project(title)
+        if existing is None:
+            raw = self._call(
+                f"creating project {title!r}",
+                lambda: self._sdk.projects.create(
+                    title=title,
+                    description=description,
+                    label_config=label_config,
+                    expert_instruction=instructions,
+                    show_instruction=True,
+                    show_skip_button=True,
+                    enable_empty_annotation=False,
+                ),
+                retry=False,
+            )
+            return ProjectSync(self.get_project(int(raw.id)), created=True, config_updated=False)
+        if existing.label_config.strip() == label_config.strip():
+            return ProjectSync(existing, created=False, config_updated=False)
+        # Check first: a PATCH may silently drop labels that annotations still use.
+        self._call(
+            f"checking the new labelling config of project {existing.id}",
+            lambda: self._sdk.projects.validate_label_config(
+                existing.id, label_config=label_config
+            ),
+        )
+        self._call(
+            f"updating the labelling config of project {existing.id}",
+            lambda: self._sdk.projects.update(
+                existing.id,
+                label_config=label_config,
+                expert_instruction=instructions,
+                description=description,
+                show_instruction=True,
+            ),
+        )
+        return ProjectSync(self.get_project(existing.id), created=False, config_updated=True)
+
+    # -- tasks -------------------------------------------------------------------------
+
+    def existing_article_ids(self, project_id: int, article_ids: Sequence[str]) -> set[str]:
+        """Which of these article ids already have a task in the project."""
+        found: set[str] = set()
+        for first in range(0, len(article_ids), _IDS_PER_LOOKUP):
+            chunk = article_ids[first : first + _IDS_PER_LOOKUP]
+            found |= self._lookup_article_ids(project_id, chunk)
+        return found
+
+    def _lookup_article_ids(self, project_id: int, article_ids: Sequence[str]) -> set[str]:
+        pattern = "^(" + "|".join(re.escape(article_id) for article_id in article_ids) + ")$"
+        query = {
+            "filters": {
+                "conjunction": "and",
+                "items": [
+                    {
+                        "filter": f"filter:tasks:data.{ARTICLE_ID_FIELD}",
+                        "operator": "regex",
+                        "type": "String",
+                        "value": pattern,
+                    }
+                ],
+            }
+        }
+
+        def lookup() -> set[str]:
+            pager = self._sdk.tasks.list(
+                project=project_id, query=json.dumps(query), include="id,data", page_size=1000
+            )
+            return {str((task.data or {}).get(ARTICLE_ID_FIELD)) for task in pager}
+
+        return self._call(f"looking up existing articles in project {project_id}", lookup)
+
+    def import_tasks(self, project_id: int, tasks: Sequence[dict[str, Any]]) -> list[int]:
+        """Import one batch of tasks (no retry: the caller re-checks what arrived first)."""
+        response = self._call(
+            f"importing {len(tasks)} tasks into project {project_id}",
+            lambda: self._sdk.projects.import_tasks(
+                project_id, request=list(tasks), return_task_ids=True
+            ),
+            retry=False,
+        )
+        return [int(task_id) for task_id in (response.task_ids or [])]
+
+    def iter_tasks(self, project_id: int) -> Iterator[dict[str, Any]]:
+        """Every task of the project with its annotations, drafts and predictions, as dicts."""
+        pager = self._call(
+            f"listing the tasks of project {project_id}",
+            lambda: self._sdk.tasks.list(project=project_id, fields="all", page_size=100),
+        )
+        with self._translated(f"listing the tasks of project {project_id}"):
+            for task in pager:
+                yield task.model_dump(mode="json")

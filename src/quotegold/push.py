@@ -1,0 +1,107 @@
+"""Push articles into a Label Studio project: create or update it, import only new articles.
+
+Label Studio has no upsert and reuses task ids, so the article id kept in each task's data is
+the key. Before every batch the project is asked which of its article ids it already holds, so
+a second push creates nothing and an interrupted push resumes where it stopped. A batch whose
+import fails midway is retried only after checking again what arrived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from quotegold.errors import LabelStudioUnavailable
+from quotegold.ingest import Article
+from quotegold.labelconfig import render_instructions, render_label_config
+from quotegold.labelstudio import LabelStudioClient, Project
+from quotegold.schema import SCHEMA
+from quotegold.tasks import article_to_task
+
+DEFAULT_BATCH_SIZE = 1000
+
+
+@dataclass
+class PushResult:
+    """What a push did, for the CLI to report."""
+
+    project: Project
+    project_created: bool
+    config_updated: bool
+    created: int = 0
+    already_present: int = 0
+    task_ids: list[int] = field(default_factory=list)
+
+
+def project_description() -> str:
+    return (
+        f"Who said what: speakers, cues, quotes and initiatives (quotegold schema {SCHEMA.version})"
+    )
+
+
+def _batches(articles: Iterable[Article], size: int) -> Iterable[list[Article]]:
+    iterator = iter(articles)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def push_articles(
+    client: LabelStudioClient,
+    articles: Sequence[Article],
+    *,
+    project_title: str,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    task_extras: Mapping[str, Mapping[str, Any]] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    attempts: int = 4,
+    backoff: float = 2.0,
+) -> PushResult:
+    """Make sure every article has exactly one task in the project titled `project_title`.
+
+    `task_extras` adds keys (such as `annotations` or `predictions`) to the task of an article
+    id. `on_progress` is called with the number of articles handled after each batch.
+    """
+    sync = client.ensure_project(
+        project_title,
+        label_config=render_label_config(),
+        instructions=render_instructions(),
+        description=project_description(),
+    )
+    result = PushResult(sync.project, sync.created, sync.config_updated)
+    extras = task_extras or {}
+    for batch in _batches(articles, batch_size):
+        retrying = Retrying(
+            retry=retry_if_exception_type(LabelStudioUnavailable),
+            stop=stop_after_attempt(attempts),
+            wait=wait_exponential(multiplier=backoff, max=30),
+            reraise=True,
+        )
+        created = retrying(lambda b=batch: _push_batch(client, sync.project.id, b, extras))
+        result.task_ids.extend(created)
+        result.created += len(created)
+        result.already_present += len(batch) - len(created)
+        if on_progress is not None:
+            on_progress(len(batch))
+    return result
+
+
+def _push_batch(
+    client: LabelStudioClient,
+    project_id: int,
+    batch: list[Article],
+    extras: Mapping[str, Mapping[str, Any]],
+) -> list[int]:
+    # Asked afresh on every attempt: a failed import may still have stored some tasks.
+    present = client.existing_article_ids(project_id, [article.id for article in batch])
+    new_tasks = [
+        {**article_to_task(article), **extras.get(article.id, {})}
+        for article in batch
+        if article.id not in present
+    ]
+    if not new_tasks:
+        return []
+    return client.import_tasks(project_id, new_tasks)

@@ -1,0 +1,84 @@
+"""Settings come from flags, then environment, then .env, then the local server's record."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from quotegold.errors import SettingsError
+from quotegold.settings import CREDENTIALS_FILE, DEFAULT_URL, load_settings
+
+
+def write_credentials(data_dir: Path, url: str, key: str) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / CREDENTIALS_FILE).write_text(json.dumps({"url": url, "api_key": key}))
+
+
+@pytest.mark.parametrize(
+    ("flag", "environ", "dotenv", "expected", "source"),
+    [
+        ("from-flag", {"LABEL_STUDIO_API_KEY": "from-env"}, "from-dotenv", "from-flag", "flag"),
+        (None, {"LABEL_STUDIO_API_KEY": "from-env"}, "from-dotenv", "from-env", "environment"),
+        (None, {}, "from-dotenv", "from-dotenv", ".env"),
+        (None, {}, None, None, "none"),
+    ],
+)
+def test_api_key_precedence(
+    tmp_path: Path,
+    flag: str | None,
+    environ: dict[str, str],
+    dotenv: str | None,
+    expected: str | None,
+    source: str,
+) -> None:
+    env_file = tmp_path / ".env"
+    if dotenv:
+        env_file.write_text(f"LABEL_STUDIO_API_KEY={dotenv}\n")
+    settings = load_settings(
+        api_key=flag, environ=environ, env_file=env_file, data_dir=tmp_path / "none"
+    )
+    assert settings.api_key == expected
+    assert settings.api_key_source.endswith(source)
+
+
+def test_key_is_never_in_repr(tmp_path: Path) -> None:
+    settings = load_settings(api_key="s3cret-token", environ={}, env_file=tmp_path / ".env")
+    assert "s3cret-token" not in repr(settings)
+    assert "s3cret-token" not in str(settings)
+
+
+def test_local_server_credentials_fill_url_and_key(tmp_path: Path) -> None:
+    write_credentials(tmp_path, "http://127.0.0.1:9999", "local-key")
+    settings = load_settings(environ={}, env_file=tmp_path / ".env", data_dir=tmp_path)
+    assert (settings.url, settings.api_key) == ("http://127.0.0.1:9999", "local-key")
+
+
+def test_local_key_is_not_sent_to_another_server(tmp_path: Path) -> None:
+    write_credentials(tmp_path, "http://127.0.0.1:9999", "local-key")
+    settings = load_settings(
+        environ={"LABEL_STUDIO_URL": "https://ls.example.org"},
+        env_file=tmp_path / ".env",
+        data_dir=tmp_path,
+    )
+    assert settings.api_key is None
+    with pytest.raises(SettingsError, match="LABEL_STUDIO_API_KEY"):
+        settings.require_api_key()
+
+
+def test_defaults(tmp_path: Path) -> None:
+    settings = load_settings(environ={}, env_file=tmp_path / ".env", data_dir=tmp_path)
+    assert settings.url == DEFAULT_URL
+
+
+@pytest.mark.parametrize("bad", ["localhost:8080", "ftp://x", "127.0.0.1"])
+def test_malformed_url_is_a_clear_error(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(SettingsError, match="not an http"):
+        load_settings(url=bad, environ={}, env_file=tmp_path / ".env")
+
+
+def test_corrupt_credentials_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / CREDENTIALS_FILE).write_text("{not json")
+    with pytest.raises(SettingsError, match=CREDENTIALS_FILE):
+        load_settings(environ={}, env_file=tmp_path / ".env", data_dir=tmp_path)
