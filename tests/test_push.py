@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,9 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def client(label_studio: ServerInfo) -> LabelStudioClient:
-    return LabelStudioClient(url=label_studio.url, api_key=label_studio.api_key)
+def client(label_studio: ServerInfo) -> Iterator[LabelStudioClient]:
+    with LabelStudioClient(url=label_studio.url, api_key=label_studio.api_key) as client:
+        yield client
 
 
 @pytest.fixture
@@ -104,10 +106,10 @@ class FlakyClient(LabelStudioClient):
 
 
 def test_failed_batch_is_retried_without_duplicates(label_studio: ServerInfo, title: str) -> None:
-    client = FlakyClient(url=label_studio.url, api_key=label_studio.api_key)
     articles = made_up_articles(7, prefix="flaky")
-    result = push_articles(client, articles, project_title=title, batch_size=3, backoff=0.01)
-    ids = article_ids_in(client, result.project.id)
+    with FlakyClient(url=label_studio.url, api_key=label_studio.api_key) as client:
+        result = push_articles(client, articles, project_title=title, batch_size=3, backoff=0.01)
+        ids = article_ids_in(client, result.project.id)
     assert sorted(ids) == sorted(a.id for a in articles)
     # the batch that "failed" had arrived: the retry found it and imported nothing twice
     assert result.created == 4 and result.already_present == 3
@@ -127,14 +129,17 @@ def test_changed_schema_updates_the_config(client: LabelStudioClient, title: str
 
 
 def test_wrong_key_is_refused(label_studio: ServerInfo) -> None:
-    client = LabelStudioClient(url=label_studio.url, api_key="0" * 40)
-    with pytest.raises(LabelStudioAuthError, match="refused the API key"):
+    with (
+        LabelStudioClient(url=label_studio.url, api_key="0" * 40) as client,
+        pytest.raises(LabelStudioAuthError, match="refused the API key"),
+    ):
         client.check_connection()
 
 
 def test_unreachable_server() -> None:
-    client = LabelStudioClient(url="http://127.0.0.1:9", api_key="x" * 40, attempts=2, backoff=0.01)
-    with pytest.raises(LabelStudioUnavailable, match="cannot reach Label Studio"):
-        client.check_connection()
-    with pytest.raises(LabelStudioUnavailable, match="gave up after 2 attempts"):
-        client.find_project("anything")
+    url = "http://127.0.0.1:9"
+    with LabelStudioClient(url=url, api_key="x" * 40, attempts=2, backoff=0.01) as client:
+        with pytest.raises(LabelStudioUnavailable, match="cannot reach Label Studio"):
+            client.check_connection()
+        with pytest.raises(LabelStudioUnavailable, match="gave up after 2 attempts"):
+            client.find_project("anything")

@@ -184,10 +184,9 @@ def push(
 
     with user_errors():
         settings = load_settings(url=url, api_key=api_key, data_dir=data_dir)
-        client = make_client(settings)
-        client.check_connection()
         result = read_reporting(articles)
-        with progress_bar() as bar:
+        with make_client(settings) as client, progress_bar() as bar:
+            client.check_connection()
             job = bar.add_task("pushing", total=len(result.articles))
             pushed = push_articles(
                 client,

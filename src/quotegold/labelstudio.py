@@ -84,9 +84,22 @@ class LabelStudioClient:
     ) -> None:
         self.url = url.rstrip("/")
         self._key_source = key_source
-        self._sdk = LabelStudio(base_url=self.url, api_key=api_key, timeout=timeout)
+        # Our own HTTP client, so `close` releases its connections; retries live in `_call`.
+        self._http = httpx.Client(timeout=timeout, follow_redirects=True)
+        self._sdk = LabelStudio(
+            base_url=self.url, api_key=api_key, httpx_client=self._http, max_retries=0
+        )
         self._attempts = attempts
         self._backoff = backoff
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> LabelStudioClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # -- error translation -------------------------------------------------------------
 

@@ -1,0 +1,57 @@
+"""Shared fixtures. `label_studio` starts one real Label Studio for the whole session.
+
+For fast local iteration, reuse a server that is already running instead (a first start
+takes about 30 s): set QUOTEGOLD_TEST_SERVER_URL and QUOTEGOLD_TEST_API_KEY, for example
+after `scripts/serve start`, to its URL and the api_key from its credentials file. The
+fixture then yields a ServerInfo with pid 0, and tests that inspect the local process
+itself are skipped. Tests write to that server: do not point it at one with real data.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from quotegold.server import ServerInfo, start_server, stop_server
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs the server (directly or through another fixture)."""
+    for item in items:
+        if "label_studio" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.integration)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerInfo]:
+    """A running Label Studio with an admin and a legacy API token, on 127.0.0.1."""
+    url = os.environ.get("QUOTEGOLD_TEST_SERVER_URL")
+    api_key = os.environ.get("QUOTEGOLD_TEST_API_KEY")
+    if url and api_key:
+        data_dir = tmp_path_factory.mktemp("external-labelstudio")
+        yield ServerInfo(
+            url=url.rstrip("/"),
+            data_dir=data_dir,
+            pid=0,
+            username="",
+            api_key=api_key,
+            credentials_file=data_dir / "none",
+            started=False,
+        )
+        return
+    data_dir = tmp_path_factory.mktemp("labelstudio")
+    info = start_server(data_dir=data_dir, port=_free_port())
+    try:
+        yield info
+    finally:
+        stop_server(data_dir=data_dir)
