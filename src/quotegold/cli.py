@@ -172,6 +172,10 @@ def push(
     articles: ArticlesArgument,
     project: Annotated[str, typer.Option("--project", help="project title")] = "quotegold",
     batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 1000,
+    annotations: Annotated[
+        Path | None,
+        typer.Option(help="gold JSONL whose records are imported as annotations of new tasks"),
+    ] = None,
     url: UrlOption = None,
     api_key: KeyOption = None,
     data_dir: DataDirOption = None,
@@ -180,10 +184,11 @@ def push(
 
     Example: quotegold push tasks/seeds --project "SCO quotes"
     """
-    from quotegold.push import push_articles
+    from quotegold.push import gold_annotations, push_articles
 
     with user_errors():
         settings = load_settings(url=url, api_key=api_key, data_dir=data_dir)
+        extras = gold_annotations(annotations) if annotations else None
         result = read_reporting(articles)
         with make_client(settings) as client, progress_bar() as bar:
             client.check_connection()
@@ -193,6 +198,7 @@ def push(
                 result.articles,
                 project_title=project,
                 batch_size=batch_size,
+                task_extras=extras,
                 on_progress=lambda n: bar.advance(job, n),
             )
     state = "created" if pushed.project_created else "updated" if pushed.config_updated else "found"
@@ -200,6 +206,87 @@ def push(
     out.print(f"{pushed.created} task(s) created, {pushed.already_present} already there")
     if result.issues:
         raise typer.Exit(1)
+
+
+def parse_ratios(value: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(part) for part in value.split(","))
+    except ValueError:
+        raise typer.BadParameter("give three numbers, e.g. 0.8,0.1,0.1") from None
+
+
+@app.command()
+def export(
+    out_dir: Annotated[Path, typer.Option("--out", help="dataset folder, e.g. exports/NAME")],
+    project: Annotated[str | None, typer.Option("--project", help="project title")] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from-file", help="a Label Studio JSON export instead")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="dataset name [the folder's name]")] = None,
+    strategy: Annotated[
+        str, typer.Option(help="several annotations: default (ground truth > agreement) | latest")
+    ] = "default",
+    strict: Annotated[bool, typer.Option("--strict", help="fail on any invalid record")] = False,
+    license_id: Annotated[str, typer.Option("--license", help="licence id for the card")] = "other",
+    ratios: Annotated[str, typer.Option(help="train,validation,test shares")] = "0.8,0.1,0.1",
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Export validated gold data as a Hugging Face dataset folder.
+
+    Example: quotegold export --project "quotegold demo" --out exports/demo
+    """
+    from quotegold.export import ExportOptions, export_file, export_project
+
+    if (project is None) == (from_file is None):
+        fail("give exactly one of --project TITLE or --from-file EXPORT.json")
+    options = ExportOptions(
+        name=name or out_dir.name,
+        strategy=strategy,
+        strict=strict,
+        license=license_id,
+        ratios=parse_ratios(ratios),
+    )
+    with user_errors():
+        if from_file is not None:
+            summary, report = export_file(from_file, out=out_dir, options=options)
+        else:
+            settings = load_settings(url=url, api_key=api_key, data_dir=data_dir)
+            with make_client(settings) as client, err.status("downloading the project…"):
+                summary, report = export_project(client, str(project), out=out_dir, options=options)
+    counts = report["counts"]
+    out.print(
+        f"exported {summary.articles} article(s), {summary.quotes} quote(s) to {summary.path} "
+        f"(splits: {', '.join(f'{k} {v}' for k, v in summary.splits.items()) or 'none'})"
+    )
+    out.print(
+        f"tasks: {counts['tasks']}, gold {counts['gold']}, conflicts {counts['conflict']}, "
+        f"invalid {counts['invalid']}, unannotated {counts['unannotated']}, "
+        f"skipped {counts['skipped']}; report: {summary.path / 'report.json'}"
+    )
+    for conflict in report["conflicts"]:
+        err.print(f"[yellow]conflict[/yellow] task {conflict['task_id']}: {conflict['link'] or ''}")
+    if report["problems"]:
+        err.print(f"[yellow]{len(report['problems'])} problem(s) kept records out; see the report")
+
+
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="gold JSONL file or Label Studio JSON export")],
+) -> None:
+    """Check a gold JSONL file or a Label Studio JSON export; exit 1 on any problem.
+
+    Example: quotegold validate tasks/seeds.gold.jsonl
+    """
+    from quotegold.validate import validate_file
+
+    with user_errors():
+        checked, issues = validate_file(file)
+    if issues:
+        print_issues(issues, title=f"{file}: problems")
+        raise typer.Exit(1)
+    out.print(f"{file}: {checked} record(s), no problems")
 
 
 @app.command()

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -304,6 +305,26 @@ class LabelStudioClient:
             retry=False,
         )
         return [int(task_id) for task_id in (response.task_ids or [])]
+
+    def download_export(self, project_id: int, destination: Path) -> int:
+        """Stream the project's full JSON export (all tasks) into a file; returns its size.
+
+        This is the same file a user downloads from the UI, so `--from-file` and `--project`
+        share one reader. The download is streamed: memory stays flat for large projects.
+        """
+
+        def download() -> int:
+            size = 0
+            with destination.open("wb") as handle:
+                chunks = self._sdk.projects.exports.download_sync(
+                    project_id, export_type="JSON", download_all_tasks=True
+                )
+                for chunk in chunks:
+                    handle.write(chunk)
+                    size += len(chunk)
+            return size
+
+        return self._call(f"downloading the export of project {project_id}", download)
 
     def iter_tasks(self, project_id: int) -> Iterator[dict[str, Any]]:
         """Every task of the project with its annotations, drafts and predictions, as dicts."""

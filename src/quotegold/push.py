@@ -11,16 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from quotegold.errors import LabelStudioUnavailable
+from quotegold.convert import record_to_results
+from quotegold.errors import LabelStudioUnavailable, ValidationError
+from quotegold.exportfile import read_gold_jsonl
 from quotegold.ingest import Article
 from quotegold.labelconfig import render_instructions, render_label_config
 from quotegold.labelstudio import LabelStudioClient, Project
 from quotegold.schema import SCHEMA
 from quotegold.tasks import article_to_task
+from quotegold.validate import default_validator
 
 DEFAULT_BATCH_SIZE = 1000
 
@@ -41,6 +45,30 @@ def project_description() -> str:
     return (
         f"Who said what: speakers, cues, quotes and initiatives (quotegold schema {SCHEMA.version})"
     )
+
+
+def gold_annotations(path: Path) -> dict[str, dict[str, Any]]:
+    """Task extras that import a gold JSONL file's records as annotations, by article id.
+
+    The records must pass validation first: Label Studio would store anything. They are
+    imported with `ground_truth` false on purpose (imported annotations default to true),
+    so a later adjudicated annotation can still be marked as the ground truth.
+    """
+    gold = read_gold_jsonl(path)
+    issues = list(gold.issues)
+    validator = default_validator()
+    for record, where in gold.records:
+        issues += validator.validate(record, location=where)
+    if issues:
+        raise ValidationError(issues)
+    return {
+        record["id"]: {
+            "annotations": [
+                {"result": record_to_results(record), "ground_truth": False, "was_cancelled": False}
+            ]
+        }
+        for record, _ in gold.records
+    }
 
 
 def _batches(articles: Iterable[Article], size: int) -> Iterable[list[Article]]:

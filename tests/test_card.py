@@ -1,0 +1,48 @@
+"""The dataset card's parts: field docs complete, tables safe, licence notes."""
+
+from __future__ import annotations
+
+import pytest
+
+from quotegold.card import (
+    CONFIG_ROWS,
+    FIELD_DOCS,
+    RELATION_FIELDS,
+    _licence,
+    _size_category,
+    _table,
+)
+from quotegold.dataset import CONFIGS, features_for
+from quotegold.schema import SCHEMA
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_every_field_is_documented(config: str) -> None:
+    assert list(FIELD_DOCS[config]) == list(features_for(config))
+    assert all(FIELD_DOCS[config].values())
+
+
+def test_every_config_and_relation_is_described() -> None:
+    assert list(CONFIG_ROWS) == list(CONFIGS)
+    assert list(RELATION_FIELDS) == list(SCHEMA.relation_values)
+
+
+def test_tables_escape_pipes_and_newlines() -> None:
+    table = _table(["a", "b"], [("x|y", "line\nbreak")])
+    assert table.splitlines() == ["| a | b |", "|---|---|", "| x\\|y | line break |"]
+
+
+@pytest.mark.parametrize(
+    ("count", "category"),
+    [(0, "n<1K"), (999, "n<1K"), (1_000, "1K<n<10K"), (50_000, "10K<n<100K"), (10**6, "1M<n<10M")],
+)
+def test_size_categories(count: int, category: str) -> None:
+    assert _size_category(count) == category
+
+
+def test_licence_notes() -> None:
+    assert "No licence was given" in _licence("other", None)
+    assert "No attribution text was given." in _licence("other", "  ")
+    text = _licence("cc-by-2.5", "Wikinews, CC BY 2.5\n")
+    assert "Licence: `cc-by-2.5`." in text
+    assert text.endswith("Wikinews, CC BY 2.5\n")

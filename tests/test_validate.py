@@ -1,0 +1,407 @@
+"""Two-layer validation of gold records: JSON Schema, then the rules a schema cannot say."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from quotegold.errors import Location
+from quotegold.goldschema import render_gold_schema
+from quotegold.validate import GoldValidator, default_validator, validate_file, validate_records
+
+TEXT = "Singh said: “We will win.” Officials said talks went well."
+
+
+def good_record() -> dict[str, Any]:
+    return {
+        "id": "a7",
+        "text": TEXT,
+        "meta": {
+            "title": None,
+            "url": None,
+            "source": None,
+            "published": None,
+            "boilerplate": [{"start": 27, "end": 57}],
+        },
+        "speakers": [
+            {
+                "id": "s",
+                "start": 0,
+                "end": 5,
+                "text": "Singh",
+                "name": "Rajnath Singh",
+                "kind": "person",
+            },
+            {
+                "id": "s2",
+                "start": 27,
+                "end": 36,
+                "text": "Officials",
+                "name": "officials",
+                "kind": "unnamed",
+            },
+        ],
+        "cues": [{"id": "c", "start": 6, "end": 10, "text": "said"}],
+        "quotes": [
+            {
+                "id": "q1",
+                "spans": [
+                    {"start": 13, "end": 25, "text": "We will win."},
+                    {"start": 42, "end": 47, "text": "talks"},
+                ],
+                "text": "We will win. … talks",
+                "quote_type": "direct",
+                "speaker_id": "s",
+                "no_speaker": False,
+                "cue_id": "c",
+                "stance": "oppose",
+                "stance_target": "terrorism",
+            },
+            {
+                "id": "q2",
+                "spans": [{"start": 48, "end": 57, "text": "went well"}],
+                "text": "went well",
+                "quote_type": "indirect",
+                "speaker_id": None,
+                "no_speaker": True,
+                "cue_id": None,
+                "stance": "neutral",
+                "stance_target": None,
+            },
+        ],
+        "initiatives": [
+            {
+                "id": "i",
+                "start": 42,
+                "end": 47,
+                "text": "talks",
+                "status": "mentioned",
+                "proponent_ids": ["s", "s2"],
+            }
+        ],
+        "provenance": {
+            "schema_version": "1.0.0",
+            "project_id": 3,
+            "project_title": "SCO",
+            "task_id": 7,
+            "annotation_ids": [70, 71],
+            "annotator_ids": [2, "x@example.org"],
+            "created_at": None,
+            "updated_at": None,
+        },
+    }
+
+
+def test_good_record_has_no_issues() -> None:
+    assert GoldValidator().validate(good_record()) == []
+
+
+def setter(*path_and_value: Any) -> Callable[[dict[str, Any]], None]:
+    *path, value = path_and_value
+
+    def mutate(record: dict[str, Any]) -> None:
+        target = record
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+
+    return mutate
+
+
+def deleter(*path: Any) -> Callable[[dict[str, Any]], None]:
+    def mutate(record: dict[str, Any]) -> None:
+        target = record
+        for key in path[:-1]:
+            target = target[key]
+        del target[path[-1]]
+
+    return mutate
+
+
+CASES = [
+    # name, mutation, region, exact message start (each case gives exactly one issue)
+    (
+        "span past the end",
+        setter("cues", 0, "end", 99),
+        "c",
+        "span 6-99 of region c is not inside the text (58 characters) or is empty",
+    ),
+    (
+        "span text differs",
+        setter("speakers", 0, "text", "Singh "),
+        "s",
+        "span text 'Singh ' of region s does not match text[0:5] 'Singh'",
+    ),
+    (
+        "second span of a quote shifted",
+        setter("quotes", 0, "spans", 1, "start", 43),
+        "q1",
+        "span text 'talks' of region q1 does not match text[43:47] 'alks'",
+    ),
+    (
+        "quote text not its spans",
+        setter("quotes", 0, "text", "We will win. talks"),
+        "q1",
+        "quote text 'We will win. talks' is not its spans' texts joined with ' … '",
+    ),
+    (
+        "ids not unique",
+        setter("initiatives", 0, "id", "s2"),
+        "s2",
+        "the id s2 is used by 2 regions",
+    ),
+    (
+        "unknown speaker",
+        setter("quotes", 0, "speaker_id", "s9"),
+        "q1",
+        "speaker_id 's9' of quote q1 is not the id of a speaker",
+    ),
+    (
+        "speaker id of the wrong type",
+        setter("quotes", 0, "speaker_id", 5),
+        "q1",
+        "speaker_id 5 of quote q1 is not the id of a speaker",
+    ),
+    ("unknown cue", setter("quotes", 0, "cue_id", "s"), "q1", "cue_id 's' of quote q1 is not"),
+    (
+        "unknown proponent",
+        setter("initiatives", 0, "proponent_ids", ["s", "c"]),
+        "i",
+        "proponent c of initiative i is not the id of a speaker",
+    ),
+    (
+        "no speaker",
+        setter("quotes", 1, "no_speaker", False),
+        "q2",
+        "quote q2 has no speaker: set speaker_id, or no_speaker to true",
+    ),
+    (
+        "speaker and flag",
+        setter("quotes", 0, "no_speaker", True),
+        "q1",
+        "quote q1 has speaker_id 's' and no_speaker true; keep one",
+    ),
+    (
+        "flag not boolean",
+        setter("quotes", 1, "no_speaker", "yes"),
+        "q2",
+        "no_speaker of quote q2 is 'yes', not true or false",
+    ),
+    (
+        "stance not in the schema",
+        setter("quotes", 0, "stance", "favour"),
+        "q1",
+        "stance 'favour' of quote q1 is not one of support, oppose, neutral",
+    ),
+    (
+        "target not in the schema",
+        setter("quotes", 0, "stance_target", "weather"),
+        "q1",
+        "stance_target 'weather' of quote q1 is not one of terrorism,",
+    ),
+    (
+        "position without target",
+        setter("quotes", 0, "stance_target", None),
+        "q1",
+        "quote q1 has stance oppose but no stance_target",
+    ),
+    (
+        "boilerplate outside the text",
+        setter("meta", "boilerplate", 0, "end", 70),
+        None,
+        "boilerplate 27-70 is not inside the text (58 characters)",
+    ),
+    (
+        "unknown property",
+        setter("speakers", 0, "gender", "m"),
+        "s",
+        "$.speakers[0]: Additional properties are not allowed ('gender' was unexpected)",
+    ),
+    (
+        "offset as text",
+        setter("speakers", 1, "start", "27"),
+        "s2",
+        "$.speakers[1].start: '27' is not of type 'integer'",
+    ),
+    ("negative offset", setter("cues", 0, "start", -1), "c", "$.cues[0].start: -1 is less than"),
+    ("missing name", deleter("speakers", 0, "name"), "s", "$.speakers[0]: 'name' is a required"),
+    ("bad kind", setter("speakers", 0, "kind", "robot"), "s", "$.speakers[0].kind: 'robot' is not"),
+    (
+        "no spans",
+        setter("quotes", 1, "spans", []),
+        "q2",
+        "$.quotes[1].spans: [] should be non-empty",
+    ),
+    (
+        "quote type missing",
+        setter("quotes", 1, "quote_type", None),
+        "q2",
+        "$.quotes[1].quote_type: None is not one of",
+    ),
+    ("record id empty", setter("id", ""), None, "$.id: '' should be non-empty"),
+    ("provenance", setter("provenance", "schema_version", ""), None, "$.provenance.schema_version"),
+    (
+        "offset with a decimal point",
+        setter("cues", 0, "end", 10.0),
+        "c",
+        "offsets 6-10.0 of region c must be whole numbers like 10",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "region", "message"), [case[1:] for case in CASES], ids=[c[0] for c in CASES]
+)
+def test_each_problem_is_one_located_issue(
+    mutate: Callable[[dict[str, Any]], None], region: str | None, message: str
+) -> None:
+    record = good_record()
+    mutate(record)
+    issues = GoldValidator().validate(record, location=Location(file="gold.jsonl", line=4))
+    assert [issue.message[: len(message)] for issue in issues] == [message]
+    assert issues[0].location == Location(
+        file="gold.jsonl", line=4, task=7, annotation=70, region=region
+    )
+    assert issues[0].message.endswith("export again")  # every message says what to do
+
+
+@pytest.mark.parametrize("record", [None, 5, "text", [], {}])
+def test_anything_at_all_is_reported_not_crashed_on(record: Any) -> None:
+    issues = GoldValidator().validate(record)
+    assert issues
+    assert all(issue.message.startswith("$") for issue in issues)
+
+
+def test_garbage_inside_a_record_does_not_crash() -> None:
+    record = good_record()
+    record["speakers"] = [5, {"id": ["x"]}, None]
+    record["quotes"][0]["spans"] = "nope"
+    record["quotes"][1] = {"speaker_id": ["s"], "cue_id": {"a": 1}, "no_speaker": True}
+    record["meta"]["boilerplate"] = [7, {"start": "a"}]
+    record["initiatives"] = {"i": 1}
+    assert len(GoldValidator().validate(record)) > 5
+
+
+def test_location_from_the_record_when_none_given() -> None:
+    record = good_record()
+    record["cues"][0]["text"] = "says"
+    (issue,) = GoldValidator().validate(record)
+    assert issue.location == Location(task=7, annotation=70, region="c")
+
+
+def test_validate_records_keeps_each_location() -> None:
+    bad = good_record()
+    bad["provenance"]["task_id"] = None
+    bad["cues"][0]["text"] = "says"
+    issues = validate_records(
+        [(good_record(), Location(file="g", line=1)), (bad, Location(file="g", line=2))]
+    )
+    assert [issue.location for issue in issues] == [
+        Location(file="g", line=2, annotation=70, region="c")
+    ]
+
+
+def test_default_validator_is_built_once() -> None:
+    assert default_validator() is default_validator()
+
+
+def test_validation_does_not_change_the_record() -> None:
+    record = good_record()
+    record["quotes"][0]["stance"] = "favour"
+    before = copy.deepcopy(record)
+    GoldValidator().validate(record)
+    assert record == before
+
+
+# ---- the fast path never lets through what jsonschema rejects
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 80) | st.floats(-3, 80) | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+SCHEMA_CHECK = Draft202012Validator(render_gold_schema())
+VALIDATOR = GoldValidator()
+
+
+def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            found += paths(sub, (*prefix, key))
+    elif isinstance(value, list):
+        for index, sub in enumerate(value):
+            found += paths(sub, (*prefix, index))
+    return found
+
+
+@settings(max_examples=300)
+@given(st.data())
+def test_a_record_jsonschema_rejects_always_has_an_issue(data: st.DataObject) -> None:
+    record = good_record()
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(paths(record)[1:]))
+        parent = record
+        for key in path[:-1]:
+            parent = parent[key]
+        action = data.draw(st.sampled_from(["replace", "delete", "add"]))
+        if action == "delete" and isinstance(parent, dict):
+            del parent[path[-1]]
+        elif action == "add" and isinstance(parent, dict):
+            parent[data.draw(st.text(max_size=4))] = data.draw(JSON)
+        else:
+            parent[path[-1]] = data.draw(JSON)
+    if not SCHEMA_CHECK.is_valid(record):
+        assert VALIDATOR.validate(record)
+
+
+# ---- whole files, as `quotegold validate` checks them
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_validate_file_on_gold_jsonl(tmp_path: Path) -> None:
+    bad = good_record()
+    bad["quotes"][0]["stance"] = "favour"
+    lines = [json.dumps(good_record()), "{oops", json.dumps(bad, ensure_ascii=False)]
+    path = tmp_path / "gold.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    checked, issues = validate_file(path)
+    assert checked == 2
+    assert [(i.location.line, i.location.region, i.message[:14]) for i in issues] == [
+        (2, None, "invalid JSON a"),
+        (3, "q1", "stance 'favour"),
+    ]
+
+
+def test_validate_file_on_an_export_reports_conflicts() -> None:
+    path = FIXTURES / "export_annotators.json"
+    checked, issues = validate_file(path)
+    assert checked == 3  # tasks 201, 203 and 206
+    assert [(i.location.file, i.location.task) for i in issues] == [
+        (str(path), 202),
+        (str(path), 207),
+    ]
+    assert issues[0].message == (
+        "annotations 22, 21 disagree: stance of QUOTE 13-46: support (22) vs oppose (21); "
+        "CUE 58-62 only in annotation 21; fix them or mark the right one as ground truth in "
+        "Label Studio"
+    )
+
+
+def test_validate_file_on_a_broken_export() -> None:
+    path = FIXTURES / "export_broken.json"
+    checked, issues = validate_file(path)
+    assert checked == 0
+    assert {issue.location.task for issue in issues} == set(range(301, 308))
+    assert {issue.location.file for issue in issues} == {str(path)}
