@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +56,25 @@ def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerInf
         yield info
     finally:
         stop_server(data_dir=data_dir)
+
+
+@pytest.fixture(scope="module")
+def hf_offline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Hugging Face libraries offline with their own caches; yields the datasets cache dir."""
+    import datasets
+    import huggingface_hub
+
+    home = tmp_path_factory.mktemp("hf")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {
+            "HF_DATASETS_OFFLINE": "1",
+            "HF_HUB_OFFLINE": "1",
+            "HF_HOME": str(home),
+            "HF_DATASETS_CACHE": str(home / "datasets"),
+        }.items():
+            patch.setenv(name, value)
+        # datasets reads the environment once, at import: set what it read as well.
+        patch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+        patch.setattr(datasets.config, "HF_DATASETS_CACHE", home / "datasets")
+        patch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+        yield home / "datasets"

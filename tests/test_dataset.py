@@ -208,27 +208,15 @@ ATTRIBUTION = "Test texts written for quotegold; the Wikinews originals are CC B
 
 
 @pytest.fixture(scope="module")
-def offline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Offline, with its own caches, and any attempt to open a connection fails the test."""
-    home = tmp_path_factory.mktemp("hf")
+def offline(hf_offline: Path) -> Iterator[Path]:
+    """Offline, and any attempt to open a connection fails the test."""
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in {
-            "HF_DATASETS_OFFLINE": "1",
-            "HF_HUB_OFFLINE": "1",
-            "HF_HOME": str(home),
-            "HF_DATASETS_CACHE": str(home / "datasets"),
-        }.items():
-            patch.setenv(name, value)
-        # datasets reads the environment once, at import: set what it read as well.
-        patch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
-        patch.setattr(datasets.config, "HF_DATASETS_CACHE", home / "datasets")
-        patch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
 
         def refuse(*args: object) -> None:
             raise AssertionError(f"network access attempted: {args}")
 
         patch.setattr(socket.socket, "connect", refuse)
-        yield home / "datasets"
+        yield hf_offline
 
 
 def load(cache: Path, out: Path, config: str) -> datasets.DatasetDict:

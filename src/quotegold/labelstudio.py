@@ -306,6 +306,37 @@ class LabelStudioClient:
         )
         return [int(task_id) for task_id in (response.task_ids or [])]
 
+    def create_annotation(
+        self,
+        task_id: int,
+        result: Sequence[dict[str, Any]],
+        *,
+        ground_truth: bool = False,
+        was_cancelled: bool = False,
+        completed_by: int | None = None,
+    ) -> int:
+        """Store an annotation on a task, as the UI's Submit (or Skip) does; returns its id."""
+        extra = {} if completed_by is None else {"completed_by": completed_by}
+        created = self._call(
+            f"creating an annotation on task {task_id}",
+            lambda: self._sdk.annotations.create(
+                task_id,
+                result=list(result),
+                ground_truth=ground_truth,
+                was_cancelled=was_cancelled,
+                **extra,
+            ),
+            retry=False,
+        )
+        return int(created.id)
+
+    def set_ground_truth(self, annotation_id: int, ground_truth: bool = True) -> None:
+        """Mark (or unmark) an annotation as the task's ground truth, as an adjudicator does."""
+        self._call(
+            f"updating annotation {annotation_id}",
+            lambda: self._sdk.annotations.update(annotation_id, ground_truth=ground_truth),
+        )
+
     def download_export(self, project_id: int, destination: Path) -> int:
         """Stream the project's full JSON export (all tasks) into a file; returns its size.
 
