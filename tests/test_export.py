@@ -23,7 +23,7 @@ from quotegold.server import ServerInfo
 
 ROOT = Path(__file__).parents[1]
 SEEDS = ROOT / "tasks" / "seeds"
-SEED_GOLD = ROOT / "tasks" / "seeds.gold.jsonl"
+SEED_GOLD = ROOT / "tasks" / "gold" / "seeds.jsonl"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 # Astral emoji, a flag, Devanagari and Chinese before every span: UTF-16 offsets would differ.

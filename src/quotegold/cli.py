@@ -277,7 +277,7 @@ def validate(
 ) -> None:
     """Check a gold JSONL file or a Label Studio JSON export; exit 1 on any problem.
 
-    Example: quotegold validate tasks/seeds.gold.jsonl
+    Example: quotegold validate tasks/gold/seeds.jsonl
     """
     from quotegold.validate import validate_file
 
