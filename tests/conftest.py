@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from quotegold.labelstudio import LabelStudioClient
 from quotegold.server import ServerInfo, start_server, stop_server
 
 
@@ -78,3 +80,16 @@ def hf_offline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         patch.setattr(datasets.config, "HF_DATASETS_CACHE", home / "datasets")
         patch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
         yield home / "datasets"
+
+
+@pytest.fixture
+def client(label_studio: ServerInfo) -> Iterator[LabelStudioClient]:
+    """A client of the session's Label Studio, closed after the test."""
+    with LabelStudioClient(url=label_studio.url, api_key=label_studio.api_key) as client:
+        yield client
+
+
+@pytest.fixture
+def title() -> str:
+    """A fresh project title per test, so tests never see each other's tasks."""
+    return f"test {uuid.uuid4().hex[:8]}"

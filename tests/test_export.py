@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,6 @@ from quotegold.export import ExportOptions, export_project
 from quotegold.ingest import Article, read_articles
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.push import gold_annotations, push_articles
-from quotegold.server import ServerInfo
 
 ROOT = Path(__file__).parents[1]
 SEEDS = ROOT / "tasks" / "seeds"
@@ -28,17 +25,6 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 # Astral emoji, a flag, Devanagari and Chinese before every span: UTF-16 offsets would differ.
 ASTRAL = "🇮🇳😀 नमस्ते 你好. Minister Singh said “We must fight together.” Talks went well."
-
-
-@pytest.fixture
-def client(label_studio: ServerInfo) -> Iterator[LabelStudioClient]:
-    with LabelStudioClient(url=label_studio.url, api_key=label_studio.api_key) as client:
-        yield client
-
-
-@pytest.fixture
-def title() -> str:
-    return f"export {uuid.uuid4().hex[:8]}"
 
 
 def without_provenance(record: dict[str, Any]) -> dict[str, Any]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +18,6 @@ from quotegold.server import ServerInfo
 SEEDS = Path(__file__).parents[1] / "tasks" / "seeds"
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def client(label_studio: ServerInfo) -> Iterator[LabelStudioClient]:
-    with LabelStudioClient(url=label_studio.url, api_key=label_studio.api_key) as client:
-        yield client
-
-
-@pytest.fixture
-def title() -> str:
-    """A fresh project title per test, so tests never see each other's tasks."""
-    return f"test {uuid.uuid4().hex[:8]}"
 
 
 def seed_articles() -> list[Article]:
