@@ -5,20 +5,39 @@ takes about 30 s): set QUOTEGOLD_TEST_SERVER_URL and QUOTEGOLD_TEST_API_KEY, for
 after `scripts/serve start`, to its URL and the api_key from its credentials file. The
 fixture then yields a ServerInfo with pid 0, and tests that inspect the local process
 itself are skipped. Tests write to that server: do not point it at one with real data.
+
+With QUOTEGOLD_TEST_DATABASE=postgres the session server runs on PostgreSQL instead of
+SQLite: a private cluster made by `scripts/postgres start` in a temporary folder, on a free
+port, stopped and deleted at the end (a few seconds more than SQLite). For example:
+    QUOTEGOLD_TEST_DATABASE=postgres .venv/bin/pytest tests/test_push.py tests/test_export.py
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from quotegold.labelstudio import LabelStudioClient
-from quotegold.server import ServerInfo, start_server, stop_server
+from quotegold.server import DatabaseSettings, ServerInfo, start_server, stop_server
+
+ROOT = Path(__file__).parents[1]
+TEST_DATABASE = os.environ.get("QUOTEGOLD_TEST_DATABASE", "sqlite").strip().lower() or "sqlite"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if TEST_DATABASE not in ("sqlite", "postgres"):
+        raise pytest.UsageError(
+            f"QUOTEGOLD_TEST_DATABASE={TEST_DATABASE!r}: use postgres, or leave it unset for SQLite"
+        )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -35,8 +54,48 @@ def _free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class Postgres:
+    """The session's private PostgreSQL cluster (only with QUOTEGOLD_TEST_DATABASE=postgres)."""
+
+    cluster_dir: Path
+    settings: DatabaseSettings
+
+
+def _scripts_postgres(action: str, cluster_dir: Path, port: int) -> None:
+    command = [str(ROOT / "scripts" / "postgres"), action, str(cluster_dir)]
+    env = {**os.environ, "PGPORT": str(port)}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
+
+
 @pytest.fixture(scope="session")
-def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerInfo]:
+def postgres() -> Iterator[Postgres | None]:
+    """A private PostgreSQL for the session server, or None when the tests run on SQLite."""
+    if TEST_DATABASE == "sqlite":
+        yield None
+        return
+    # Not under pytest's basetemp: as root, scripts/postgres would have to open that folder
+    # tree to the postgres user. A short path, too: the unix socket lives in the cluster dir.
+    top = Path(tempfile.mkdtemp(prefix="quotegold-pg-"))
+    cluster_dir = top / "postgres"
+    port = _free_port()
+    try:
+        _scripts_postgres("start", cluster_dir, port)
+        settings = DatabaseSettings.from_env_file(top / "postgres-credentials.env")
+        yield Postgres(cluster_dir=cluster_dir, settings=settings)
+    finally:
+        try:
+            _scripts_postgres("stop", cluster_dir, port)
+        finally:
+            shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def label_studio(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[ServerInfo]:
     """A running Label Studio with an admin and a legacy API token, on 127.0.0.1."""
     url = os.environ.get("QUOTEGOLD_TEST_SERVER_URL")
     api_key = os.environ.get("QUOTEGOLD_TEST_API_KEY")
@@ -52,8 +111,11 @@ def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerInf
             started=False,
         )
         return
+    # Asked for only here, so that an external server never starts a PostgreSQL.
+    database: Postgres | None = request.getfixturevalue("postgres")
     data_dir = tmp_path_factory.mktemp("labelstudio")
-    info = start_server(data_dir=data_dir, port=_free_port())
+    settings = database.settings if database else None
+    info = start_server(data_dir=data_dir, port=_free_port(), database=settings)
     try:
         yield info
     finally:

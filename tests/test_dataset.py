@@ -16,18 +16,11 @@ import yaml  # type: ignore[import-untyped]
 from datasets import ClassLabel, List
 
 from quotegold import dataset as dataset_module
-from quotegold.dataset import (
-    ATTRIBUTE_FIELDS,
-    CONFIGS,
-    LAYER_KEYS,
-    DatasetSummary,
-    features_for,
-    write_dataset,
-)
+from quotegold.dataset import CONFIGS, DatasetSummary, features_for, write_dataset
 from quotegold.errors import ExportError, ValidationError
 from quotegold.schema import SCHEMA, SCHEMA_VERSION
 from quotegold.splits import split_for
-from quotegold.tokens import LAYER_TAGS, layer_column, ner_tag_names
+from quotegold.tokens import LAYER_TAGS, layer_column
 
 # --- gold records, by hand ------------------------------------------------------------------
 
@@ -293,6 +286,8 @@ def test_the_folder_has_the_hub_layout(export: tuple[Path, DatasetSummary]) -> N
         # The validation article has no quotes: no empty validation file for quotes.
         "data/quotes/train-00000-of-00001.parquet",
         "data/quotes/test-00000-of-00001.parquet",
+        # Speakers aggregate every split: one train file.
+        "data/speakers/train-00000-of-00001.parquet",
     }
     assert set(snapshot(out)) == expected
     assert set(summary.files) == expected
@@ -331,6 +326,7 @@ def test_report_json_keeps_the_report_and_adds_counts(
     }
     assert counts["rows"]["quotes"] == {"train": 4, "test": 1}
     assert counts["rows"]["tokens"] == {"train": 2, "validation": 1, "test": 1}
+    assert counts["rows"]["speakers"] == {"train": 5}
     assert counts["total"]["tokens"] == sum(c["tokens"] for c in counts["splits"].values())
 
 
@@ -361,6 +357,7 @@ def test_each_config_loads_with_its_features_and_splits(
         "articles": {"train": 2, "validation": 1, "test": 1},
         "quotes": {"train": 4, "test": 1},
         "tokens": {"train": 2, "validation": 1, "test": 1},
+        "speakers": {"train": 5},
     }[config]
     assert {split: len(part) for split, part in loaded[config].items()} == expected
     for part in loaded[config].values():
@@ -491,16 +488,175 @@ def test_token_tags_in_the_export(loaded: dict[str, datasets.DatasetDict]) -> No
     assert layer[row["quote_tags"][a_step]] == "B"
 
 
+def decoded(features: Any, value: Any) -> Any:
+    """A loaded value with class labels turned back into their names."""
+    if isinstance(features, ClassLabel):
+        return features.int2str(value)
+    if isinstance(features, dict):
+        return {key: decoded(inner, value[key]) for key, inner in features.items()}
+    if isinstance(features, List):
+        return [decoded(features.feature, item) for item in value]
+    return value
+
+
+def mention(article: str, sid: str, text: str, needle: str) -> dict[str, Any]:
+    return {"article_id": article, "id": sid, **at(text, needle)}
+
+
+def said(article: str, qid: str, quote: str, sid: str, *attributes: str | None) -> dict[str, Any]:
+    quote_type, stance, target = attributes
+    return {
+        "article_id": article,
+        "quote_id": qid,
+        "quote": quote,
+        "speaker_id": sid,
+        "quote_type": quote_type,
+        "stance": stance,
+        "stance_target": target,
+    }
+
+
+def stances(target: str | None, support: int, oppose: int, neutral: int) -> dict[str, Any]:
+    return {"target": target, "support": support, "oppose": oppose, "neutral": neutral}
+
+
+EXPECTED_SPEAKERS = [
+    {
+        "name": "China",
+        "kind": "country",
+        "mentions": [mention("article-3", "s1", ANON, "China")],
+        "articles": ["article-3"],
+        "quotes": [],  # the banner's quote has no speaker
+        "stances": [],
+        "initiatives": [],
+    },
+    {
+        "name": "Kremlin",
+        "kind": "organisation",
+        "mentions": [mention("article-1", "s2", ASTRAL, "The Kremlin")],
+        "articles": ["article-1"],
+        "quotes": [],
+        "stances": [],
+        "initiatives": [
+            {
+                "article_id": "article-1",
+                "initiative_id": "i1",
+                "text": "Moscow Format",
+                "status": "endorsed",
+            }
+        ],
+    },
+    {
+        "name": "officials",
+        "kind": "unnamed",
+        "mentions": [mention("article-0", "s3", SCO, "Officials")],
+        "articles": ["article-0"],
+        "quotes": [
+            said(
+                "article-0",
+                "q3",
+                "the plan would be signed soon",
+                "s3",
+                "indirect",
+                "neutral",
+                None,
+            )
+        ],
+        "stances": [stances(None, 0, 0, 1)],
+        "initiatives": [],
+    },
+    {
+        "name": "Rajnath Singh",
+        "kind": "person",
+        "mentions": [
+            mention("article-0", "s1", SCO, "Defence Minister Rajnath Singh"),
+            mention("article-0", "s2", SCO, "He"),
+        ],
+        "articles": ["article-0"],
+        "quotes": [
+            said(
+                "article-0",
+                "q1",
+                "terrorism is the biggest threat to regional security",
+                "s1",
+                "mixed",
+                "oppose",
+                "terrorism",
+            ),
+            said(
+                "article-0",
+                "q2",
+                "India backs the SCO Defence Cooperation Plan, … a step forward",
+                "s2",
+                "direct",
+                "support",
+                "defence_cooperation",
+            ),
+        ],
+        # Schema order of the targets: terrorism comes before defence_cooperation.
+        "stances": [stances("terrorism", 0, 1, 0), stances("defence_cooperation", 1, 0, 0)],
+        "initiatives": [
+            {
+                "article_id": "article-0",
+                "initiative_id": "i1",
+                "text": "SCO Defence Cooperation Plan",
+                "status": "proposed",
+            }
+        ],
+    },
+    {
+        "name": "Sergei Shoigu",
+        "kind": "person",
+        "mentions": [mention("article-1", "s1", ASTRAL, "Sergei Shoigu")],
+        "articles": ["article-1"],
+        "quotes": [
+            said(
+                "article-1",
+                "q1",
+                "We oppose terrorism in every form.",
+                "s1",
+                "direct",
+                "oppose",
+                "terrorism",
+            )
+        ],
+        "stances": [stances("terrorism", 0, 1, 0)],
+        "initiatives": [],
+    },
+]
+
+
+def test_speaker_rows_in_the_export(loaded: dict[str, datasets.DatasetDict]) -> None:
+    (train,) = loaded["speakers"].values()
+    assert [decoded(train.features, row) for row in train] == EXPECTED_SPEAKERS
+
+
+def test_speaker_mentions_are_the_text_at_their_offsets(
+    loaded: dict[str, datasets.DatasetDict],
+) -> None:
+    texts = {row["id"]: row["text"] for row in rows(loaded, "articles")}
+    mentions = [m for row in rows(loaded, "speakers") for m in row["mentions"]]
+    assert len(mentions) == 6
+    for item in mentions:
+        assert texts[item["article_id"]][item["start"] : item["end"]] == item["text"]
+
+
 @pytest.mark.parametrize("count", [1, 2, 3])
 def test_small_exports_load(offline: Path, tmp_path: Path, count: int) -> None:
     records = make_records()[:count]
     out = tmp_path / f"small-{count}"
     write_dataset(records, out=out, report={}, name=f"small-{count}")
+    expected = {
+        "articles": count,
+        "tokens": count,
+        "quotes": sum(len(r["quotes"]) for r in records),
+        "speakers": len({(s["name"], s["kind"]) for r in records for s in r["speakers"]}),
+    }
     for config in CONFIGS:
         loaded = load(offline, out, config)
-        assert sum(len(part) for part in loaded.values()) == (
-            sum(len(r["quotes"]) for r in records) if config == "quotes" else count
-        )
+        if config == "speakers":
+            assert list(loaded) == ["train"]
+        assert sum(len(part) for part in loaded.values()) == expected[config]
 
 
 def test_an_export_without_quotes_leaves_the_quotes_config_out(
@@ -510,7 +666,9 @@ def test_an_export_without_quotes_leaves_the_quotes_config_out(
     summary = write_dataset([make_records()[2]], out=out, report={}, name="plain")
     assert summary.quotes == 0
     assert [c["config_name"] for c in header(out)["configs"]] == ["articles", "tokens"]
-    assert "no rows for `quotes`" in (out / "README.md").read_text(encoding="utf-8")
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "no rows for `quotes`, `speakers`" in card
+    assert "## Who said what about whom" not in card
     assert len(load(offline, out, "articles")["validation"]) == 1
     with pytest.raises(ValueError, match="quotes"):
         load(offline, out, "quotes")
@@ -577,6 +735,26 @@ def test_the_card_body_documents_the_dataset(export: tuple[Path, DatasetSummary]
     assert "SPEAKER > CUE > INITIATIVE > QUOTE" in body
 
 
+def test_the_card_shows_who_said_what_and_its_code_runs(
+    offline: Path, export: tuple[Path, DatasetSummary], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = export[0]
+    body = (out / "README.md").read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    assert "## Who said what about whom" in body
+    assert "one `train` split holding every speaker" in body
+    section = body.split("## Who said what about whom", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert 'load_dataset("exports/sco", "speakers")' in code
+    code = code.replace(
+        '"exports/sco", "speakers")', f'{str(out)!r}, "speakers", cache_dir={str(offline)!r})'
+    )
+    exec(compile(code, "card", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert "Sergei Shoigu | oppose | terrorism | We oppose terrorism in every form." in printed
+    assert "officials | neutral | None | the plan would be signed soon" in printed
+    assert "    terrorism 0 1 0" in printed
+
+
 def test_the_default_licence_is_other_with_a_note(tmp_path: Path) -> None:
     out = tmp_path / "unlicensed"
     write_dataset(make_records()[:1], out=out, report={}, name="unlicensed")
@@ -584,43 +762,6 @@ def test_the_default_licence_is_other_with_a_note(tmp_path: Path) -> None:
     text = (out / "README.md").read_text(encoding="utf-8")
     assert "No licence was given" in text
     assert "No attribution text was given." in text
-
-
-# --- features follow the schema -------------------------------------------------------------
-
-
-def test_every_schema_label_and_attribute_is_exported() -> None:
-    assert set(LAYER_KEYS) == set(SCHEMA.label_values)
-    assert set(ATTRIBUTE_FIELDS) == {attribute.name for attribute in SCHEMA.attributes}
-    articles = features_for("articles")
-    for attribute in SCHEMA.attributes:
-        assert ATTRIBUTE_FIELDS[attribute.name] in articles[LAYER_KEYS[attribute.label]].feature
-
-
-def test_class_labels_follow_the_schema() -> None:
-    articles, quotes, tokens = (features_for(config) for config in CONFIGS)
-    for attribute in SCHEMA.attributes:
-        feature = articles[LAYER_KEYS[attribute.label]].feature[ATTRIBUTE_FIELDS[attribute.name]]
-        if attribute.name == "stance_target":  # nullable: a plain string
-            assert feature == datasets.Value("string")
-        elif attribute.kind == "choice":
-            assert isinstance(feature, ClassLabel)
-            assert feature.names == list(attribute.values)
-        if attribute.label == "QUOTE":
-            assert quotes[ATTRIBUTE_FIELDS[attribute.name]] == feature
-    assert quotes["speaker_kind"] == datasets.Value("string")
-    assert tokens["ner_tags"] == List(ClassLabel(names=list(ner_tag_names())))
-    assert ner_tag_names() == (
-        "O",
-        *(f"{p}-{label.value}" for label in SCHEMA.labels for p in ("B", "I")),
-    )
-    for label in SCHEMA.label_values:
-        assert tokens[layer_column(label)] == List(ClassLabel(names=["O", "B", "I"]))
-
-
-def test_an_unknown_config_is_an_export_error() -> None:
-    with pytest.raises(ExportError, match="articles, quotes, tokens"):
-        features_for("speakers")
 
 
 # --- atomic writes and refusals -------------------------------------------------------------

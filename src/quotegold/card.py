@@ -25,13 +25,15 @@ CONFIG_ROWS = {
     "articles": "article: its text and every annotated region (the default)",
     "quotes": "quote: its text and offsets, speaker, cue, type and stance",
     "tokens": "article: spaCy tokens with BIO tags, one column per layer and one combined",
+    "speakers": "canonical speaker (name and kind) over all articles of every split, in one "
+    "`train` split: mentions, quotes, stances and initiatives",
 }
 
 # How each relation appears in the data.
 RELATION_FIELDS = {
-    "said_by": "`quotes.speaker_id` (articles), `speaker*` columns (quotes)",
+    "said_by": "`quotes.speaker_id` (articles), `speaker*` columns (quotes), `quotes` (speakers)",
     "cued_by": "`quotes.cue_id` (articles), `cue*` columns (quotes)",
-    "put_forward_by": "`initiatives.proponent_ids`",
+    "put_forward_by": "`initiatives.proponent_ids` (articles), `initiatives` (speakers)",
     "continues": "the parts of one quote are the entries of its `spans`",
 }
 
@@ -84,6 +86,19 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
             layer_column(label): f"IOB2 tags of the {label} layer alone (O, B, I)"
             for label in SCHEMA.label_values
         },
+    },
+    "speakers": {
+        "name": "the canonical name, as most often written by the annotators",
+        "kind": "person, organisation, country or unnamed; part of the speaker's identity",
+        "mentions": "every SPEAKER mention of this speaker: `article_id`, the region `id`, "
+        "`text`, `start`, `end`",
+        "articles": "the articles the speaker is mentioned in, sorted by id",
+        "quotes": "the quotes attributed to any of the mentions: `article_id`, `quote_id`, "
+        "`quote`, `speaker_id` (the mention), `quote_type`, `stance`, `stance_target`",
+        "stances": "the quotes counted by `target` (null: no target given) and stance, "
+        "one entry per target",
+        "initiatives": "initiatives any of the mentions put forward: `article_id`, "
+        "`initiative_id`, `text`, `status`",
     },
 }
 
@@ -253,6 +268,29 @@ code points, not UTF-16 units or bytes): `text[start:end]` is the span's text.
 """
 
 
+def _speakers(name: str) -> str:
+    return f"""## Who said what about whom
+
+The `speakers` configuration has one row per speaker across the whole dataset. A speaker is
+the canonical name annotators gave a SPEAKER mention, casefolded with its whitespace
+collapsed, together with its kind: the same name with two kinds (a country and its
+government as an organisation, say) is two rows, because the annotators said they differ.
+
+```python
+from datasets import load_dataset
+
+speakers = load_dataset("exports/{name}", "speakers")["train"]
+stance = speakers.features["quotes"].feature["stance"]
+for row in speakers:
+    for quote in row["quotes"]:
+        said = stance.int2str(quote["stance"])
+        print(row["name"], said, quote["stance_target"], quote["quote"], sep=" | ")
+    for count in row["stances"]:
+        print("   ", count["target"], count["support"], count["oppose"], count["neutral"])
+```
+"""
+
+
 def _splits(counts: Mapping[str, Any]) -> str:
     ratios = ", ".join(f"{split} {ratio:g}" for split, ratio in counts["ratios"].items())
     return f"""## Splits
@@ -261,6 +299,11 @@ An article's split comes from its id alone: the SHA-256 of the id, read as a num
 [0, 1), is compared with the cumulative ratios ({ratios}). An article keeps its split when
 articles are added. A split with no rows in a configuration is left out of it, because
 `datasets` cannot load an empty split.
+
+`speakers` is the exception: a speaker is quoted in articles of every split, so its rows
+aggregate all of them and the configuration has one `train` split holding every speaker. Do
+not train on it and evaluate on the `test` split of another configuration: its rows contain
+the test quotes. Filter a row's `quotes` by `article_id` to keep one split's articles.
 """
 
 
@@ -328,6 +371,7 @@ def render_card(
             f"article(s), {total['labels']['QUOTE']} quote(s).\n",
             _configurations(name, configs, counts["rows"]),
             _splits(counts),
+            *([_speakers(name)] if "speakers" in present else []),
             _labels(),
             _counts(counts),
             _made(report, records),

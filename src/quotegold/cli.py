@@ -7,15 +7,17 @@ bug and keeps its traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from quotegold import __version__
 from quotegold.errors import Issue, QuotegoldError
@@ -23,6 +25,9 @@ from quotegold.ingest import IngestResult, read_articles
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.schema import SCHEMA
 from quotegold.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from quotegold.tasks import Predictor
 
 app = typer.Typer(
     help="Annotate who said what in news articles with Label Studio; export gold datasets.",
@@ -46,6 +51,12 @@ DataDirOption = Annotated[
 ]
 ArticlesArgument = Annotated[
     list[Path], typer.Argument(help=".txt files, .jsonl files or folders of them")
+]
+NoPredictionsOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-predictions", help="leave out the pre-annotations (one prediction per task)"
+    ),
 ]
 
 
@@ -107,6 +118,14 @@ def serve(
     data_dir: DataDirOption = None,
     stop: Annotated[bool, typer.Option("--stop", help="stop the local server")] = False,
     status: Annotated[bool, typer.Option("--status", help="say whether it runs")] = False,
+    postgres: Annotated[
+        Path | None,
+        typer.Option(
+            "--postgres",
+            help="run on the PostgreSQL whose settings scripts/postgres wrote, e.g. "
+            ".labelstudio/postgres-credentials.env [env: DJANGO_DB=default and POSTGRE_*]",
+        ),
+    ] = None,
 ) -> None:
     """Start a local Label Studio on 127.0.0.1 in the background (or find the running one).
 
@@ -127,12 +146,21 @@ def serve(
             if info is None:
                 fail(f"no local Label Studio runs from {settings.data_dir}", code=3)
                 return
-            out.print(f"Label Studio runs at {info.url} (pid {info.pid})")
+            out.print(f"Label Studio runs at {info.url} (pid {info.pid}), database {info.database}")
             return
+        database = (
+            server.DatabaseSettings.from_env_file(postgres)
+            if postgres is not None
+            else server.DatabaseSettings.from_environ(dict(os.environ))
+        )
         with err.status("starting Label Studio (a fresh data folder takes about 30 s)…"):
-            info = server.start_server(data_dir=settings.data_dir, port=port)
+            info = server.start_server(data_dir=settings.data_dir, port=port, database=database)
     verb = "started" if info.started else "already running"
-    out.print(f"Label Studio {verb} at [bold]{info.url}[/bold] (pid {info.pid})")
+    out.print(
+        f"Label Studio {verb} at [bold]{info.url}[/bold] (pid {info.pid}), database {info.database}"
+    )
+    if not info.started and info.database != (database.url if database else "sqlite"):
+        err.print(f"[yellow]note:[/yellow] it runs on {info.database}; stop it first to switch")
     out.print(f"  log in as {info.username}; password and API key are in {info.credentials_file}")
     out.print(f"  stop it with: quotegold serve --stop --data-dir {info.data_dir}")
 
@@ -141,8 +169,12 @@ def serve(
 def tasks(
     articles: ArticlesArgument,
     out_file: Annotated[Path, typer.Option("--out", help="task JSON file to write")],
+    no_predictions: NoPredictionsOption = False,
 ) -> None:
     """Write Label Studio task JSON for articles (importable by hand in the UI too).
+
+    Each task carries one prediction from the rule-based pre-annotator unless
+    --no-predictions is given.
 
     Example: quotegold tasks tasks/seeds --out tasks/seeds.tasks.json
     """
@@ -150,10 +182,17 @@ def tasks(
 
     with user_errors():
         result = read_reporting(articles)
-        count = write_task_file(iter_tasks(result.articles), out_file)
+        predictor = None if no_predictions else _predictor()
+        count = write_task_file(iter_tasks(result.articles, predictor=predictor), out_file)
     out.print(f"wrote {count} task(s) to {out_file}")
     if result.issues:
         raise typer.Exit(1)
+
+
+def _predictor() -> Predictor:
+    from quotegold.predictions import predict_article
+
+    return predict_article
 
 
 def progress_bar() -> Progress:
@@ -176,11 +215,15 @@ def push(
         Path | None,
         typer.Option(help="gold JSONL whose records are imported as annotations of new tasks"),
     ] = None,
+    no_predictions: NoPredictionsOption = False,
     url: UrlOption = None,
     api_key: KeyOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Push articles into a Label Studio project; articles already there are skipped.
+
+    New tasks get one prediction from the rule-based pre-annotator unless --no-predictions
+    is given; `quotegold predict` refreshes them later.
 
     Example: quotegold push tasks/seeds --project "SCO quotes"
     """
@@ -199,12 +242,51 @@ def push(
                 project_title=project,
                 batch_size=batch_size,
                 task_extras=extras,
+                predictor=None if no_predictions else _predictor(),
                 on_progress=lambda n: bar.advance(job, n),
             )
     state = "created" if pushed.project_created else "updated" if pushed.config_updated else "found"
     out.print(f"project {project!r} {state}: {pushed.project.url}")
     out.print(f"{pushed.created} task(s) created, {pushed.already_present} already there")
     if result.issues:
+        raise typer.Exit(1)
+
+
+@app.command()
+def predict(
+    project: Annotated[str, typer.Option("--project", help="project title")] = "quotegold",
+    batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 500,
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Refresh the pre-annotations of every task in a project; annotations are not touched.
+
+    Each task's predictions from any quotegold-rules version are replaced by one new one
+    made from its text; other models' predictions stay.
+
+    Example: quotegold predict --project "SCO quotes"
+    """
+    from quotegold.predictions import MODEL_VERSION, refresh_predictions
+
+    with user_errors():
+        settings = load_settings(url=url, api_key=api_key, data_dir=data_dir)
+        with make_client(settings) as client, progress_bar() as bar:
+            client.check_connection()
+            job = bar.add_task("pre-annotating", total=None)
+            refreshed = refresh_predictions(
+                client,
+                project,
+                batch_size=batch_size,
+                on_progress=lambda n, total: bar.update(job, advance=n, total=total),
+            )
+    out.print(f"project {project!r}: {refreshed.project.url}")
+    out.print(
+        f"{refreshed.refreshed} of {refreshed.tasks} task(s) refreshed with {MODEL_VERSION}, "
+        f"{refreshed.replaced} earlier prediction(s) replaced"
+    )
+    if refreshed.issues:
+        print_issues(refreshed.issues, title="tasks left as they were")
         raise typer.Exit(1)
 
 
@@ -287,6 +369,94 @@ def validate(
         print_issues(issues, title=f"{file}: problems")
         raise typer.Exit(1)
     out.print(f"{file}: {checked} record(s), no problems")
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def evaluation_tables(figures: dict[str, Any]) -> list[Table]:
+    """The figures of `Comparison.to_dict()` as rich tables: layers, then quote attributes."""
+    layers = Table(title="Spans (micro-averaged)")
+    for name in ("layer", "match", "gold", "predicted", "matched", "P", "R", "F1"):
+        layers.add_column(name, justify="left" if name in ("layer", "match") else "right")
+    for layer, modes in figures["layers"].items():
+        for mode, score in modes.items():
+            counts = (str(score[name]) for name in ("gold", "predicted", "matched"))
+            ratios = (_figure(score[name]) for name in ("precision", "recall", "f1"))
+            layers.add_row(layer if mode == "exact" else "", mode, *counts, *ratios)
+        layers.add_section()
+    quotes = Table(title="Quotes matched by token overlap")
+    for name in ("figure", "gold", "predicted", "matched", "correct", "accuracy"):
+        quotes.add_column(name, justify="left" if name == "figure" else "right")
+    for name, accuracy in figures["quotes"].items():
+        counts = (str(accuracy[key]) for key in ("gold", "predicted", "matched", "correct"))
+        quotes.add_row(name.replace("_", " "), *counts, _figure(accuracy["accuracy"]))
+    return [layers, quotes]
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[Path, typer.Argument(help="gold JSONL file or Label Studio JSON export")],
+    predicted: Annotated[
+        Path | None,
+        typer.Argument(help="records to score: gold JSONL file or Label Studio JSON export"),
+    ] = None,
+    preannotate: Annotated[
+        bool, typer.Option("--preannotate", help="score the pre-annotator on GOLD's texts")
+    ] = False,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="also write the figures to this JSON file")
+    ] = None,
+    strategy: Annotated[
+        str, typer.Option(help="several annotations: default (ground truth > agreement) | latest")
+    ] = "default",
+) -> None:
+    """Score predicted records (or the pre-annotator) against gold: P/R/F1 per layer.
+
+    Spans match exactly or by shared tokens; over the matched quotes, speaker attribution
+    and stance are compared.
+
+    Example: quotegold evaluate tasks/gold/seeds.jsonl --preannotate
+    """
+    from quotegold.evaluate import evaluate_files, write_json
+
+    with user_errors():
+        evaluation = evaluate_files(gold, predicted, preannotate=preannotate, strategy=strategy)
+        figures = evaluation.comparison.to_dict()
+        if json_file is not None:
+            write_json(figures, json_file)
+    for table in evaluation_tables(figures):
+        out.print(table)
+    articles = figures["articles"]
+    out.print(
+        f"{articles['compared']} article(s) compared, {len(articles['only_in_gold'])} of them "
+        f"only in gold (scored as missed); {len(articles['only_in_predicted'])} only in the "
+        "predictions (left out)"
+    )
+    if json_file is not None:
+        out.print(f"figures written to {json_file}")
+    if evaluation.issues:
+        print_issues(evaluation.issues, title="left out of the evaluation")
+        raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    export_dir: Annotated[Path, typer.Argument(help="an export folder, e.g. exports/demo")],
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="HTML file [EXPORT_DIR/report.html]")
+    ] = None,
+) -> None:
+    """Write a self-contained HTML report (charts, progress, highlighted articles).
+
+    Example: quotegold report exports/demo
+    """
+    from quotegold.report import write_report
+
+    with user_errors():
+        written = write_report(export_dir, out_file or export_dir / "report.html")
+    out.print(f"wrote {written} (open it in a browser; no server needed)")
 
 
 @app.command()

@@ -1,4 +1,6 @@
-"""Write validated gold records as a Hugging Face dataset folder: the only module using `datasets`.
+"""Write validated gold records as a Hugging Face dataset folder.
+
+dataset.py and features.py are the only modules that import `datasets`.
 
     exports/NAME/
     ├── README.md                                       dataset card (YAML header + documentation)
@@ -8,11 +10,15 @@
 
 `datasets.load_dataset("exports/NAME", "quotes")` reads it offline and the folder can be
 uploaded to the Hub as it is. Configurations: `articles` (one row per article, the default),
-`quotes` (one row per quote) and `tokens` (one row per article: tokens and BIO tags).
+`quotes` (one row per quote), `tokens` (one row per article: tokens and BIO tags) and
+`speakers` (one row per canonical speaker across the whole dataset). Rows are built in
+`quotegold.rows`, their features in `quotegold.features`.
 
 Decisions, also stated in the card:
 - Features are derived from the schema. Closed vocabularies are `ClassLabel`; a value that may
   be missing (a quote's stance target, the speaker of a quote without one) is a string or null.
+- `speakers` aggregates every split (a speaker's quotes come from train, validation and test
+  articles alike), so it is one `train` split: the split loaders expect, holding all rows.
 - `datasets` cannot load an empty split, so a split with no rows in a configuration is left out
   of it, a configuration with no rows at all is left out, and zero records is an `ExportError`.
 - The folder is built beside `out` and swapped in by renames: a failed export leaves the
@@ -25,52 +31,42 @@ import json
 import secrets
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import datasets
-from datasets import ClassLabel, Features, List, Value
+from datasets import Features
 from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.splits import SplitDict, SplitInfo
 from huggingface_hub import DatasetCardData
 
 from quotegold.card import render_card
 from quotegold.errors import ExportError, Issue, Location, ValidationError
-from quotegold.goldschema import render_gold_schema
-from quotegold.schema import SCHEMA, SCHEMA_VERSION, Attribute
+from quotegold.features import CONFIGS, DEFAULT_CONFIG, describe, features_for, project
+from quotegold.rows import (
+    ATTRIBUTE_FIELDS,
+    LAYER_KEYS,
+    article_row,
+    quote_rows,
+    speaker_rows,
+    token_row,
+)
+from quotegold.schema import SCHEMA, SCHEMA_VERSION
 from quotegold.splits import DEFAULT_RATIOS, SPLITS, check_ratios, split_records
-from quotegold.tokens import LAYER_TAGS, layer_column, ner_tag_names, token_columns
 from quotegold.validate import default_validator
 
 __all__ = ["CONFIGS", "DatasetSummary", "features_for", "write_dataset"]
 
-CONFIGS: tuple[str, ...] = ("articles", "quotes", "tokens")
-DEFAULT_CONFIG = "articles"
-
-# Where each schema label's regions sit in a gold record.
-LAYER_KEYS: dict[str, str] = {
-    "SPEAKER": "speakers",
-    "CUE": "cues",
-    "QUOTE": "quotes",
-    "INITIATIVE": "initiatives",
+# Configurations with one row per entity across all articles: written as one `train` split.
+AGGREGATE_SPLIT = "train"
+_PER_ARTICLE: dict[str, Callable[[Mapping[str, Any]], list[dict[str, Any]]]] = {
+    "articles": lambda record: [article_row(record)],
+    "quotes": quote_rows,
+    "tokens": lambda record: [token_row(record)],
 }
-# The field of a region that holds each schema attribute.
-ATTRIBUTE_FIELDS: dict[str, str] = {
-    "quote_type": "quote_type",
-    "stance": "stance",
-    "stance_target": "stance_target",
-    "no_speaker": "no_speaker",
-    "speaker_name": "name",
-    "speaker_kind": "kind",
-    "initiative_status": "status",
-}
-
-_STRING = Value("string")
-_OFFSET = Value("int32")
 
 
 @dataclass(frozen=True)
@@ -86,218 +82,16 @@ class DatasetSummary:
     files: tuple[str, ...]
 
 
-# --- features, derived from the schema ------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _gold_schema() -> dict[str, Any]:
-    return render_gold_schema()
-
-
-def _nullable(attribute: Attribute) -> bool:
-    region = _gold_schema()["properties"][LAYER_KEYS[attribute.label]]["items"]
-    rule = region["properties"][ATTRIBUTE_FIELDS[attribute.name]]
-    types = rule.get("type", [])
-    return "null" in ([types] if isinstance(types, str) else types) or None in rule.get("enum", [])
-
-
-def _attribute_feature(attribute: Attribute) -> Any:
-    if attribute.kind == "flag":
-        return Value("bool")
-    if attribute.kind == "text" or _nullable(attribute):
-        return _STRING
-    return ClassLabel(names=list(attribute.values))
-
-
-def _attributes(label: str) -> dict[str, Any]:
-    return {
-        ATTRIBUTE_FIELDS[attribute.name]: _attribute_feature(attribute)
-        for attribute in SCHEMA.attributes_for(label)
-    }
-
-
-def _span() -> dict[str, Any]:
-    return {"start": _OFFSET, "end": _OFFSET, "text": _STRING}
-
-
-def _article_features() -> Features:
-    return Features(
-        {
-            "id": _STRING,
-            "text": _STRING,
-            **{field: _STRING for field in ("title", "url", "source", "published")},
-            "boilerplate": List({"start": _OFFSET, "end": _OFFSET}),
-            "speakers": List({"id": _STRING, **_span(), **_attributes("SPEAKER")}),
-            "cues": List({"id": _STRING, **_span(), **_attributes("CUE")}),
-            "quotes": List(
-                {
-                    "id": _STRING,
-                    "spans": List(_span()),
-                    "text": _STRING,
-                    "speaker_id": _STRING,
-                    "cue_id": _STRING,
-                    **_attributes("QUOTE"),
-                }
-            ),
-            "initiatives": List(
-                {
-                    "id": _STRING,
-                    **_span(),
-                    **_attributes("INITIATIVE"),
-                    "proponent_ids": List(_STRING),
-                }
-            ),
-            "provenance": {
-                "schema_version": _STRING,
-                "project_id": Value("int64"),
-                "project_title": _STRING,
-                "task_id": Value("int64"),
-                "annotation_ids": List(Value("int64")),
-                # Label Studio gives ids or e-mail addresses: strings hold both.
-                "annotator_ids": List(_STRING),
-                "created_at": _STRING,
-                "updated_at": _STRING,
-            },
-            "schema_version": _STRING,
-        }
-    )
-
-
-def _quote_features() -> Features:
-    # A quote may have no speaker, so every speaker column is nullable: plain strings.
-    speaker = {f"speaker_{field}": _STRING for field in _attributes("SPEAKER")}
-    return Features(
-        {
-            "article_id": _STRING,
-            "quote_id": _STRING,
-            "quote": _STRING,
-            "start": _OFFSET,
-            "end": _OFFSET,
-            "spans": List(_span()),
-            **_attributes("QUOTE"),
-            "speaker": _STRING,
-            "speaker_id": _STRING,
-            **speaker,
-            "cue": _STRING,
-            "cue_id": _STRING,
-            "context": _STRING,
-            "context_start": _OFFSET,
-        }
-    )
-
-
-def _token_features() -> Features:
-    layer = List(ClassLabel(names=list(LAYER_TAGS)))
-    return Features(
-        {
-            "id": _STRING,
-            "tokens": List(_STRING),
-            "token_starts": List(_OFFSET),
-            "token_ends": List(_OFFSET),
-            "ner_tags": List(ClassLabel(names=list(ner_tag_names()))),
-            **{layer_column(label): layer for label in SCHEMA.label_values},
-        }
-    )
-
-
-def features_for(config: str) -> Features:
-    """The `datasets.Features` of one configuration, derived from the annotation schema."""
-    builders = {"articles": _article_features, "quotes": _quote_features, "tokens": _token_features}
-    if config not in builders:
-        raise ExportError(f"Unknown configuration {config!r}: choose one of {', '.join(CONFIGS)}.")
-    return builders[config]()
-
-
-def _describe(feature: Any) -> str:
-    """A short human-readable type of a feature, for the card's field tables."""
-    if isinstance(feature, ClassLabel):
-        return f"class label ({', '.join(feature.names)})"
-    if isinstance(feature, List):
-        return f"list of {_describe(feature.feature)}"
-    if isinstance(feature, dict):
-        inner = ", ".join(f"{key}: {_describe(value)}" for key, value in feature.items())
-        return f"struct ({inner})"
-    return str(feature.dtype)
-
-
 # --- rows -----------------------------------------------------------------------------------
-
-
-def _project(value: Any, feature: Any) -> Any:
-    """Keep exactly the fields the features name, so nothing else reaches a file."""
-    if value is None:
-        return None
-    if isinstance(feature, dict):
-        return {key: _project(value.get(key), inner) for key, inner in feature.items()}
-    if isinstance(feature, List):
-        return [_project(item, feature.feature) for item in value]
-    return value
-
-
-def _article_row(record: Mapping[str, Any]) -> dict[str, Any]:
-    provenance = record["provenance"]
-    return {
-        **record["meta"],
-        **record,
-        "provenance": {
-            **provenance,
-            "annotator_ids": [str(annotator) for annotator in provenance["annotator_ids"]],
-        },
-        "schema_version": provenance["schema_version"],
-    }
-
-
-def _quote_rows(record: Mapping[str, Any]) -> list[dict[str, Any]]:
-    text: str = record["text"]
-    speakers = {speaker["id"]: speaker for speaker in record["speakers"]}
-    cues = {cue["id"]: cue for cue in record["cues"]}
-    speaker_fields = [ATTRIBUTE_FIELDS[a.name] for a in SCHEMA.attributes_for("SPEAKER")]
-    rows = []
-    for quote in record["quotes"]:
-        speaker = speakers.get(quote["speaker_id"]) if quote["speaker_id"] else None
-        cue = cues.get(quote["cue_id"]) if quote["cue_id"] else None
-        start = min(span["start"] for span in quote["spans"])
-        end = max(span["end"] for span in quote["spans"])
-        # The context is the line(s) the quote sits on: the paragraph, in most articles.
-        context_start = text.rfind("\n", 0, start) + 1
-        context_end = text.find("\n", end)
-        rows.append(
-            {
-                **quote,
-                "article_id": record["id"],
-                "quote_id": quote["id"],
-                "quote": quote["text"],
-                "start": start,
-                "end": end,
-                "speaker": speaker["text"] if speaker else None,
-                **{f"speaker_{key}": speaker[key] if speaker else None for key in speaker_fields},
-                "cue": cue["text"] if cue else None,
-                "context": text[context_start : context_end if context_end >= 0 else len(text)],
-                "context_start": context_start,
-            }
-        )
-    return rows
-
-
-def _spans(record: Mapping[str, Any], label: str) -> list[tuple[int, int]]:
-    regions = record[LAYER_KEYS[label]]
-    return [
-        (span["start"], span["end"]) for region in regions for span in region.get("spans", [region])
-    ]
-
-
-def _token_row(record: Mapping[str, Any]) -> dict[str, Any]:
-    spans = {label: _spans(record, label) for label in SCHEMA.label_values}
-    return {"id": record["id"], **token_columns(record["text"], spans)}
 
 
 def _rows(config: str, records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     features = features_for(config)
-    if config == "quotes":
-        loose = [row for record in records for row in _quote_rows(record)]
+    if config in _PER_ARTICLE:
+        loose = [row for record in records for row in _PER_ARTICLE[config](record)]
     else:
-        loose = [(_article_row if config == "articles" else _token_row)(r) for r in records]
-    return [_project(row, features) for row in loose]
+        loose = speaker_rows(records)
+    return [project(row, features) for row in loose]
 
 
 def _counts(records: Sequence[Mapping[str, Any]], tokens: int) -> dict[str, Any]:
@@ -423,17 +217,22 @@ def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8", newline="\n")
 
 
+def _split_rows(
+    config: str, by_split: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> dict[str, list[dict[str, Any]]]:
+    if config not in _PER_ARTICLE:
+        every = [record for records in by_split.values() for record in records]
+        rows = _rows(config, sorted(every, key=lambda record: str(record["id"])))
+        return {AGGREGATE_SPLIT: rows} if rows else {}
+    return {split: rows for split, records in by_split.items() if (rows := _rows(config, records))}
+
+
 def _tables(
     by_split: Mapping[str, Sequence[Mapping[str, Any]]],
 ) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """The rows of each configuration and split; `datasets` cannot load an empty split, so a
     split with no rows in a configuration is left out of it."""
-    return {
-        config: {
-            split: rows for split, records in by_split.items() if (rows := _rows(config, records))
-        }
-        for config in CONFIGS
-    }
+    return {config: _split_rows(config, by_split) for config in CONFIGS}
 
 
 def _exported(
@@ -490,7 +289,7 @@ def _build(
         attribution=attribution,
         configs=configs,
         dataset_info=dataset_info,
-        fields={c: [(k, _describe(f)) for k, f in features_for(c).items()] for c in CONFIGS},
+        fields={c: [(k, describe(f)) for k, f in features_for(c).items()] for c in CONFIGS},
         counts=exported,
         report=report,
         records=gold,

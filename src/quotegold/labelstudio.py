@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -47,6 +47,16 @@ class Project:
     title: str
     label_config: str
     url: str
+
+
+@dataclass(frozen=True)
+class StoredPrediction:
+    """A prediction stored on a task, without its result."""
+
+    id: int
+    task_id: int
+    model_version: str | None
+    score: float | None
 
 
 @dataclass(frozen=True)
@@ -366,3 +376,78 @@ class LabelStudioClient:
         with self._translated(f"listing the tasks of project {project_id}"):
             for task in pager:
                 yield task.model_dump(mode="json")
+
+    def iter_task_data(self, project_id: int) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(task id, data) of every task of the project, without annotations or predictions."""
+        pager = self._call(
+            f"listing the tasks of project {project_id}",
+            lambda: self._sdk.tasks.list(project=project_id, include="id,data", page_size=1000),
+        )
+        with self._translated(f"listing the tasks of project {project_id}"):
+            for task in pager:
+                yield int(task.id), dict(task.data or {})
+
+    # -- predictions -------------------------------------------------------------------
+
+    def list_predictions(
+        self, project_id: int, *, task_id: int | None = None
+    ) -> list[StoredPrediction]:
+        """The predictions of a project (or of one of its tasks), results left out."""
+        where = f"task {task_id}" if task_id is not None else f"project {project_id}"
+        found = self._call(
+            f"listing the predictions of {where}",
+            lambda: self._sdk.predictions.list(project=project_id, task=task_id),
+        )
+        return [
+            StoredPrediction(
+                id=int(raw.id),
+                task_id=int(raw.task),
+                model_version=raw.model_version,
+                score=None if raw.score is None else float(raw.score),
+            )
+            for raw in found
+        ]
+
+    def create_predictions(self, project_id: int, predictions: Sequence[Mapping[str, Any]]) -> int:
+        """Store predictions in one request; each names its `task`. Returns how many were made.
+
+        Not retried: a request that failed midway may have stored some, and a retry would
+        store them twice. Callers re-read what is there before trying again.
+        """
+        if not predictions:
+            return 0
+        response = self._call(
+            f"importing {len(predictions)} predictions into project {project_id}",
+            lambda: self._sdk.projects.import_predictions(
+                project_id, request=[dict(prediction) for prediction in predictions]
+            ),
+            retry=False,
+        )
+        return int(response.created or 0)
+
+    def delete_prediction(self, prediction_id: int) -> None:
+        """Delete one prediction; one that is already gone is not an error."""
+        # A 404 after a retry means the first attempt went through.
+        with suppress(LabelStudioNotFound):
+            self._call(
+                f"deleting prediction {prediction_id}",
+                lambda: self._sdk.predictions.delete(prediction_id),
+            )
+
+    def delete_all_task_predictions(self, project_id: int, task_ids: Sequence[int]) -> None:
+        """Delete every prediction (of any model) of these tasks, in one request.
+
+        Much faster than deleting one by one (about 13 ms a task against 150 ms a
+        prediction), but it cannot spare other models' predictions: callers pass only tasks
+        whose predictions may all go. Annotations made from them stay (their link is nulled).
+        """
+        if not task_ids:
+            return  # an empty selection must never reach the server: it could mean "all"
+        self._call(
+            f"deleting the predictions of {len(task_ids)} tasks in project {project_id}",
+            lambda: self._sdk.actions.create(
+                id="delete_tasks_predictions",
+                project=project_id,
+                selected_items={"all": False, "included": [int(i) for i in task_ids]},
+            ),
+        )

@@ -1,5 +1,9 @@
 """Push articles into a Label Studio project: create or update it, import only new articles.
 
+With a `predictor`, each new task is imported with its pre-annotation. It runs batch by batch
+and only on the articles a batch actually imports, so a second push costs no pre-annotation
+and a large corpus is never pre-annotated all at once before the first task arrives.
+
 Label Studio has no upsert and reuses task ids, so the article id kept in each task's data is
 the key. Before every batch the project is asked which of its article ids it already holds, so
 a second push creates nothing and an interrupted push resumes where it stopped. A batch whose
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -23,7 +28,7 @@ from quotegold.ingest import Article
 from quotegold.labelconfig import render_instructions, render_label_config
 from quotegold.labelstudio import LabelStudioClient, Project
 from quotegold.schema import SCHEMA
-from quotegold.tasks import article_to_task
+from quotegold.tasks import Predictor, article_to_task
 from quotegold.validate import default_validator
 
 DEFAULT_BATCH_SIZE = 1000
@@ -85,13 +90,15 @@ def push_articles(
     batch_size: int = DEFAULT_BATCH_SIZE,
     task_extras: Mapping[str, Mapping[str, Any]] | None = None,
     on_progress: Callable[[int], None] | None = None,
+    predictor: Predictor | None = None,
     attempts: int = 4,
     backoff: float = 2.0,
 ) -> PushResult:
     """Make sure every article has exactly one task in the project titled `project_title`.
 
     `task_extras` adds keys (such as `annotations` or `predictions`) to the task of an article
-    id. `on_progress` is called with the number of articles handled after each batch.
+    id. `predictor` gives each new task one prediction (extras win over it). `on_progress`
+    is called with the number of articles handled after each batch.
     """
     sync = client.ensure_project(
         project_title,
@@ -108,7 +115,9 @@ def push_articles(
             wait=wait_exponential(multiplier=backoff, max=30),
             reraise=True,
         )
-        created = retrying(lambda b=batch: _push_batch(client, sync.project.id, b, extras))
+        # One cache per batch, kept across its retries: each article is pre-annotated once.
+        task_for = partial(_task, extras=extras, predictor=predictor, made={})
+        created = retrying(lambda b=batch, t=task_for: _push_batch(client, sync.project.id, b, t))
         result.task_ids.extend(created)
         result.created += len(created)
         result.already_present += len(batch) - len(created)
@@ -117,19 +126,30 @@ def push_articles(
     return result
 
 
+def _task(
+    article: Article,
+    *,
+    extras: Mapping[str, Mapping[str, Any]],
+    predictor: Predictor | None,
+    made: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    if article.id not in made:
+        made[article.id] = {
+            **article_to_task(article, predictor=predictor),
+            **extras.get(article.id, {}),
+        }
+    return made[article.id]
+
+
 def _push_batch(
     client: LabelStudioClient,
     project_id: int,
     batch: list[Article],
-    extras: Mapping[str, Mapping[str, Any]],
+    task_for: Callable[[Article], dict[str, Any]],
 ) -> list[int]:
     # Asked afresh on every attempt: a failed import may still have stored some tasks.
     present = client.existing_article_ids(project_id, [article.id for article in batch])
-    new_tasks = [
-        {**article_to_task(article), **extras.get(article.id, {})}
-        for article in batch
-        if article.id not in present
-    ]
+    new_tasks = [task_for(article) for article in batch if article.id not in present]
     if not new_tasks:
         return []
     return client.import_tasks(project_id, new_tasks)

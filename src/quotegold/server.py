@@ -3,14 +3,19 @@
 A data dir (mode 0700) holds:
 
     quotegold-credentials.json  url, username, password and api_key (mode 0600)
-    server.pid                  {"pid": ..., "url": ...} while a server runs
+    server.pid                  {"pid": ..., "url": ..., "database": ...} while a server runs
     server.log                  the server's stdout and stderr
     server.lock                 held while a server is being started
     data/                       Label Studio's own data: SQLite database, uploads, secret key
 
+The database is SQLite in data/ unless `start_server` gets a `DatabaseSettings`: then it is
+that PostgreSQL database (see scripts/postgres, which runs a private one and writes its
+settings to a file `DatabaseSettings.from_env_file` reads).
+
 The server listens on 127.0.0.1 only, refuses sign-up without an invite link, makes no
-version check and sends no error reports or analytics. Secrets reach it through its
-environment, never its command line. Process checks read /proc, so this is Linux-only.
+version check and sends no error reports or analytics. Secrets (the admin's password and
+key, the database password) reach it through its environment, never its command line, and
+are never logged. Process checks read /proc, so this is Linux-only.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -31,17 +37,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from dotenv import dotenv_values
 
 from quotegold.errors import ServerError
 from quotegold.settings import CREDENTIALS_FILE, read_credentials
 
-__all__ = ["ServerInfo", "server_status", "start_server", "stop_server"]
+__all__ = ["DatabaseSettings", "ServerInfo", "server_status", "start_server", "stop_server"]
 
 USERNAME = "admin@quotegold.local"
 PID_FILE = "server.pid"
 LOG_FILE = "server.log"
 LOCK_FILE = "server.lock"
 LS_DATA = "data"
+SQLITE = "sqlite"
 _POLL = 0.5
 _LOG_TAIL = 15
 
@@ -53,6 +61,7 @@ _CONTROLLED = frozenset(
     {
         "HOST", "PORT", "DEBUG", "USERNAME", "PASSWORD", "USER_TOKEN",
         "BASE_DATA_DIR", "DATABASE_NAME", "DJANGO_DB",
+        "POSTGRE_NAME", "POSTGRE_USER", "POSTGRE_PASSWORD", "POSTGRE_HOST", "POSTGRE_PORT",
         "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN", "DISABLE_SIGNUP_WITHOUT_LINK",
         "LATEST_VERSION_CHECK", "SENTRY_DSN", "FRONTEND_SENTRY_DSN",
         "COLLECT_ANALYTICS", "collect_analytics",
@@ -62,6 +71,84 @@ _CONTROLLED = frozenset(
 # Popen objects of the servers this process started: kept so that a stopped server is
 # reaped (no zombie that looks alive) and never garbage-collected while running.
 _spawned: dict[int, subprocess.Popen[bytes]] = {}
+
+
+# The PostgreSQL settings Label Studio 1.23 reads (label_studio/core/settings/base.py), in
+# the order of DatabaseSettings' fields. DJANGO_DB=default selects them; unset means SQLite.
+_POSTGRES_NAMES = tuple(f"POSTGRE_{part}" for part in ("NAME", "USER", "PASSWORD", "HOST", "PORT"))
+_POSTGRES_SELECTORS = frozenset({"default", "postgresql"})
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """A PostgreSQL database for Label Studio: where it listens and the role that owns it."""
+
+    name: str
+    user: str
+    password: str = field(repr=False)
+    host: str
+    port: int
+
+    @classmethod
+    def from_env_file(cls, path: Path) -> DatabaseSettings:
+        """Read the file `scripts/postgres start` writes (`export POSTGRE_NAME=...` lines)."""
+        if not path.is_file():
+            raise ServerError(
+                f"no PostgreSQL settings at {path}; run `scripts/postgres start` to make the "
+                "database and that file, or give the path of the file it wrote"
+            )
+        try:
+            values = dotenv_values(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ServerError(f"cannot read the PostgreSQL settings in {path}: {exc}") from exc
+        return cls._from_values({k: v for k, v in values.items() if v is not None}, str(path))
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> DatabaseSettings | None:
+        """The PostgreSQL settings in `environ` if DJANGO_DB selects PostgreSQL; None for SQLite.
+
+        Names are looked up the way Label Studio does: LABEL_STUDIO_NAME, HEARTEX_NAME, NAME.
+        """
+        selector = _label_studio_setting(environ, "DJANGO_DB")
+        if selector in (None, "", "sqlite"):
+            return None
+        if selector not in _POSTGRES_SELECTORS:
+            raise ServerError(
+                f"DJANGO_DB is {selector!r}: the local Label Studio runs on SQLite (DJANGO_DB "
+                "unset) or PostgreSQL (DJANGO_DB=default, with the POSTGRE_* settings)"
+            )
+        return cls._from_values(environ, "the environment")
+
+    @classmethod
+    def _from_values(cls, values: Mapping[str, str], source: str) -> DatabaseSettings:
+        found = {name: _label_studio_setting(values, name) for name in _POSTGRES_NAMES}
+        missing = [name for name, value in found.items() if not value]
+        if missing:
+            raise ServerError(
+                f"{source} lacks {', '.join(missing)} for PostgreSQL; "
+                "`scripts/postgres env` prints the settings of the local one"
+            )
+        name, user, password, host, port = (str(found[name]) for name in _POSTGRES_NAMES)
+        if not (port.isdigit() and 0 < int(port) < 65536):
+            raise ServerError(f"POSTGRE_PORT in {source} is {port!r}, not a port number")
+        return cls(name=name, user=user, password=password, host=host, port=int(port))
+
+    @property
+    def url(self) -> str:
+        """Where the database is, without the password (safe to show and to log)."""
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.name}"
+
+    def server_env(self) -> dict[str, str]:
+        """The environment that points Label Studio at this database."""
+        values = (self.name, self.user, self.password, self.host, str(self.port))
+        return {"DJANGO_DB": "default", **dict(zip(_POSTGRES_NAMES, values, strict=True))}
+
+
+def _label_studio_setting(values: Mapping[str, str], name: str) -> str | None:
+    for key in (f"LABEL_STUDIO_{name}", f"HEARTEX_{name}", name):
+        if key in values:
+            return values[key]
+    return None
 
 
 @dataclass(frozen=True)
@@ -75,6 +162,8 @@ class ServerInfo:
     api_key: str = field(repr=False)
     credentials_file: Path
     started: bool  # False when an already-running server was found
+    # "sqlite", or the PostgreSQL database as a URL without the password.
+    database: str = SQLITE
 
 
 @dataclass(frozen=True)
@@ -84,11 +173,19 @@ class _Credentials:
     api_key: str = field(repr=False)
 
 
-def start_server(*, data_dir: Path, port: int = 8080, timeout: float = 180.0) -> ServerInfo:
+def start_server(
+    *,
+    data_dir: Path,
+    port: int = 8080,
+    timeout: float = 180.0,
+    database: DatabaseSettings | None = None,
+) -> ServerInfo:
     """Start Label Studio on 127.0.0.1:`port` for `data_dir`, or find the one already running.
 
-    The first start of a data dir creates the admin user and its API key (about 30 s for
-    the database migrations); later starts reuse them.
+    Its database is SQLite in `data_dir`, or `database` (PostgreSQL) when given. The first
+    start of a data dir creates the admin user and its API key (about 30 s for the database
+    migrations); later starts reuse them. A server found running keeps the port and the
+    database it was started with: see `ServerInfo.url` and `ServerInfo.database`.
     """
     data_dir = _prepare_data_dir(data_dir)
     deadline = time.monotonic() + timeout
@@ -102,16 +199,17 @@ def start_server(*, data_dir: Path, port: int = 8080, timeout: float = 180.0) ->
                 f"port {port} on 127.0.0.1 is already in use by another program; "
                 f"pick a free one with --port (for example --port {port + 1})"
             )
-        credentials = _credentials(data_dir, url)
-        proc, log_offset = _spawn(data_dir, port, credentials)
+        credentials = _credentials(data_dir, url, database)
+        proc, log_offset = _spawn(data_dir, port, credentials, database)
+        where = database.url if database else SQLITE
         try:
-            _write_pid_file(data_dir, proc.pid, url)
+            _write_pid_file(data_dir, proc.pid, url, where)
             _wait_until_ready(proc, data_dir, port, credentials, deadline, log_offset)
         except BaseException:
             _terminate(proc.pid, timeout=10.0)
             (data_dir / PID_FILE).unlink(missing_ok=True)
             raise
-        return _info(data_dir, url, proc.pid, credentials, started=True)
+        return _info(data_dir, url, proc.pid, credentials, started=True, database=where)
 
 
 def stop_server(*, data_dir: Path, timeout: float = 30.0) -> bool:
@@ -124,7 +222,7 @@ def stop_server(*, data_dir: Path, timeout: float = 30.0) -> bool:
     record = _read_pid_file(data_dir)
     if record is None:
         return False
-    pid, _url = record
+    pid = record[0]
     ours = _is_our_server(pid, data_dir)
     if ours and not _terminate(pid, timeout=timeout):
         raise ServerError(
@@ -141,10 +239,11 @@ def server_status(*, data_dir: Path) -> ServerInfo | None:
     record = _read_pid_file(data_dir)
     if record is None:
         return None
-    pid, url = record
+    pid, url, database = record
     if not (_is_our_server(pid, data_dir) and _answers_up(url)):
         return None
-    return _info(data_dir, url, pid, _stored_credentials(data_dir), started=False)
+    credentials = _stored_credentials(data_dir)
+    return _info(data_dir, url, pid, credentials, started=False, database=database)
 
 
 # --- the data dir -----------------------------------------------------------------------
@@ -156,13 +255,26 @@ def _prepare_data_dir(data_dir: Path) -> Path:
     try:
         for path in (data_dir, data_dir / LS_DATA):
             path.mkdir(mode=0o700, parents=True, exist_ok=True)
-            path.chmod(0o700)  # mkdir's mode is cut by the umask and ignored if it exists
+            _make_private(path)  # mkdir's mode is cut by the umask and ignored if it exists
     except OSError as exc:
         raise ServerError(
             f"cannot create the Label Studio data dir {data_dir}: {exc}; "
             "choose another place with --data-dir"
         ) from exc
     return data_dir
+
+
+def _make_private(path: Path) -> None:
+    """Mode 0700; but a dir that others may only search (x, no r or w) keeps that.
+
+    scripts/postgres, run as root, gives search permission so that the postgres user can
+    walk down to a cluster kept inside the data dir (.labelstudio/postgres); it lets no one
+    list the dir or read anything in it, and taking it away would cut that PostgreSQL off.
+    """
+    mode = stat.S_IMODE(path.stat().st_mode)
+    private = 0o700 if mode & 0o066 else 0o700 | (mode & 0o011)
+    if mode != private:
+        path.chmod(private)
 
 
 @contextmanager
@@ -186,13 +298,13 @@ def _start_lock(data_dir: Path, deadline: float) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _credentials(data_dir: Path, url: str) -> _Credentials:
+def _credentials(data_dir: Path, url: str, database: DatabaseSettings | None) -> _Credentials:
     """The data dir's credentials, made on its first start; the file is rewritten each time
     (so it names `url` and has mode 0600 even if someone copied it in)."""
     stored = read_credentials(data_dir)
     if stored:
         credentials = _stored_credentials(data_dir)
-    elif (data_dir / LS_DATA / "label_studio.sqlite3").exists():
+    elif database is None and (data_dir / LS_DATA / "label_studio.sqlite3").exists():
         # Label Studio applies the admin's credentials only when it creates its database.
         raise ServerError(
             f"{data_dir} holds a Label Studio database but no {CREDENTIALS_FILE}, so its "
@@ -228,24 +340,34 @@ def _write_private_json(path: Path, content: Mapping[str, object]) -> None:
     os.replace(temporary, path)
 
 
-def _write_pid_file(data_dir: Path, pid: int, url: str) -> None:
-    _write_private_json(data_dir / PID_FILE, {"pid": pid, "url": url})
+def _write_pid_file(data_dir: Path, pid: int, url: str, database: str) -> None:
+    _write_private_json(data_dir / PID_FILE, {"pid": pid, "url": url, "database": database})
 
 
-def _read_pid_file(data_dir: Path) -> tuple[int, str] | None:
-    """The recorded (pid, url); a missing or unreadable pid file counts as none."""
+def _read_pid_file(data_dir: Path) -> tuple[int, str, str] | None:
+    """The recorded (pid, url, database); a missing or unreadable pid file counts as none.
+
+    Pid files written before the database was recorded belong to SQLite servers.
+    """
     try:
         record = json.loads((data_dir / PID_FILE).read_text(encoding="utf-8"))
         pid, url = record["pid"], record["url"]
-    except (OSError, ValueError, TypeError, KeyError):
+        database = record.get("database", SQLITE)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
     if not (isinstance(pid, int) and pid > 0 and isinstance(url, str)):
         return None
-    return pid, url
+    return pid, url, database if isinstance(database, str) else SQLITE
 
 
 def _info(
-    data_dir: Path, url: str, pid: int, credentials: _Credentials, *, started: bool
+    data_dir: Path,
+    url: str,
+    pid: int,
+    credentials: _Credentials,
+    *,
+    started: bool,
+    database: str,
 ) -> ServerInfo:
     return ServerInfo(
         url=url,
@@ -255,6 +377,7 @@ def _info(
         api_key=credentials.api_key,
         credentials_file=data_dir / CREDENTIALS_FILE,
         started=started,
+        database=database,
     )
 
 
@@ -265,9 +388,10 @@ def _find_running(data_dir: Path, deadline: float) -> ServerInfo | None:
     """The server recorded in the pid file once it answers; None (and no pid file) if stale."""
     record = _read_pid_file(data_dir)
     while record is not None and _is_our_server(record[0], data_dir):
-        pid, url = record
+        pid, url, database = record
         if _answers_up(url):
-            return _info(data_dir, url, pid, _stored_credentials(data_dir), started=False)
+            credentials = _stored_credentials(data_dir)
+            return _info(data_dir, url, pid, credentials, started=False, database=database)
         if time.monotonic() > deadline:
             raise ServerError(
                 f"Label Studio (pid {pid}) runs for {data_dir} but does not answer at {url}; "
@@ -323,7 +447,9 @@ def _label_studio_executable() -> str:
     return found
 
 
-def _server_env(data_dir: Path, credentials: _Credentials) -> dict[str, str]:
+def _server_env(
+    data_dir: Path, credentials: _Credentials, database: DatabaseSettings | None = None
+) -> dict[str, str]:
     def controlled(name: str) -> bool:
         for prefix in ("LABEL_STUDIO_", "HEARTEX_"):
             name = name.removeprefix(prefix)
@@ -344,11 +470,13 @@ def _server_env(data_dir: Path, credentials: _Credentials) -> dict[str, str]:
         FRONTEND_SENTRY_DSN="",
         COLLECT_ANALYTICS="false",  # else usage events go to tele.labelstud.io and Google
     )
+    if database is not None:
+        env.update(database.server_env())  # else SQLite in data/ (DJANGO_DB unset)
     return env
 
 
 def _spawn(
-    data_dir: Path, port: int, credentials: _Credentials
+    data_dir: Path, port: int, credentials: _Credentials, database: DatabaseSettings | None
 ) -> tuple[subprocess.Popen[bytes], int]:
     """The started process, and where its output begins in the (appended-to) log."""
     command = [_label_studio_executable(), "start", "--no-browser"]
@@ -357,13 +485,15 @@ def _spawn(
     descriptor = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(descriptor, "ab") as log:
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-        log.write(f"--- quotegold: {stamp} starting Label Studio on port {port}\n".encode())
+        where = database.url if database else f"SQLite in {data_dir / LS_DATA}"
+        log.write(f"--- quotegold: {stamp} starting Label Studio on port {port}, ".encode())
+        log.write(f"database {where}\n".encode())
         log.flush()
         log_offset = log.tell()
         proc = subprocess.Popen(
             command,
             cwd=data_dir,
-            env=_server_env(data_dir, credentials),
+            env=_server_env(data_dir, credentials, database),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -6,8 +6,10 @@ and `reason`). Missing metadata is the empty string, not null, so every task has
 columns in Label Studio's Data Manager. `data.article_id` is the idempotency key: the push
 code asks Label Studio which ids it already holds before importing a batch.
 
-Room is left for pre-annotations: Label Studio reads them from a `predictions` key beside
-`data`, which a later step can add to the dictionaries made here.
+Pre-annotations go in a `predictions` list beside `data`: pass a `Predictor` (an article to
+one Label Studio prediction, such as `quotegold.predictions.predict_article`) and each task
+gets exactly one. This module does not pick a pre-annotator itself, so it stays cheap to
+import and the caller decides whether predictions are wanted.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -24,6 +26,7 @@ from quotegold.ingest import Article
 
 __all__ = [
     "ARTICLE_ID_FIELD",
+    "Predictor",
     "article_to_task",
     "iter_tasks",
     "task_article_id",
@@ -32,13 +35,19 @@ __all__ = [
 
 ARTICLE_ID_FIELD = "article_id"
 
+# Turns an article into one Label Studio prediction: {"model_version", "score", "result"}.
+Predictor = Callable[[Article], dict[str, Any]]
+
 # A new task file is readable by others, like any file the user would save by hand.
 _NEW_FILE_MODE = 0o644
 
 
-def article_to_task(article: Article) -> dict[str, Any]:
-    """The Label Studio task for one article; missing metadata becomes ""."""
-    return {
+def article_to_task(article: Article, *, predictor: Predictor | None = None) -> dict[str, Any]:
+    """The Label Studio task for one article; missing metadata becomes "".
+
+    With a `predictor`, the task also carries its one prediction under `predictions`.
+    """
+    task: dict[str, Any] = {
         "data": {
             "text": article.text,
             ARTICLE_ID_FIELD: article.id,
@@ -52,6 +61,9 @@ def article_to_task(article: Article) -> dict[str, Any]:
             ],
         }
     }
+    if predictor is not None:
+        task["predictions"] = [predictor(article)]
+    return task
 
 
 def task_article_id(task: dict[str, Any]) -> str | None:
@@ -63,10 +75,12 @@ def task_article_id(task: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def iter_tasks(articles: Iterable[Article]) -> Iterator[dict[str, Any]]:
-    """Lazily turn articles into tasks."""
+def iter_tasks(
+    articles: Iterable[Article], *, predictor: Predictor | None = None
+) -> Iterator[dict[str, Any]]:
+    """Lazily turn articles into tasks, each with one prediction if `predictor` is given."""
     for article in articles:
-        yield article_to_task(article)
+        yield article_to_task(article, predictor=predictor)
 
 
 def write_task_file(tasks: Iterable[dict[str, Any]], out: Path) -> int:
