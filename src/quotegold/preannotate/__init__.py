@@ -1,0 +1,92 @@
+"""Weights-free pre-annotation: suggest speakers, cues, quotes and initiatives for an article.
+
+`preannotate(article)` returns a `Suggestion`: a gold-record-shaped dict that passes
+`default_validator()`, and a confidence in [0, 1] for every region. Annotators correct
+suggestions instead of starting from a blank page, so the rules prefer precision: when a
+construction is unclear nothing is suggested.
+
+The rules, in brief: spaCy's blank English tokenizer and sentencizer split the article;
+quotation marks are paired per paragraph (an unclosed mark never runs past its paragraph);
+reporting cues ("said", "told", "according to", "was quoted as saying", …) outside
+quotation marks are attributed to a speaker mention next to them with the content after or
+before them; unclaimed quotes after a colon, before a dash or continuing the previous
+quote are attributed too; names get their longest full form, pronouns the last compatible
+speaker; initiatives and a lexicon stance complete the record. See the modules for each
+rule: `quotes`, `content`, `orphans`, `speakers`, `names`, `initiatives`, `stance`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from quotegold.ingest import Article
+from quotegold.preannotate.initiatives import find_initiatives
+from quotegold.preannotate.orphans import find_orphans
+from quotegold.preannotate.quotes import find_attributions
+from quotegold.preannotate.record import RecordBuilder, empty_record
+from quotegold.preannotate.textview import TextView, build_view, chunks
+
+__all__ = [
+    "MODEL_VERSION",
+    "PREANNOTATOR_NAME",
+    "PREANNOTATOR_VERSION",
+    "PreAnnotator",
+    "Suggestion",
+    "preannotate",
+]
+
+PREANNOTATOR_NAME = "quotegold-rules"
+PREANNOTATOR_VERSION = "0.1.0"
+MODEL_VERSION = f"{PREANNOTATOR_NAME}-{PREANNOTATOR_VERSION}"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggested gold record and a confidence in [0, 1] for each of its regions."""
+
+    record: dict[str, Any]
+    scores: dict[str, float]
+
+    @property
+    def score(self) -> float:
+        """The mean region confidence; 0.0 when nothing is suggested."""
+        if not self.scores:
+            return 0.0
+        return round(sum(self.scores.values()) / len(self.scores), 3)
+
+
+class PreAnnotator:
+    """Rule-based pre-annotator; builds its spaCy pipeline once. Not thread-safe."""
+
+    def __init__(self) -> None:
+        import spacy  # slow to import: only when a pre-annotator is built
+
+        self._nlp = spacy.blank("en")
+        self._nlp.add_pipe("sentencizer")
+
+    def view(self, text: str, blocked: list[tuple[int, int]] | None = None) -> TextView:
+        """The tokens, sentences, paragraphs and quotation marks of `text`."""
+        pieces = list(chunks(text, blocked or []))
+        docs = self._nlp.pipe(piece for _, piece in pieces)
+        return build_view(text, zip((offset for offset, _ in pieces), docs, strict=True))
+
+    def __call__(self, article: Article) -> Suggestion:
+        """Suggest regions for one article."""
+        record = empty_record(article, MODEL_VERSION)
+        view = self.view(article.text, [(b.start, b.end) for b in article.boilerplate])
+        founds = find_attributions(view)
+        founds = sorted(founds + find_orphans(view, founds), key=lambda found: found.start)
+        builder = RecordBuilder(view, record)
+        builder.add(founds, find_initiatives(view))
+        return Suggestion(record, builder.scores)
+
+
+_DEFAULT: list[PreAnnotator] = []
+
+
+def preannotate(article: Article) -> Suggestion:
+    """Suggest regions for one article with a shared, lazily built `PreAnnotator`."""
+    if not _DEFAULT:
+        _DEFAULT.append(PreAnnotator())
+    return _DEFAULT[0](article)
