@@ -271,6 +271,49 @@ CONSTRUCTIONS = [
         ["member states to share flood data"],
         "indirect",
     ),
+    (
+        "Jeff Rathke asked the governments of the region not to turn away boats.",
+        "Jeff Rathke",
+        "asked",
+        ["the governments of the region not to turn away boats"],
+        "indirect",
+    ),
+    (
+        "Two people familiar with the matter told the Herald that the board had met.",
+        "Two people familiar with the matter",
+        "told",
+        ["the board had met"],
+        "indirect",
+    ),
+    (
+        "The spokeswoman for the ministry, Ana Ruiz, said the border would remain open.",
+        "Ana Ruiz",
+        "said",
+        ["the border would remain open"],
+        "indirect",
+    ),
+    (
+        "“Nobody expected this,” one resident, Ana Silva, told the Guardian.",
+        "one resident, Ana Silva",
+        "told",
+        ["Nobody expected this"],
+        "direct",
+    ),
+    (
+        "Critics say the law is unconstitutional, but the government has defended it.",
+        "Critics",
+        "say",
+        ["the law is unconstitutional"],
+        "indirect",
+    ),
+    (
+        "BERLIN (Wire) - Carmaker Veltra will cut 4,000 jobs, the company said on Thursday, "
+        "as sales fell.",
+        "the company",
+        "said",
+        ["Carmaker Veltra will cut 4,000 jobs"],
+        "indirect",
+    ),
 ]
 
 
@@ -296,6 +339,12 @@ CONSTRUCTIONS = [
         "organisation",
         "unnamed-plural",
         "urged-object",
+        "asked-request",
+        "unnamed-post-modified",
+        "apposed-name",
+        "description-and-name",
+        "contrast-clause-cut",
+        "dateline-and-tail",
     ],
 )
 def test_construction(
@@ -397,6 +446,43 @@ def test_speaker_names(
 )
 def test_scare_quotes_and_titles_are_not_quotes(annotator: PreAnnotator, text: str) -> None:
     assert suggest(text, annotator)["quotes"] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The company reported a loss of $5 million in the third quarter.",
+        "The added cost of the program worried lawmakers.",
+        "She told the story of her escape to a packed hall.",
+        "Johnson has denied any wrongdoing.",
+        "Officials confirmed the deaths of three soldiers.",
+        "Tom Smith asked him about the plan to build a wall.",
+        "It is said that the castle is haunted.",
+        "The president was told about the attack on Monday.",
+        "Estimates suggest 8000 migrants may be at sea.",
+        "Mayor Anna Berg announced a programme, which she said would cost millions.",
+    ],
+    ids=[
+        "reported-object",
+        "participle-adjective",
+        "told-a-story",
+        "denied-object",
+        "confirmed-object",
+        "asked-about",
+        "passive-said",
+        "passive-told",
+        "common-noun-subject",
+        "relative-clause",
+    ],
+)
+def test_no_attribution_is_invented(annotator: PreAnnotator, text: str) -> None:
+    assert suggest(text, annotator)["quotes"] == []
+
+
+def test_a_document_seen_by_a_newspaper_is_not_its_speech(annotator: PreAnnotator) -> None:
+    text = "Tom Smith said the plant would close, according to a memo seen by Reuters."
+    record = suggest(text, annotator)
+    assert "Reuters" not in [speaker["text"] for speaker in record["speakers"]]
 
 
 def test_headline_without_marks_is_not_a_quote(annotator: PreAnnotator) -> None:
@@ -532,6 +618,18 @@ def test_unclosed_quote_after_a_cue_ends_with_its_paragraph(annotator: PreAnnota
     assert quote["text"] == "We played well today."
 
 
+def test_straight_mark_closing_an_earlier_paragraph_opens_nothing(
+    annotator: PreAnnotator,
+) -> None:
+    text = (
+        'Coach Ana Lima said: "We played well.\n'
+        'We will be back," she said on Sunday, "and next year is ours."'
+    )
+    record = suggest(text, annotator)
+    texts = [quote["text"] for quote in record["quotes"]]
+    assert texts == ["We played well.", "and next year is ours."]
+
+
 def test_nothing_is_suggested_inside_boilerplate(annotator: PreAnnotator) -> None:
     text = (
         "The council met on Monday to discuss the flood plan in detail.\n"
@@ -581,9 +679,9 @@ def test_one_megabyte_article(annotator: PreAnnotator) -> None:
     )
     text = paragraph * (1_000_000 // len(paragraph) + 1)
     assert len(text) > 1_000_000
-    began = time.perf_counter()
+    began = time.process_time()
     suggestion = annotator(Article(id="big", text=text))
-    assert time.perf_counter() - began < 60
+    assert time.process_time() - began < 30  # CPU seconds: about 2 on a quiet machine
     assert_valid(suggestion)
     assert len(suggestion.record["quotes"]) > 1000
 

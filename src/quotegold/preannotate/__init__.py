@@ -11,8 +11,12 @@ reporting cues ("said", "told", "according to", "was quoted as saying", …) out
 quotation marks are attributed to a speaker mention next to them with the content after or
 before them; unclaimed quotes after a colon, before a dash or continuing the previous
 quote are attributed too; names get their longest full form, pronouns the last compatible
-speaker; initiatives and a lexicon stance complete the record. See the modules for each
-rule: `quotes`, `content`, `orphans`, `speakers`, `names`, `initiatives`, `stance`.
+speaker; initiatives and a lexicon stance complete the record.
+
+Modules: `textview` (tokens, sentences, paragraphs, paired marks), `cues`, `content`
+(what was said), `quotes` (attribution around cues), `orphans` (quotes no cue claimed),
+`propernames` and `speakers` (mentions), `names` (canonical names, pronouns),
+`initiatives`, `stance`, `record` (the gold-record-shaped output) and `lexicon`.
 """
 
 from __future__ import annotations

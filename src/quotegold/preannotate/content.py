@@ -28,6 +28,14 @@ _TEMPORAL = lex.DAYS_MONTHS | lex.words(
 )
 _OBJECT_PRONOUNS = lex.words("me him her us them you reporters journalists")
 _TAIL_MAX = 10
+_DATELINE_MAX = 8
+_DASHES = frozenset({"-", "—", "\N{EN DASH}"})
+_TAIL_ADVERBIAL = 8
+_TAIL_OPENERS = lex.PARTICIPLE_CUES | lex.words(
+    "as because while after before since although though when which who citing following "
+    "amid despite"
+)
+_REQUEST_OBJECT_MAX = 10
 _MIN_TOKENS = 3
 _PREPOSITIONS = lex.words("to for at in on with about")
 # After a comma these open a clause that is the writer's, not the speaker's.
@@ -45,7 +53,8 @@ class Content:
 
 
 def classify(view: TextView, start: int, end: int, how: How) -> Content | None:
-    """Trim edge punctuation and decide direct / mixed / indirect."""
+    """Trim edge punctuation (and a dateline) and decide direct / mixed / indirect."""
+    start = _after_dateline(view, start, end)
     while start < end and view.words[start] in _LEAD_PUNCT:
         start += 1
     if start < end and view.is_open(start):
@@ -58,6 +67,19 @@ def classify(view: TextView, start: int, end: int, how: How) -> Content | None:
         return None
     marked = any(view.words[index] in QUOTE_MARKS for index in range(start, end))
     return Content(start, end, "mixed" if marked else "indirect", how)
+
+
+def _after_dateline(view: TextView, start: int, end: int) -> int:
+    """Skip 'BERLIN (Reuters) -' or 'Taipei, Taiwan —' opening a paragraph."""
+    if start >= end or start != view.paras[view.para[start]][0]:
+        return start
+    for index in range(start, min(end, start + _DATELINE_MAX)):
+        word = view.words[index]
+        if word in _DASHES:
+            return index + 1 if index > start else start
+        if not (word[:1].isupper() or word in (",", "(", ")")):
+            return start
+    return start
 
 
 def _only_punct(view: TextView, start: int, end: int) -> bool:
@@ -116,6 +138,10 @@ def _clause_break(view: TextView, index: int, end: int) -> bool:
     word = view.words[index]
     if word == ";":
         return True
+    if view.lower[index] in lex.PARTICIPLE_CUES and index >= 2:
+        # '…, adding that …' and '“fantasy,” adding …' start an attribution of their own
+        before = view.words[index - 1]
+        return before == "," or (view.is_close(index - 1) and view.words[index - 2] == ",")
     if word != "," or index + 1 >= end:
         return False
     following = view.lower[index + 1]
@@ -168,6 +194,8 @@ def after_cue(view: TextView, cue: Cue, index: int, high: int) -> Content | None
 
 def _bare_after(view: TextView, cue: Cue, position: int, high: int) -> Content | None:
     word, lower = view.words[position], view.lower[position]
+    if lower in lex.AUXILIARIES:
+        return None  # "which she said would …": the content's subject is elsewhere
     starts_clause = (
         lower in lex.CLAUSE_STARTERS
         or lower in lex.CONTENT_WH
@@ -182,10 +210,8 @@ def _bare_after(view: TextView, cue: Cue, position: int, high: int) -> Content |
         or (cue.verb in lex.WEAK_ZERO_THAT_VERBS and weak_clause)
     ):
         return _sentence_content(view, position, high, "zero")
-    if cue.verb in ("ask", "asks", "asked") or cue.verb == "wondered":
-        window = view.lower[position : min(high, position + 10)]
-        if not ("to" in window or lower in lex.WH_WORDS):
-            return None
+    if cue.verb in ("ask", "asks", "asked", "wondered") and not _request(view, position, high):
+        return None
     if cue.kind == "object" or cue.verb in lex.OBJECT_VERBS:
         if word in QUOTE_MARKS or word in _EDGE_PUNCT or lower in lex.PREPOSITIONS:
             return None
@@ -198,6 +224,22 @@ def _auxiliary_follows(view: TextView, position: int, high: int) -> bool:
     for index in range(position + 1, min(high, position + 4)):
         if view.lower[index] in lex.AUXILIARIES:
             return all(view.words[i][:1].isalpha() for i in range(position, index))
+    return False
+
+
+def _request(view: TextView, position: int, high: int) -> bool:
+    """'asked whether …', 'asked the governments … not to turn away boats': a question or
+    a request, not 'asked him about the plan to …'."""
+    if view.lower[position] in lex.WH_WORDS:
+        return True
+    for index in range(position, min(high, position + _REQUEST_OBJECT_MAX)):
+        lower = view.lower[index]
+        if lower == "to":
+            return index > position
+        if lower == "of":
+            continue  # "the governments of South East Asia"
+        if lower in lex.PREPOSITIONS or lower == "about" or not lower[:1].isalnum():
+            return False
     return False
 
 
@@ -243,15 +285,19 @@ def _sentence_start(view: TextView, index: int) -> int:
 
 
 def tail_ok(view: TextView, index: int, high: int) -> bool:
-    """Whether what follows an attribution in its sentence is only a short adverbial."""
-    if high - index > _TAIL_MAX:
-        return index < high and view.words[index] == "," and _tail_continues(view, index, high)
-    return not any(view.words[position] in QUOTE_MARKS for position in range(index, high))
-
-
-def _tail_continues(view: TextView, index: int, high: int) -> bool:
-    following = view.lower[index + 1] if index + 1 < high else ""
-    return following in lex.PARTICIPLE_CUES or following in ("who", "which", "as")
+    """Whether what follows an attribution in its sentence is the writer's: a short
+    adverbial ("on Thursday"), then perhaps a clause of their own (", as demand fell")."""
+    if any(view.words[position] in QUOTE_MARKS for position in range(index, high)):
+        return False
+    first = view.lower[index] if index < high else ""
+    if first[:1].isalnum() and first not in lex.PREPOSITIONS and first not in _TEMPORAL:
+        return False  # "Waters pointed out those features": an object, not an adverbial
+    if high - index <= _TAIL_MAX:
+        return True
+    for position in range(index, min(high - 1, index + _TAIL_ADVERBIAL)):
+        if view.words[position] == ",":
+            return view.lower[position + 1] in _TAIL_OPENERS
+    return False
 
 
 def split_second(view: TextView, index: int, high: int) -> Content | None:

@@ -97,7 +97,7 @@ def _cue_at(view: TextView, index: int, end: int) -> Cue | None:
         kind = "object" if lower in lex.OBJECT_VERBS and lower not in lex.ZERO_THAT_VERBS else "say"
     if kind is None or (not view.words[index][:1].islower() and kind != "according"):
         return None
-    verb = "according" if kind == "according" else view.lower[stop - 1]
+    verb = " ".join(view.lower[index:stop]) if kind != "quoted" else "saying"
     return Cue(index, stop, verb, kind, _cue_score(verb, kind))
 
 

@@ -16,6 +16,9 @@ from quotegold.preannotate.propernames import is_name_token
 from quotegold.preannotate.textview import TextView
 
 _CONTEXT_BEFORE = 6
+_STATUS_BEFORE = 12
+_STATUS_AFTER = 8
+_RAISE = lex.words("raise raises raised")
 _CONTEXT_AFTER = 8
 _TRAILING = frozenset(".,;:!?")
 _CONNECTORS = frozenset({"of", "on", "for", "and", "the", "in", "against", "to"})
@@ -45,13 +48,17 @@ def find_initiatives(view: TextView) -> list[Initiative]:
 
 
 def status(view: TextView, start: int, end: int) -> str:
-    """proposed / agreed / endorsed / mentioned, from the other words of the sentence."""
+    """proposed / agreed / endorsed / mentioned, from the words of the sentence near the
+    initiative ("agreed … to develop the concept of", "a scheme that India has suggested")."""
     low, high = view.sents[view.sent[start]]
-    words = set(view.lower[low:start]) | set(view.lower[end:high])
+    before = view.lower[max(low, start - _STATUS_BEFORE) : start]
+    words = set(before) | set(view.lower[end : min(high, end + _STATUS_AFTER)])
     if words & lex.AGREE_WORDS:
         return "agreed"
     if words & lex.PROPOSE_WORDS:
         return "proposed"
+    if words & _RAISE and words & _ACRONYM_CONTEXT:
+        return "proposed"  # "raised the idea of …", not "raised funds"
     if words & lex.ENDORSE_WORDS:
         return "endorsed"
     return "mentioned"
@@ -91,8 +98,9 @@ def _title_run(view: TextView, first: int) -> int:
 
 def _acronym_names(view: TextView) -> list[tuple[int, int, float]]:
     spans = []
-    for index in range(2, len(view) - 1):
-        if view.words[index - 1] != "(" or view.words[index + 1] != ")":
+    opened = [index + 1 for index, word in enumerate(view.words) if word == "("]
+    for index in opened:
+        if index < 2 or index + 1 >= len(view.words) or view.words[index + 1] != ")":
             continue
         acronym = view.words[index]
         if not (len(acronym) >= 3 and acronym.isupper() and acronym.isalpha()):
@@ -107,7 +115,8 @@ def _acronym_names(view: TextView) -> list[tuple[int, int, float]]:
     return spans
 
 
-def _run_start(view: TextView, last: int) -> int | None:
+def _run_start(view: TextView, last: int, *, allow_single: bool = False) -> int | None:
+    """The first token of the Title-Case run (connectors inside) ending at `last`."""
     if not is_name_token(view, last):
         return None
     low = view.sents[view.sent[last]][0]
@@ -119,7 +128,7 @@ def _run_start(view: TextView, last: int) -> int | None:
         elif view.lower[index] not in _CONNECTORS:
             break
         index -= 1
-    return start if start < last else None
+    return start if start < last or allow_single else None
 
 
 def _initials_match(words: list[str], acronym: str) -> bool:
@@ -145,18 +154,22 @@ def _has_context(view: TextView, start: int, end: int) -> bool:
 
 def _head_names(view: TextView) -> list[tuple[int, int, float]]:
     spans: list[tuple[int, int, float]] = []
-    if lex.INITIATIVE_HEADS.isdisjoint(view.lower):
-        return spans  # the common case, checked at C speed
-    index = 0
-    while index < len(view):
-        if view.lower[index] == view.words[index] or not is_name_token(view, index):
-            index += 1
+    heads = [
+        index
+        for index, lower in enumerate(view.lower)
+        if lower in lex.INITIATIVE_HEADS and view.words[index][:1].isupper()
+    ]
+    done = -1
+    for head in heads:
+        if head < done or not is_name_token(view, head):
             continue
-        end = _title_run(view, index)
-        span = _head_span(view, index, end)
+        start = _run_start(view, head, allow_single=True)
+        assert start is not None
+        end = _title_run(view, start)
+        span = _head_span(view, start, end)
         if span is not None:
             spans.append((*span, 0.6))
-        index = end
+        done = end
     return spans
 
 

@@ -153,7 +153,7 @@ ORG_HEADS: Final = words(
     "news times post herald gazette express journal tribune telegraph guardian reuters "
     "afp ap bbc cnn xinhua tass yonhap television tv radio press media nations states "
     "centre center fund program programme project house kremlin pentagon vatican "
-    "whitehall"
+    "whitehall ag gmbh sa nv se spa"
 )
 # Documents that report but are not speakers themselves ("the statement said").
 DOCUMENT_NOUNS: Final = words(
@@ -252,9 +252,10 @@ NAMING_WORDS: Final = words(
     "called named dubbed titled entitled so-called nicknamed labelled labeled branded as"
 )
 PROPOSE_WORDS: Final = words(
-    "propose proposes proposed proposal proposals suggest suggests suggested put forward "
-    "brought raised raise raises pitched pitch introduce introduced unveil unveiled "
-    "initiated mooted floated advocated advocates advocate called urged"
+    "propose proposes proposed proposal proposals suggest suggests suggested forward "
+    "brought pitched introduce introduces introduced unveil unveils unveiled initiated "
+    "mooted floated advocated advocates advocate urged announce announces announced "
+    "launches launched"
 )
 AGREE_WORDS: Final = words(
     "agree agrees agreed signed sign signs adopted adopt adopts ratified "

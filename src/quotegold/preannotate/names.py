@@ -18,6 +18,7 @@ from quotegold.preannotate.speakers import Mention
 from quotegold.preannotate.textview import TextView
 
 _GROUP_KINDS = frozenset({"organisation", "unnamed", "country"})
+_NOT_PERSONAL = lex.TITLES | lex.PERSON_ROLES | lex.COUNTRIES | lex.ORG_HEADS
 _MAX_NAME_WORDS = 3
 _LOOKBACK = 400
 _HISTORY = 30  # how many earlier mentions a description or pronoun looks back on
@@ -34,6 +35,7 @@ class NameResolver:
         self._full: dict[str, str] = {}
         self._gender: dict[str, str] = {}
         self._people: set[str] = set()
+        self._surnames: dict[str, str] = {}
 
     def resolve(self, mentions: Iterable[Mention]) -> list[Mention]:
         """Fill in `name` and `kind`; mentions that cannot be resolved are left out."""
@@ -67,6 +69,7 @@ class NameResolver:
             mention.kind, mention.score = "organisation", min(mention.score, 0.6)
         if mention.kind == "person":
             self._people.add(mention.name)
+            self._surnames[mention.name.split()[-1]] = mention.name
         for title in mention.titles:
             if title in _GENDER_TITLES:
                 self._gender.setdefault(mention.name, _GENDER_TITLES[title])
@@ -77,6 +80,8 @@ class NameResolver:
         if surname not in self._full:
             best = self._text(core, end)
             for index in self._occurrences(surname):
+                if self.view.headline[self.view.para[index]]:
+                    continue  # Title Case headlines capitalise every word
                 candidate = self._text(self._walk_left(index), index + 1)
                 if len(candidate) > len(best):
                     best = candidate
@@ -97,9 +102,9 @@ class NameResolver:
         start, words = index, 1
         position = index - 1
         while position >= low:
-            lower = view.lower[position]
-            if lower in lex.TITLES or lower in lex.COUNTRIES or lower in lex.ORG_HEADS:
+            if view.lower[position] in _NOT_PERSONAL:
                 break
+            lower = view.lower[position]
             if is_name_token(view, position):
                 if words == _MAX_NAME_WORDS:
                     # A longer run ("University of Texas Arlington Amneh Jafari") is a
@@ -149,6 +154,13 @@ class NameResolver:
         return False
 
     def _personal(self, mention: Mention, pronoun: str, history: list[Mention]) -> bool:
+        subject = self._sentence_person(mention.start)
+        if subject and self._gender.get(subject, pronoun) == pronoun:
+            # "Berg announced a programme, which she said …": the person named earlier in
+            # the same sentence comes before the last speaker.
+            mention.name, mention.kind = subject, "person"
+            self._gender[subject] = pronoun
+            return True
         for earlier in reversed(history[-_HISTORY:]):
             named = earlier.form == "name" or earlier.name in self._gender
             if earlier.kind != "person" or not named:
@@ -163,6 +175,15 @@ class NameResolver:
             mention.name, mention.kind, mention.score = found, "person", 0.5
             return True
         return False
+
+    def _sentence_person(self, before: int) -> str:
+        """A person already named in the article, mentioned earlier in this sentence."""
+        view = self.view
+        low = view.sents[view.sent[before]][0]
+        for index in range(before - 1, low - 1, -1):
+            if is_name_token(view, index) and view.words[index] in self._surnames:
+                return self._surnames[view.words[index]]
+        return ""
 
     def _earlier_person(self, before: int) -> str:
         """The nearest full personal name (two or more words) before token `before`."""

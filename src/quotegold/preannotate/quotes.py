@@ -9,7 +9,7 @@ first; 'according to' yields to a reporting verb inside its content.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from quotegold.preannotate import lexicon as lex
 from quotegold.preannotate.content import (
@@ -53,7 +53,6 @@ class Found:
     cue: Cue | None
     score: float
     group: int = 0
-    extra: list[Content] = field(default_factory=list)
 
     @property
     def start(self) -> int:
@@ -118,11 +117,20 @@ def _attribute(view: TextView, cue: Cue, low: int, high: int) -> Found | None:
         return _according(view, cue, low, high)
     if cue.kind == "participle":
         content = after_cue(view, cue, cue.end, high)
-        if content is None or cue.start == low or view.words[cue.start - 1] != ",":
+        if content is None or not _after_comma(view, cue.start, low):
             return None
         placeholder = Mention(cue.start, cue.start, "pronoun")
         return make_found([content], placeholder, cue)
     return _inverted(view, cue, low, high) or _subject_first(view, cue, low, high)
+
+
+def _after_comma(view: TextView, index: int, low: int) -> bool:
+    """Whether token `index` follows a comma, perhaps inside a closing mark (',”')."""
+    if index - 1 < low:
+        return False
+    if view.words[index - 1] == ",":
+        return True
+    return index - 2 >= low and view.is_close(index - 1) and view.words[index - 2] == ","
 
 
 def _inverted(view: TextView, cue: Cue, low: int, high: int) -> Found | None:

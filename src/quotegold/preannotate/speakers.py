@@ -36,6 +36,8 @@ _APPOSITIVE_HOPS = 3
 _DESCRIPTION_MAX = 7
 _ROLE_MODIFIERS = 3
 _POSTMODIFIED_MAX = 10
+_LINKS = lex.words("of at from for with")
+_NUMBERS = lex.words("two three four five six seven eight nine ten several many some few")
 _ISSUED = lex.words("issued released published")
 _SOURCE_HEADS = lex.words(
     "source sources official officials people person diplomat diplomats insider insiders"
@@ -146,9 +148,10 @@ def _description(view: TextView, start: int, end: int, head: int) -> Mention:
 
 
 def _extend_of(view: TextView, mention: Mention, low: int) -> Mention:
-    """'the defense ministers' + 'of the SCO': take the description before an 'of'."""
+    """'the defense ministers' + 'of the SCO', 'analysts' + 'at Bank Nordwest': take the
+    description before the preposition."""
     start = mention.start
-    if start - 2 < low or view.lower[start - 1] != "of":
+    if start - 2 < low or view.lower[start - 1] not in _LINKS:
         return mention
     outer = _description_left(view, start - 2, low)
     if outer is None:
@@ -226,6 +229,10 @@ def _left_mention(view: TextView, last: int, low: int, *, apposed: bool = False)
     return _postmodified_left(view, last, low)
 
 
+def _quantifier(lower: str) -> bool:
+    return lower in lex.DETERMINERS or lower in _NUMBERS or lower.isdigit()
+
+
 def _postmodified_left(view: TextView, last: int, low: int) -> Mention | None:
     """'A source familiar with the matter', 'people close to the talks': an unnamed
     source with a fixed post-modifier, ending at token `last`."""
@@ -236,8 +243,10 @@ def _postmodified_left(view: TextView, last: int, low: int) -> Mention | None:
             continue
         if any(not view.words[i][:1].isalnum() for i in range(head + 1, last + 1)):
             return None
-        span = _description_left(view, head, low) or (head, head + 1)
-        return Mention(span[0], last + 1, "description", "unnamed", score=0.7)
+        first = (_description_left(view, head, low) or (head, head + 1))[0]
+        if first == head and head - 1 >= low and _quantifier(view.lower[head - 1]):
+            first -= 1  # "Two people familiar with …"
+        return Mention(first, last + 1, "description", "unnamed", score=0.7)
     return None
 
 

@@ -180,7 +180,7 @@ def _is_headline(view: TextView, start: int, end: int) -> bool:
 
 
 def _mark_kind(view: TextView, index: int, para_start: int, para_end: int) -> str:
-    """ "open", "close" or "either" for a quotation mark token."""
+    """The direction a quotation mark can have: open, close, close-or-open or either."""
     word = view.words[index]
     space_before = index == para_start or not view.glued(index - 1, index)
     space_after = index + 1 == para_end or not view.glued(index, index + 1)
@@ -208,11 +208,11 @@ def _pair_marks(view: TextView) -> None:
                 continue
             kind = _mark_kind(view, index, para_start, para_end)
             if opened is None:
-                # A straight mark shaped like a closer with nothing open is an opener
-                # typed without its space ('said," We …').
-                if kind != "close" and index + 1 < para_end:
+                if kind == "open" or kind == "either" or _stray_opener(view, index, para_end):
                     opened = index
                 continue
+            if view.words[opened] == "„" and view.words[index] == "“":
+                kind = "close"  # German „…“
             if kind == "open" or (kind == "either" and view.words[opened] == "«"):
                 _add_pair(view, opened, None)
                 opened = index
@@ -221,6 +221,16 @@ def _pair_marks(view: TextView) -> None:
                 opened = None
         if opened is not None:
             _add_pair(view, opened, None)
+
+
+def _stray_opener(view: TextView, index: int, para_end: int) -> bool:
+    """A straight mark shaped like a closer with nothing open opens a quote typed without
+    its space ('said," We …'), but not one closing a quote opened in an earlier paragraph
+    ('… better," he said')."""
+    if view.words[index] != STRAIGHT_MARK or index + 1 >= para_end:
+        return False
+    following = view.words[index + 1]
+    return following[:1].isupper() or following[:1].isdigit() or following in ("[", "(", "…")
 
 
 def _add_pair(view: TextView, opened: int, closed: int | None) -> None:
