@@ -12,7 +12,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from quotegold.convert import JOINER, ProjectRef, annotation_to_record, record_to_results
+from quotegold.convert import (
+    JOINER,
+    ProjectRef,
+    annotation_to_record,
+    record_to_results,
+    trim_unpaired_marks,
+)
 from quotegold.errors import Location
 from quotegold.schema import SCHEMA, SCHEMA_VERSION
 from quotegold.validate import GoldValidator
@@ -819,3 +825,22 @@ def test_corrupted_offsets_are_always_reported(case: tuple[dict[str, Any], list[
     back, issues = back_to_record(record, results)
     assert back is None
     assert region in [issue.location.region for issue in issues]
+
+
+@pytest.mark.parametrize(
+    ("stored", "kept"),
+    [
+        ("As a nation, we act.”", "As a nation, we act."),  # word snapping took the closing mark
+        ("“We must fight together.", "We must fight together."),
+        ("there is a “need to act.”", "there is a “need to act.”"),  # a mixed quote keeps its pair
+        ("«Nous agissons.»", "«Nous agissons.»"),
+        ("Nous agissons.»", "Nous agissons."),
+        ('He said "we act', 'He said "we act'),  # unpaired inside, not at an edge
+        ('we act."', "we act."),
+        ("SCO’s mandate’", "SCO’s mandate’"),  # noqa: RUF001 - single marks are apostrophes too
+        ("”", "”"),  # never trimmed to nothing
+    ],
+)
+def test_unpaired_marks_at_quote_edges_are_trimmed(stored: str, kept: str) -> None:
+    head, tail = trim_unpaired_marks(stored)
+    assert stored[head : len(stored) - tail] == kept

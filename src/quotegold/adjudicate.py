@@ -14,17 +14,25 @@ regions (label and spans) with the same attributes and the same relations betwee
 Any candidate that does not convert cleanly makes the task `"invalid"`: fix it in Label
 Studio or mark another annotation as ground truth. Strategy `"latest"` takes the most
 recently updated submitted annotation.
+
+The adjudicator's choice lives in Label Studio itself: `project_conflicts` lists the tasks
+in conflict with a link to each, and `accept_annotation` marks the chosen annotation as the
+task's ground truth (and unmarks any other), so the next export picks it with no side file.
+An adjudicator may instead submit an annotation of their own and mark it ground truth.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from quotegold.convert import ProjectRef, annotation_to_record
-from quotegold.errors import Issue, Location, SettingsError
+from quotegold.errors import Issue, LabelStudioError, Location, SettingsError
+
+if TYPE_CHECKING:
+    from quotegold.labelstudio import LabelStudioClient, Project
 
 Status = Literal["gold", "conflict", "unannotated", "invalid", "skipped"]
 STRATEGIES = ("default", "latest")
@@ -42,6 +50,8 @@ class Conflict:
     annotation_ids: tuple[int | str, ...]
     annotator_ids: tuple[int | str, ...]
     differences: tuple[str, ...]
+    # Where the task opens in Label Studio, when known.
+    link: str | None = None
 
     def __str__(self) -> str:
         ids = ", ".join(map(str, self.annotation_ids))
@@ -98,19 +108,20 @@ def _stamp(annotation: Mapping[str, Any]) -> datetime:
     return _EPOCH
 
 
-def _recency(annotation: Mapping[str, Any]) -> tuple[datetime, int]:
+def recency(annotation: Mapping[str, Any]) -> tuple[datetime, int]:
+    """A sort key: later `updated_at` (or `created_at`) last, then the higher id."""
     number = annotation.get("id")
     return _stamp(annotation), number if isinstance(number, int) else -1
 
 
 def _latest(annotations: list[Mapping[str, Any]]) -> Mapping[str, Any]:
-    return max(annotations, key=_recency)
+    return max(annotations, key=recency)
 
 
 def _decide(
     task: Mapping[str, Any], candidates: list[Mapping[str, Any]], project: ProjectRef | None
 ) -> Choice:
-    candidates = sorted(candidates, key=_recency, reverse=True)
+    candidates = sorted(candidates, key=recency, reverse=True)
     single = _plain_id(candidates[0].get("id")) if len(candidates) == 1 else None
     records: dict[int | str, dict[str, Any]] = {}
     issues: list[Issue] = []
@@ -232,3 +243,79 @@ def _attribute_difference(name: str, key: RegionKey, values: dict[int | str, Any
         f"{'none' if v is None else v} ({', '.join(ids)})" for v, ids in groups.items()
     )
     return [f"{name} of {_describe(key)}: {shown}"]
+
+
+# -- adjudicating in Label Studio ----------------------------------------------------------
+
+
+def find_conflicts(
+    tasks: Iterable[Mapping[str, Any]],
+    *,
+    project: ProjectRef | None = None,
+    link: Callable[[int | str], str] | None = None,
+) -> list[Conflict]:
+    """The tasks whose annotations disagree with no ground truth to settle them, in order;
+    `link` gives each task's address in Label Studio."""
+    found = []
+    for task in tasks:
+        conflict = choose_annotation(task, project=project).conflict
+        if conflict is not None:
+            where = None if link is None or conflict.task_id is None else link(conflict.task_id)
+            found.append(replace(conflict, link=where))
+    return found
+
+
+def project_conflicts(client: LabelStudioClient, title: str) -> tuple[Project, list[Conflict]]:
+    """The conflicts of a live project, each with a link to its task."""
+    project = client.require_project(title)
+    tasks = client.project_tasks(project.id)
+    conflicts = find_conflicts(
+        tasks,
+        project=ProjectRef(project.id, project.title),
+        link=lambda task_id: client.task_url(project.id, task_id),
+    )
+    return project, conflicts
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What `accept_annotation` did."""
+
+    annotation_id: int
+    task_id: int
+    # Annotations of the task that were ground truth before, and no longer are.
+    unmarked: tuple[int, ...]
+
+
+def accept_annotation(
+    client: LabelStudioClient, annotation_id: int, *, project: Project | None = None
+) -> Accepted:
+    """Record an adjudicator's choice: make this annotation its task's only ground truth.
+
+    With `project`, an annotation of another project is refused. A skip cannot be chosen.
+    """
+    annotation = client.get_annotation(annotation_id)
+    task_id, owner = annotation.get("task"), annotation.get("project")
+    if project is not None and owner is not None and owner != project.id:
+        raise LabelStudioError(
+            f"annotation {annotation_id} belongs to project {owner}, not to {project.title!r} "
+            f"(id {project.id}); check the annotation id in the conflict list",
+            url=client.url,
+        )
+    if annotation.get("was_cancelled"):
+        raise SettingsError(
+            f"annotation {annotation_id} is a skip, not an annotation; accept a submitted one"
+        )
+    if not isinstance(task_id, int):
+        raise LabelStudioError(
+            f"annotation {annotation_id} names no task; is it an annotation id?", url=client.url
+        )
+    others = [
+        int(other["id"])
+        for other in client.list_annotations(task_id)
+        if other.get("ground_truth") and other.get("id") != annotation_id
+    ]
+    client.set_ground_truth(annotation_id, True)
+    for other in others:
+        client.set_ground_truth(other, False)
+    return Accepted(annotation_id=annotation_id, task_id=task_id, unmarked=tuple(others))

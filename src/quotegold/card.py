@@ -7,7 +7,7 @@ annotation schema, the export's counts and the report it was given.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from huggingface_hub import DatasetCard, DatasetCardData
@@ -149,16 +149,23 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix.rstrip("."), str(value))]
 
 
-def _made(report: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) -> str:
-    provenance = [record["provenance"] for record in records]
-    projects = sorted(
-        {(p["project_title"] or "untitled", p["project_id"]) for p in provenance}, key=str
-    )
-    tasks = {p["task_id"] for p in provenance if p["task_id"] is not None}
-    annotations = {a for p in provenance for a in p["annotation_ids"]}
-    annotators = {str(a) for p in provenance for a in p["annotator_ids"]}
+def _made(report: Mapping[str, Any], records: Iterable[Mapping[str, Any]]) -> str:
+    # One pass, keeping only ids: the export streams its records here from disk.
+    found: set[tuple[str, Any]] = set()
+    tasks: set[Any] = set()
+    annotations: set[Any] = set()
+    annotators: set[str] = set()
+    for record in records:
+        p = record["provenance"]
+        found.add((p["project_title"] or "untitled", p["project_id"]))
+        if p["task_id"] is not None:
+            tasks.add(p["task_id"])
+        annotations.update(p["annotation_ids"])
+        annotators.update(str(a) for a in p["annotator_ids"])
+    projects = sorted(found, key=str)
     shown = ", ".join(f"{title} (id {pid})" for title, pid in projects)
-    rows = _flatten(report)
+    # The agreement has a section of its own.
+    rows = _flatten({key: value for key, value in report.items() if key != "agreement"})
     more = f"\n\n… and {len(rows) - 40} more entries in `report.json`." if len(rows) > 40 else ""
     report_table = _table(["report entry", "value"], rows[:40]) if rows else "(empty report)"
     return f"""## How it was made
@@ -175,6 +182,57 @@ the rules a schema cannot say (offsets match the text, relations point at existi
 The export report (`report.json` holds it in full, with this export's counts):
 
 {report_table}{more}
+"""
+
+
+def _figure(value: object) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else "n/a" if value is None else str(value)
+
+
+def _agreement(agreement: Mapping[str, Any]) -> str:
+    """Agreement between annotators, from report.json's `agreement` (see quotegold.agreement)."""
+    summary = agreement.get("summary") or {}
+    layers = _table(
+        ["layer", "regions", "F1 exact", "F1 token overlap"],
+        [
+            (
+                layer,
+                scores.get("regions"),
+                _figure(scores.get("f1_exact")),
+                _figure(scores.get("f1_overlap")),
+            )
+            for layer, scores in (agreement.get("layers") or {}).items()
+        ],
+    )
+    said_by = (agreement.get("relations") or {}).get("said_by") or {}
+    alpha = _table(
+        ["attribute", "Krippendorff's alpha", "quotes"],
+        [
+            (name, _figure(value.get("alpha")), value.get("units"))
+            for name, value in (agreement.get("alpha") or {}).items()
+        ],
+    )
+    compared = (
+        f"{summary.get('tasks_compared', 0)} of {summary.get('tasks', 0)} task(s) were annotated "
+        f"by two annotators or more ({summary.get('annotators', 0)} annotators, "
+        f"{summary.get('pairs', 0)} pair(s))"
+    )
+    speakers = (
+        f"of {said_by.get('quote_pairs', 0)} quote(s) marked by both annotators of a pair, a "
+        f"share of {_figure(said_by.get('agreement'))} were given the same speaker"
+    )
+    return f"""## Agreement between annotators
+
+{compared}. Each pair was compared on the tasks both annotated; figures are summed over pairs.
+
+{layers}
+
+Quote → speaker: {speakers} (canonical name).
+
+{alpha}
+
+Alpha is nominal, over the quotes several annotators marked; n/a when every value was the
+same. Per annotator and per pair: `agreement` in `report.json`.
 """
 
 
@@ -350,9 +408,12 @@ def render_card(
     fields: Mapping[str, Sequence[tuple[str, str]]],
     counts: Mapping[str, Any],
     report: Mapping[str, Any],
-    records: Sequence[Mapping[str, Any]],
+    records: Iterable[Mapping[str, Any]],
 ) -> str:
-    """The README.md of an export: the Hub metadata header, then what a reader needs."""
+    """The README.md of an export: the Hub metadata header, then what a reader needs.
+
+    `records` (only their provenance is read) may be any iterable: it is read once.
+    """
     total = counts["total"]
     metadata = _metadata(
         name=name,
@@ -375,6 +436,11 @@ def render_card(
             _labels(),
             _counts(counts),
             _made(report, records),
+            *(
+                [_agreement(report["agreement"])]
+                if isinstance(report.get("agreement"), Mapping)
+                else []
+            ),
             _fields(fields, present),
             _tags(),
             _licence(license, attribution),

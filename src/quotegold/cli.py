@@ -8,6 +8,7 @@ bug and keeps its traceback.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from quotegold.schema import SCHEMA
 from quotegold.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from quotegold.adjudicate import Conflict
     from quotegold.tasks import Predictor
 
 app = typer.Typer(
@@ -216,6 +218,14 @@ def push(
         typer.Option(help="gold JSONL whose records are imported as annotations of new tasks"),
     ] = None,
     no_predictions: NoPredictionsOption = False,
+    annotators_per_task: Annotated[
+        int | None,
+        typer.Option(
+            "--annotators-per-task",
+            min=1,
+            help="have each task annotated by N people (the project keeps this setting)",
+        ),
+    ] = None,
     url: UrlOption = None,
     api_key: KeyOption = None,
     data_dir: DataDirOption = None,
@@ -223,9 +233,10 @@ def push(
     """Push articles into a Label Studio project; articles already there are skipped.
 
     New tasks get one prediction from the rule-based pre-annotator unless --no-predictions
-    is given; `quotegold predict` refreshes them later.
+    is given; `quotegold predict` refreshes them later. With --annotators-per-task N, Label
+    Studio hands each task to N annotators before it counts as done.
 
-    Example: quotegold push tasks/seeds --project "SCO quotes"
+    Example: quotegold push tasks/seeds --project "SCO quotes" --annotators-per-task 2
     """
     from quotegold.push import gold_annotations, push_articles
 
@@ -243,11 +254,14 @@ def push(
                 batch_size=batch_size,
                 task_extras=extras,
                 predictor=None if no_predictions else _predictor(),
+                annotators_per_task=annotators_per_task,
                 on_progress=lambda n: bar.advance(job, n),
             )
     state = "created" if pushed.project_created else "updated" if pushed.config_updated else "found"
     out.print(f"project {project!r} {state}: {pushed.project.url}")
     out.print(f"{pushed.created} task(s) created, {pushed.already_present} already there")
+    if pushed.project.annotators_per_task > 1 or pushed.overlap_updated:
+        out.print(f"each task is annotated by {pushed.project.annotators_per_task} people")
     if result.issues:
         raise typer.Exit(1)
 
@@ -441,6 +455,200 @@ def evaluate(
         raise typer.Exit(1)
 
 
+AGREEMENT_TABLES = {
+    "layers": "Spans: F1 between annotators (summed over pairs)",
+    "relations": "Relations: quote \u2192 speaker",
+    "alpha": "Quote attributes: Krippendorff's alpha (nominal)",
+    "annotators": "Per annotator (mean over their pairs)",
+    "pairs": "Per pair of annotators",
+}
+
+
+def figures_table(title: str, rows: dict[str, Any]) -> Table:
+    """A mapping of mappings as a table: one row per key, one column per inner key."""
+    table = Table(title=title)
+    table.add_column("")
+    columns = list(dict.fromkeys(key for inner in rows.values() for key in inner))
+    for column in columns:
+        table.add_column(column.replace("_", " "), justify="right")
+    for name, inner in rows.items():
+        cells = (inner.get(c) for c in columns)
+        table.add_row(name, *(_figure(c) if isinstance(c, float | None) else str(c) for c in cells))
+    return table
+
+
+@app.command()
+def agreement(
+    export_file: Annotated[
+        Path | None, typer.Argument(help="a Label Studio JSON export (instead of --project)")
+    ] = None,
+    project: Annotated[str | None, typer.Option("--project", help="project title")] = None,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="also write the figures to this JSON file")
+    ] = None,
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Measure how far annotators agree on the tasks they annotated in common.
+
+    Per pair of annotators: span F1 per layer (exact and token overlap) and the share of
+    quotes both marked with the same speaker; Krippendorff's alpha on stance, quote type and
+    speaker name; per annotator and overall.
+
+    Example: quotegold agreement --project "SCO quotes" --json agreement.json
+    """
+    from quotegold.agreement import agreement_of_file, agreement_of_project
+    from quotegold.evaluate import write_json
+
+    if (project is None) == (export_file is None):
+        fail("give exactly one of --project TITLE or EXPORT.json")
+    with user_errors():
+        if export_file is not None:
+            measured = agreement_of_file(export_file)
+        else:
+            settings = load_settings(url=url, api_key=api_key, data_dir=data_dir)
+            with make_client(settings) as client, err.status("downloading the project…"):
+                measured = agreement_of_project(client, str(project))
+        figures = measured.to_dict()
+        if json_file is not None:
+            write_json(figures, json_file)
+    summary = figures["summary"]
+    out.print(
+        f"{summary['tasks_compared']} of {summary['tasks']} task(s) annotated by two annotators "
+        f"or more; {summary['annotators']} annotator(s), {summary['pairs']} pair(s), "
+        f"{summary['quotes_compared']} quote(s) marked by several"
+    )
+    if measured.pairs:
+        for key, title in AGREEMENT_TABLES.items():
+            out.print(figures_table(title, figures[key]))
+    if json_file is not None:
+        out.print(f"figures written to {json_file}")
+    if measured.issues:
+        print_issues(list(measured.issues), title="left out of the agreement")
+        raise typer.Exit(1)
+
+
+@app.command()
+def adjudicate(
+    project: Annotated[str, typer.Option("--project", help="project title")],
+    accept: Annotated[
+        int | None,
+        typer.Option(
+            "--accept",
+            metavar="ANNOTATION_ID",
+            help="mark this annotation as its task's ground truth (unmarking any other)",
+        ),
+    ] = None,
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """List the tasks whose annotators disagree, with links; or accept one annotation.
+
+    The choice is stored in Label Studio as the task's ground truth, so the next
+    `quotegold export` takes it. An adjudicator may also submit their own annotation in
+    Label Studio and accept that one.
+
+    Example: quotegold adjudicate --project "SCO quotes" --accept 1234
+    """
+    from quotegold.adjudicate import accept_annotation, project_conflicts
+
+    with user_errors():
+        settings = load_settings(url=url, api_key=api_key, data_dir=data_dir)
+        with make_client(settings) as client:
+            if accept is not None:
+                found = client.require_project(project)
+                accepted = accept_annotation(client, accept, project=found)
+                link = client.task_url(found.id, accepted.task_id)
+                out.print(
+                    f"annotation {accepted.annotation_id} is now the ground truth of task "
+                    f"{accepted.task_id}: {link}"
+                )
+                if accepted.unmarked:
+                    shown = ", ".join(map(str, accepted.unmarked))
+                    out.print(f"  no longer ground truth: annotation(s) {shown}")
+                return
+            with err.status("downloading the project…"):
+                _, conflicts = project_conflicts(client, project)
+    print_conflicts(project, conflicts)
+
+
+def print_conflicts(project: str, conflicts: list[Conflict]) -> None:
+    out.print(f"project {project!r}: {len(conflicts)} task(s) in conflict")
+    for conflict in conflicts:
+        annotations = ", ".join(map(str, conflict.annotation_ids))
+        annotators = ", ".join(map(str, conflict.annotator_ids))
+        out.print(
+            f"\ntask {conflict.task_id} (article {conflict.article_id}): {conflict.link}\n"
+            f"  annotations {annotations} by annotator(s) {annotators} disagree on:"
+        )
+        for difference in conflict.differences:
+            out.print(f"  - {difference}")
+    if conflicts:
+        out.print(
+            f"\naccept one with: quotegold adjudicate --project {shlex.quote(project)} "
+            "--accept ANNOTATION_ID"
+        )
+
+
+annotators_app = typer.Typer(
+    help="Manage annotator accounts in Label Studio.", no_args_is_help=True
+)
+app.add_typer(annotators_app, name="annotators")
+
+
+@annotators_app.command("add")
+def annotators_add(
+    email: Annotated[str, typer.Argument(help="the annotator's email; they log in with it")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="QUOTEGOLD_ANNOTATOR_PASSWORD",
+            help="their password, 8 characters or more [asked when not given]",
+        ),
+    ],
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Create an annotator account in Label Studio's organisation, as the invite link does.
+
+    Example: quotegold annotators add ann@example.com
+    """
+    with user_errors():
+        settings = load_settings(url=url, api_key=api_key, data_dir=data_dir)
+        with make_client(settings) as client:
+            created = client.sign_up(email, password)
+    out.print(f"created annotator {created.email} (user id {created.id})")
+    out.print(f"  they log in at {settings.url}/user/login/ with that email and password")
+
+
+@annotators_app.command("list")
+def annotators_list(
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """List the members of Label Studio's organisation.
+
+    Example: quotegold annotators list
+    """
+    with user_errors():
+        settings = load_settings(url=url, api_key=api_key, data_dir=data_dir)
+        with make_client(settings) as client:
+            users = client.list_users()
+    table = Table(title=f"users at {settings.url}")
+    for name in ("id", "email", "username"):
+        table.add_column(name, justify="right" if name == "id" else "left")
+    for user in users:
+        table.add_row(str(user.id), user.email, user.username)
+    out.print(table)
+
+
 @app.command()
 def report(
     export_dir: Annotated[Path, typer.Argument(help="an export folder, e.g. exports/demo")],
@@ -448,7 +656,7 @@ def report(
         Path | None, typer.Option("--out", help="HTML file [EXPORT_DIR/report.html]")
     ] = None,
 ) -> None:
-    """Write a self-contained HTML report (charts, progress, highlighted articles).
+    """Write a self-contained HTML report (charts, progress, agreement, highlighted articles).
 
     Example: quotegold report exports/demo
     """

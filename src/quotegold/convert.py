@@ -11,6 +11,10 @@ Decisions worth knowing:
   joined with `JOINER` (" … "). Speaker, cue and attributes may sit on any part.
 - Every span is checked against the task text. If any offset is wrong the record is `None`:
   a shifted span is never exported as is.
+- A quotation mark left unpaired at either edge of a QUOTE span is dropped from the span
+  (Label Studio's word snapping pulls a closing mark into a selection that ends in a full
+  stop; the guidelines keep wrapping marks outside quotes). Paired marks inside a mixed
+  quote stay. Single marks are left alone: they double as apostrophes.
 - Any other problem leaves a best-effort record for diagnosis. A record is gold only when
   the list of issues is empty.
 """
@@ -250,6 +254,9 @@ def _check_span(
 
 def _one_label(labels: object, ctx: _Context, rid: str) -> str | None:
     known = ", ".join(SCHEMA.label_values)
+    if labels is not None and not isinstance(labels, list):
+        ctx.add(f"region {rid} has labels {_show(labels)}, not a list; give it one of {known}", rid)
+        return None
     if not isinstance(labels, list) or not labels:
         ctx.add(f"region {rid} has no label; give it one of {known}", rid)
         return None
@@ -392,6 +399,36 @@ def _span(region: _Region, *, with_id: bool = False) -> dict[str, Any]:
     return {"id": region.id, **span} if with_id else span
 
 
+# (opening, closing) marks whose unpaired copies are trimmed from quote edges.
+_MARK_PAIRS = (("“", "”"), ("«", "»"), ('"', '"'))
+
+
+def trim_unpaired_marks(text: str) -> tuple[int, int]:
+    """How many characters to drop from the start and the end of a quote's text."""
+    head, tail = 0, len(text)
+    for opening, closing in _MARK_PAIRS:
+        part = text[head:tail]
+        if opening == closing:
+            unpaired = part.count(opening) % 2 == 1
+            if unpaired and part.endswith(closing) and len(part) > 1:
+                tail -= 1
+            elif unpaired and part.startswith(opening) and len(part) > 1:
+                head += 1
+            continue
+        if part.endswith(closing) and part.count(closing) > part.count(opening) and len(part) > 1:
+            tail -= 1
+        part = text[head:tail]
+        if part.startswith(opening) and part.count(opening) > part.count(closing) and len(part) > 1:
+            head += 1
+    return head, len(text) - tail
+
+
+def _quote_span(region: _Region) -> dict[str, Any]:
+    head, tail = trim_unpaired_marks(region.text)
+    text = region.text[head : len(region.text) - tail]
+    return {"start": region.start + head, "end": region.end - tail, "text": text}
+
+
 def _required(value: Any, name: str, rid: str, ctx: _Context) -> Any:
     if value is None:
         attribute = _ATTRIBUTES[name]
@@ -482,7 +519,7 @@ def _quote(chain: list[_Region], links: _Links, ctx: _Context) -> dict[str, Any]
     if any(part.id in ctx.near_broken for part in chain):
         ctx.near_broken.add(qid)
     _check_quote(qid, values, speaker, no_speaker, ctx)
-    spans = [_span(r) for r in chain]
+    spans = [_quote_span(r) for r in chain]
     return {
         "id": qid,
         "spans": spans,

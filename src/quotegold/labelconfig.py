@@ -10,10 +10,17 @@ from markdown_it import MarkdownIt
 from quotegold.errors import SchemaError
 from quotegold.schema import LABELS_NAME, SCHEMA, TEXT_NAME, AnnotationSchema, Attribute, schema_dir
 
-# Larger text and a clear gap between lines make word-snapped selection easier.
+# Larger text and a clear gap between lines make word-snapped selection easier; the left
+# padding keeps relation labels drawn at the text's edge readable ("said_by", not "d_by").
 _STYLE = """
-.lsf-htx-richtext { font-size: 17px; line-height: 1.8; max-width: 52em; }
+.lsf-htx-richtext { font-size: 17px; line-height: 1.8; max-width: 52em; padding-left: 3.5em; }
 """
+
+# The text and a sticky attribute column side by side: annotators set a region's attributes
+# without scrolling past the article.
+_ROW_STYLE = "display: flex; align-items: flex-start; gap: 24px"
+_TEXT_COLUMN_STYLE = "flex: 1 1 0; min-width: 0"
+_PANEL_COLUMN_STYLE = "flex: 0 0 290px; position: sticky; top: 0"
 
 
 def _attribute_control(attribute: Attribute) -> ET.Element:
@@ -56,10 +63,14 @@ def render_label_config(schema: AnnotationSchema = SCHEMA) -> str:
                 "hint": label.description,
             },
         )
+    row = ET.SubElement(view, "View", {"style": _ROW_STYLE})
+    text_column = ET.SubElement(row, "View", {"style": _TEXT_COLUMN_STYLE})
     ET.SubElement(
-        view, "Text", {"name": TEXT_NAME, "value": f"${TEXT_NAME}", "granularity": "word"}
+        text_column, "Text", {"name": TEXT_NAME, "value": f"${TEXT_NAME}", "granularity": "word"}
     )
-    relations = ET.SubElement(view, "Relations")
+    panel_column = ET.SubElement(row, "View", {"style": _PANEL_COLUMN_STYLE})
+    # One label per relation: two labels on one link cannot be exported.
+    relations = ET.SubElement(view, "Relations", {"choice": "single"})
     for relation in schema.relations:
         ET.SubElement(relations, "Relation", {"value": relation.value})
     for label in schema.labels:
@@ -67,7 +78,9 @@ def render_label_config(schema: AnnotationSchema = SCHEMA) -> str:
         if not attributes:
             continue
         panel = ET.SubElement(
-            view, "View", {"visibleWhen": "region-selected", "whenLabelValue": label.value}
+            panel_column,
+            "View",
+            {"visibleWhen": "region-selected", "whenLabelValue": label.value},
         )
         for attribute in attributes:
             ET.SubElement(panel, "Header", {"value": attribute.title, "size": "5"})

@@ -7,11 +7,13 @@ backoff before they are raised.
 
 from __future__ import annotations
 
+import html
 import json
 import re
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,7 +32,9 @@ from quotegold.errors import (
     LabelStudioError,
     LabelStudioNotFound,
     LabelStudioUnavailable,
+    SettingsError,
 )
+from quotegold.exportfile import read_label_studio_export
 from quotegold.tasks import ARTICLE_ID_FIELD
 
 T = TypeVar("T")
@@ -47,6 +51,28 @@ class Project:
     title: str
     label_config: str
     url: str
+    # How many people annotate each task (Label Studio's `maximum_annotations`), and the
+    # share of tasks that get that many (`overlap_cohort_percentage`; the others get one).
+    annotators_per_task: int = 1
+    overlap_percentage: int = 100
+
+
+@dataclass(frozen=True)
+class User:
+    """A member of the Label Studio organisation."""
+
+    id: int
+    email: str
+    username: str
+
+
+@dataclass(frozen=True)
+class Annotator:
+    """A user and an API key that acts as them: what they submit is `completed_by` them."""
+
+    id: int
+    email: str
+    api_key: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -66,6 +92,7 @@ class ProjectSync:
     project: Project
     created: bool
     config_updated: bool
+    overlap_updated: bool = False
 
 
 class _TransientError(LabelStudioUnavailable):
@@ -78,6 +105,12 @@ def _detail(body: Any) -> str:
             if body.get(key):
                 return str(body[key])
     return str(body)[:300]
+
+
+def _overlap(annotators: int) -> dict[str, int]:
+    if annotators < 1:
+        raise SettingsError(f"annotators per task must be at least 1, not {annotators}")
+    return {"maximum_annotations": annotators, "overlap_cohort_percentage": 100}
 
 
 class LabelStudioClient:
@@ -102,6 +135,7 @@ class LabelStudioClient:
         )
         self._attempts = attempts
         self._backoff = backoff
+        self._timeout = timeout
 
     def close(self) -> None:
         self._http.close()
@@ -197,12 +231,18 @@ class LabelStudioClient:
     def project_url(self, project_id: int) -> str:
         return f"{self.url}/projects/{project_id}/data"
 
+    def task_url(self, project_id: int, task_id: int | str) -> str:
+        """Where the task opens in the labelling UI."""
+        return f"{self.project_url(project_id)}?task={task_id}"
+
     def _project(self, raw: Any) -> Project:
         return Project(
             id=int(raw.id),
             title=str(raw.title),
             label_config=str(raw.label_config or ""),
             url=self.project_url(int(raw.id)),
+            annotators_per_task=int(getattr(raw, "maximum_annotations", None) or 1),
+            overlap_percentage=int(getattr(raw, "overlap_cohort_percentage", None) or 100),
         )
 
     def find_project(self, title: str) -> Project | None:
@@ -231,9 +271,21 @@ class LabelStudioClient:
         return self._project(raw)
 
     def ensure_project(
-        self, title: str, *, label_config: str, instructions: str, description: str
+        self,
+        title: str,
+        *,
+        label_config: str,
+        instructions: str,
+        description: str,
+        annotators_per_task: int | None = None,
     ) -> ProjectSync:
-        """Create the project, or bring its config and instructions up to date."""
+        """Create the project, or bring its config and instructions up to date.
+
+        `annotators_per_task` makes every task wait for that many annotators (Label Studio's
+        `maximum_annotations`, with all tasks in the overlap cohort); None leaves the
+        project's setting as it is (a new project then has one annotator per task).
+        """
+        overlap = {} if annotators_per_task is None else _overlap(annotators_per_task)
         existing = self.find_project(title)
         if existing is None:
             raw = self._call(
@@ -246,30 +298,69 @@ class LabelStudioClient:
                     show_instruction=True,
                     show_skip_button=True,
                     enable_empty_annotation=False,
+                    **overlap,
                 ),
                 retry=False,
             )
             return ProjectSync(self.get_project(int(raw.id)), created=True, config_updated=False)
-        if existing.label_config.strip() == label_config.strip():
+        config_updated = existing.label_config.strip() != label_config.strip()
+        if config_updated:
+            self._update_config(existing.id, label_config, instructions, description)
+        overlap_updated = annotators_per_task is not None and (
+            existing.annotators_per_task != annotators_per_task
+            or existing.overlap_percentage != 100
+        )
+        if annotators_per_task is not None and overlap_updated:
+            self.set_annotators_per_task(existing.id, annotators_per_task)
+        if not (config_updated or overlap_updated):
             return ProjectSync(existing, created=False, config_updated=False)
+        return ProjectSync(
+            self.get_project(existing.id),
+            created=False,
+            config_updated=config_updated,
+            overlap_updated=overlap_updated,
+        )
+
+    def _update_config(
+        self, project_id: int, label_config: str, instructions: str, description: str
+    ) -> None:
         # Check first: a PATCH may silently drop labels that annotations still use.
         self._call(
-            f"checking the new labelling config of project {existing.id}",
-            lambda: self._sdk.projects.validate_label_config(
-                existing.id, label_config=label_config
-            ),
+            f"checking the new labelling config of project {project_id}",
+            lambda: self._sdk.projects.validate_label_config(project_id, label_config=label_config),
         )
         self._call(
-            f"updating the labelling config of project {existing.id}",
+            f"updating the labelling config of project {project_id}",
             lambda: self._sdk.projects.update(
-                existing.id,
+                project_id,
                 label_config=label_config,
                 expert_instruction=instructions,
                 description=description,
                 show_instruction=True,
             ),
         )
-        return ProjectSync(self.get_project(existing.id), created=False, config_updated=True)
+
+    def set_annotators_per_task(self, project_id: int, annotators: int) -> None:
+        """Have every task of the project annotated by `annotators` people.
+
+        Label Studio keeps a task in the queue (not `is_labeled`) until it has that many
+        submitted annotations, and hands it to annotators who have not annotated it yet.
+        """
+        self._call(
+            f"setting {annotators} annotator(s) per task in project {project_id}",
+            lambda: self._sdk.projects.update(project_id, **_overlap(annotators)),
+        )
+
+    def require_project(self, title: str) -> Project:
+        """The project with exactly this title, or `LabelStudioNotFound` saying what to do."""
+        project = self.find_project(title)
+        if project is None:
+            raise LabelStudioNotFound(
+                f"no project titled {title!r} at {self.url}; push articles first "
+                "(`quotegold push … --project TITLE`) or check the title",
+                url=self.url,
+            )
+        return project
 
     # -- tasks -------------------------------------------------------------------------
 
@@ -347,6 +438,22 @@ class LabelStudioClient:
             lambda: self._sdk.annotations.update(annotation_id, ground_truth=ground_truth),
         )
 
+    def get_annotation(self, annotation_id: int) -> dict[str, Any]:
+        """One annotation as a dict (`task`, `completed_by`, `ground_truth`, `result`, …)."""
+        raw = self._call(
+            f"reading annotation {annotation_id}",
+            lambda: self._sdk.annotations.get(annotation_id),
+        )
+        return dict(raw.model_dump(mode="json"))
+
+    def list_annotations(self, task_id: int) -> list[dict[str, Any]]:
+        """The annotations of one task (skips included, drafts not), as dicts."""
+        found = self._call(
+            f"listing the annotations of task {task_id}",
+            lambda: self._sdk.annotations.list(task_id),
+        )
+        return [dict(raw.model_dump(mode="json")) for raw in found]
+
     def download_export(self, project_id: int, destination: Path) -> int:
         """Stream the project's full JSON export (all tasks) into a file; returns its size.
 
@@ -366,6 +473,13 @@ class LabelStudioClient:
             return size
 
         return self._call(f"downloading the export of project {project_id}", download)
+
+    def project_tasks(self, project_id: int) -> list[dict[str, Any]]:
+        """Every task of the project with its annotations, read from its full JSON export."""
+        with tempfile.TemporaryDirectory(prefix="quotegold-tasks-") as scratch:
+            download = Path(scratch) / "export.json"
+            self.download_export(project_id, download)
+            return read_label_studio_export(download)
 
     def iter_tasks(self, project_id: int) -> Iterator[dict[str, Any]]:
         """Every task of the project with its annotations, drafts and predictions, as dicts."""
@@ -451,3 +565,128 @@ class LabelStudioClient:
                 selected_items={"all": False, "included": [int(i) for i in task_ids]},
             ),
         )
+
+    # -- users -------------------------------------------------------------------------
+
+    def list_users(self) -> list[User]:
+        """The members of the organisation."""
+        found = self._call("listing the users", self._sdk.users.list)
+        return [
+            User(id=int(raw.id), email=str(raw.email or ""), username=str(raw.username or ""))
+            for raw in found
+        ]
+
+    def sign_up(self, email: str, password: str) -> Annotator:
+        """Create a user who can log in to the UI, and return their own API key.
+
+        Label Studio's API cannot do this (`POST /api/users/` ignores the password and leaves
+        the user outside the organisation), so this fills in the sign-up form behind the
+        organisation's invite link, as a person following the link does, then asks for the
+        new user's API key in their session. Not retried: it creates something.
+        """
+        invite = self._call(
+            "reading the organisation's invite link",
+            self._sdk.organizations.invites.get_invite_link,
+        )
+        with self._session() as session:
+            form = {"email": email, "password": password}
+            self._submit_form(session, str(invite.invite_url), form, f"signing up {email}")
+            return self._session_annotator(session, email)
+
+    def log_in(self, email: str, password: str) -> Annotator:
+        """Log in as an existing user through the login form; return their own API key."""
+        with self._session() as session:
+            form = {"email": email, "password": password}
+            self._submit_form(session, "/user/login/", form, f"logging in as {email}")
+            return self._session_annotator(session, email)
+
+    @contextmanager
+    def _session(self) -> Iterator[httpx.Client]:
+        """A browser-like session of its own (cookies, no redirects), closed afterwards."""
+        with httpx.Client(
+            base_url=self.url, timeout=self._timeout, follow_redirects=False
+        ) as session:
+            yield session
+
+    def _submit_form(
+        self, session: httpx.Client, path: str, form: Mapping[str, str], action: str
+    ) -> None:
+        """GET a Django form (for its CSRF cookie), POST it, and expect the redirect."""
+        with self._translated(action):
+            page = session.get(path)
+            self._expect(page, action)
+            token = session.cookies.get("csrftoken") or ""
+            sent = session.post(
+                path,
+                data={**form, "csrfmiddlewaretoken": token},
+                headers={"Referer": f"{self.url}{path}"},
+            )
+        if sent.status_code in (301, 302, 303):
+            return
+        self._expect(sent, action)
+        problems = _form_errors(sent.text) or ["the form came back without saying why"]
+        raise LabelStudioError(
+            f"Label Studio at {self.url} refused {action}: {'; '.join(problems)}",
+            url=self.url,
+            status=sent.status_code,
+        )
+
+    def _expect(self, response: httpx.Response, action: str) -> None:
+        if response.is_success or response.is_redirect:
+            return
+        if response.status_code in (401, 403):
+            raise LabelStudioAuthError(
+                f"Label Studio at {self.url} refused {action} (HTTP {response.status_code}); "
+                "check that LABEL_STUDIO_API_KEY belongs to a member of the organisation",
+                url=self.url,
+                status=response.status_code,
+            )
+        raise LabelStudioError(
+            f"Label Studio at {self.url} failed while {action} (HTTP {response.status_code}: "
+            f"{response.text[:200]})",
+            url=self.url,
+            status=response.status_code,
+        )
+
+    def _session_answer(self, session: httpx.Client, method: str, path: str) -> Any:
+        action = f"asking {path} in a user's session"
+        with self._translated(action):
+            headers = {"X-CSRFToken": session.cookies.get("csrftoken") or "", "Referer": self.url}
+            response = session.request(method, path, headers=headers)
+        if response.status_code == 409:
+            raise LabelStudioError(
+                f"the user at {self.url} already has a personal access token, which cannot be "
+                "read again; revoke it in Account & Settings, then try again",
+                url=self.url,
+                status=409,
+            )
+        self._expect(response, action)
+        return response.json()
+
+    def _session_annotator(self, session: httpx.Client, email: str) -> Annotator:
+        """The logged-in user and an API key for them: their legacy token where the
+        organisation allows those, else a new personal access token."""
+        me = self._session_answer(session, "GET", "/api/current-user/whoami")
+        jwt = self._session_answer(session, "GET", "/api/jwt/settings")
+        if jwt.get("legacy_api_tokens_enabled"):
+            token = self._session_answer(session, "GET", "/api/current-user/token")
+        else:
+            token = self._session_answer(session, "POST", "/api/token/")
+        return Annotator(
+            id=int(me["id"]), email=str(me.get("email") or email), api_key=str(token["token"])
+        )
+
+
+_FORM_ERRORS = re.compile(
+    r'<ul class="field_errors">(.*?)</ul>|<p class="error">(.*?)</p>', re.DOTALL
+)
+_ITEM = re.compile(r"<li>(.*?)</li>", re.DOTALL)
+
+
+def _form_errors(page: str) -> list[str]:
+    """The error messages a Django form page shows (field errors and form errors)."""
+    found: list[str] = []
+    for listed, single in _FORM_ERRORS.findall(page):
+        items = _ITEM.findall(listed) if listed else [single]
+        found += [html.unescape(" ".join(item.split())) for item in items if item.strip()]
+    return list(dict.fromkeys(found))

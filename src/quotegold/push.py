@@ -42,6 +42,7 @@ class PushResult:
     project_created: bool
     config_updated: bool
     created: int = 0
+    overlap_updated: bool = False
     already_present: int = 0
     task_ids: list[int] = field(default_factory=list)
 
@@ -91,6 +92,7 @@ def push_articles(
     task_extras: Mapping[str, Mapping[str, Any]] | None = None,
     on_progress: Callable[[int], None] | None = None,
     predictor: Predictor | None = None,
+    annotators_per_task: int | None = None,
     attempts: int = 4,
     backoff: float = 2.0,
 ) -> PushResult:
@@ -98,15 +100,19 @@ def push_articles(
 
     `task_extras` adds keys (such as `annotations` or `predictions`) to the task of an article
     id. `predictor` gives each new task one prediction (extras win over it). `on_progress`
-    is called with the number of articles handled after each batch.
+    is called with the number of articles handled after each batch. `annotators_per_task`
+    has every task annotated by that many people (None leaves the project's setting as is).
     """
     sync = client.ensure_project(
         project_title,
         label_config=render_label_config(),
         instructions=render_instructions(),
         description=project_description(),
+        annotators_per_task=annotators_per_task,
     )
-    result = PushResult(sync.project, sync.created, sync.config_updated)
+    result = PushResult(
+        sync.project, sync.created, sync.config_updated, overlap_updated=sync.overlap_updated
+    )
     extras = task_extras or {}
     for batch in _batches(articles, batch_size):
         retrying = Retrying(

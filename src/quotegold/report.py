@@ -44,9 +44,12 @@ PROGRESS_LABELS = {
     "skipped": "skipped",
 }
 AGREEMENT_TITLES = {
+    "summary": "Compared",
     "layers": "Spans, per layer",
+    "relations": "Relations: quote \u2192 speaker",
     "alpha": "Attributes: Krippendorff's alpha",
     "annotators": "Per annotator",
+    "pairs": "Per pair of annotators",
 }
 NO_TARGET = "(no target)"
 _DOT = " \u00b7 "
@@ -445,12 +448,15 @@ def write_report(
     The charts are embedded in the page and also written beside it as `<out stem>-labels.png`,
     `<out stem>-stance.png` and `<out stem>-progress.png` (a chart with no data is left out).
     `agreement` is rendered as given: a mapping such as {"layers": {"QUOTE": {"f1_exact": …}},
-    "alpha": {"stance": …}, "annotators": {…}}; a mapping of mappings becomes a table.
+    "alpha": {"stance": …}, "annotators": {…}}; a mapping of mappings becomes a table. Without
+    it, the agreement `quotegold export` put in report.json (if any) is shown.
     `progress` (status → tasks) replaces the counts from report.json. Returns `out`.
     Raises `ExportError` when `export_dir` is not an export or a file cannot be written, and
     `ValidationError` when its gold.jsonl holds records that are not valid gold.
     """
     records, report = _load(export_dir)
+    if agreement is None and isinstance(report.get("agreement"), Mapping):
+        agreement = report["agreement"]
     splits = _splits(records, report)
     by_split = _labels_by_split(records, splits)
     by_target = _stance_by_target(records)

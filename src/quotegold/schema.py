@@ -101,13 +101,15 @@ class AnnotationSchema:
 
 # The editable list of stance targets; "other" is always added last.
 STANCE_TARGETS: tuple[Choice, ...] = (
-    Choice("terrorism", "terrorism, extremism, militant groups"),
-    Choice("regional_security", "security and stability of a region"),
-    Choice("sco_cooperation", "the Shanghai Cooperation Organisation and cooperation within it"),
-    Choice("afghanistan", "the situation in or policy toward Afghanistan"),
-    Choice("defence_cooperation", "military or defence cooperation between countries"),
-    Choice("government_policy", "a government's policy, law or decision"),
-    Choice("other", "anything not in this list"),
+    Choice("terrorism", "terrorism, extremism, militant groups", "t"),
+    Choice("regional_security", "security and stability of a region", "g"),
+    Choice(
+        "sco_cooperation", "the Shanghai Cooperation Organisation and cooperation within it", "e"
+    ),
+    Choice("afghanistan", "the situation in or policy toward Afghanistan", "a"),
+    Choice("defence_cooperation", "military or defence cooperation between countries", "d"),
+    Choice("government_policy", "a government's policy, law or decision", "f"),
+    Choice("other", "anything not in this list", "w"),
 )
 
 SCHEMA = AnnotationSchema(
@@ -158,7 +160,7 @@ SCHEMA = AnnotationSchema(
             "QUOTE",
             "No identifiable speaker in the text",
             "flag",
-            (Choice("no identifiable speaker", "tick when no SPEAKER mention exists"),),
+            (Choice("no identifiable speaker", "tick when no SPEAKER mention exists", "z"),),
         ),
         Attribute(
             "speaker_name",
