@@ -359,7 +359,7 @@ MUTATIONS = [
     ("other whitespace", replace_value("c", "label", text="sai\u00a0"), "c", "shifted", False),
     ("no label", replace_value("c", "label", labels=[]), "c", "has no label", True),
     ("two labels", replace_value("c", "label", labels=["CUE", "QUOTE"]), "c", "2 labels", True),
-    ("labels not a list", replace_value("c", "label", labels="CUE"), "c", "no label", True),
+    ("labels not a list", replace_value("c", "label", labels="CUE"), "c", "not a list", True),
     ("unknown control", add(choice("q1", "mood", 13, 25, "x")), "q1", "unknown control", True),
     ("not an object", add("q1"), None, "result item 19 is str", True),
     ("wrong item type", set_key(3, "type", "choices"), "c", "expected 'labels'", True),
