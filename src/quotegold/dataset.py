@@ -23,6 +23,10 @@ Decisions, also stated in the card:
   of it, a configuration with no rows at all is left out, and zero records is an `ExportError`.
 - The folder is built beside `out` and swapped in by renames: a failed export leaves the
   previous one as it was.
+
+Memory stays flat in the number of records: they are checked as they come and spilled to
+disk sorted by id (`quotegold.spill`), then read back one at a time; each split file is
+written in row groups of a few hundred rows, and the speakers are grouped on disk too.
 """
 
 from __future__ import annotations
@@ -32,30 +36,35 @@ import secrets
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import datasets
-from datasets import Features
+import pyarrow as pa
+from datasets import ClassLabel, List
+from datasets.arrow_writer import ParquetWriter
 from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.splits import SplitDict, SplitInfo
 from huggingface_hub import DatasetCardData
 
 from quotegold.card import render_card
 from quotegold.errors import ExportError, Issue, Location, ValidationError
-from quotegold.features import CONFIGS, DEFAULT_CONFIG, describe, features_for, project
+from quotegold.features import CONFIGS, DEFAULT_CONFIG, describe, features_for
 from quotegold.rows import (
     ATTRIBUTE_FIELDS,
     LAYER_KEYS,
     article_row,
     quote_rows,
-    speaker_rows,
+    speaker_contributions,
+    speaker_order,
+    speaker_row,
     token_row,
 )
 from quotegold.schema import SCHEMA, SCHEMA_VERSION
-from quotegold.splits import DEFAULT_RATIOS, SPLITS, check_ratios, split_records
+from quotegold.spill import SortedSpill
+from quotegold.splits import DEFAULT_RATIOS, SPLITS, article_position, check_ratios
 from quotegold.validate import default_validator
 
 __all__ = ["CONFIGS", "DatasetSummary", "features_for", "write_dataset"]
@@ -67,6 +76,13 @@ _PER_ARTICLE: dict[str, Callable[[Mapping[str, Any]], list[dict[str, Any]]]] = {
     "quotes": quote_rows,
     "tokens": lambda record: [token_row(record)],
 }
+# Rows are turned into Arrow a batch at a time and written in row groups of about 8 MiB of
+# Arrow data: a few hundred `tokens` rows (each holds hundreds of tokens), thousands of quotes.
+# A `speakers` row holds every mention of its speaker in the whole export: one at a time.
+_BATCH_ROWS = {"articles": 64, "quotes": 256, "tokens": 32, "speakers": 1}
+_GROUP_BYTES = 8 * 2**20
+
+Report = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -82,63 +98,80 @@ class DatasetSummary:
     files: tuple[str, ...]
 
 
-# --- rows -----------------------------------------------------------------------------------
+# --- counts ---------------------------------------------------------------------------------
 
 
-def _rows(config: str, records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    features = features_for(config)
-    if config in _PER_ARTICLE:
-        loose = [row for record in records for row in _PER_ARTICLE[config](record)]
-    else:
-        loose = speaker_rows(records)
-    return [project(row, features) for row in loose]
+class _Tally:
+    """Counts of records, regions and attribute values, kept as records stream past."""
 
+    _CHOICES = tuple(attribute for attribute in SCHEMA.attributes if attribute.kind == "choice")
 
-def _counts(records: Sequence[Mapping[str, Any]], tokens: int) -> dict[str, Any]:
-    choices = [attribute for attribute in SCHEMA.attributes if attribute.kind == "choice"]
-    values: dict[str, Counter[str]] = {attribute.name: Counter() for attribute in choices}
-    for record in records:
-        for attribute in choices:
+    def __init__(self) -> None:
+        self.articles = 0
+        self.tokens = 0
+        self.labels: Counter[str] = Counter({label: 0 for label in LAYER_KEYS})
+        self.values: dict[str, Counter[str]] = {a.name: Counter() for a in self._CHOICES}
+
+    def add(self, record: Mapping[str, Any]) -> None:
+        self.articles += 1
+        for label, key in LAYER_KEYS.items():
+            self.labels[label] += len(record[key])
+        for attribute in self._CHOICES:
             for region in record[LAYER_KEYS[attribute.label]]:
                 value = region[ATTRIBUTE_FIELDS[attribute.name]]
-                values[attribute.name]["(none)" if value is None else str(value)] += 1
-    return {
-        "articles": len(records),
-        "tokens": tokens,
-        "labels": {
-            label: sum(len(record[key]) for record in records) for label, key in LAYER_KEYS.items()
-        },
-        "attributes": {name: dict(sorted(counter.items())) for name, counter in values.items()},
-    }
+                self.values[attribute.name]["(none)" if value is None else str(value)] += 1
+
+    def merge(self, other: _Tally) -> None:
+        self.articles += other.articles
+        self.tokens += other.tokens
+        self.labels.update(other.labels)
+        for name, counter in other.values.items():
+            self.values[name].update(counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "articles": self.articles,
+            "tokens": self.tokens,
+            "labels": {label: self.labels[label] for label in LAYER_KEYS},
+            "attributes": {
+                name: dict(sorted(counter.items())) for name, counter in self.values.items()
+            },
+        }
 
 
 # --- checks ---------------------------------------------------------------------------------
 
 
-def _checked(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The records sorted by id; `ValidationError` if any is not valid gold (see `validate`)."""
-    items = [dict(record) for record in records]
+def _spill_checked(records: Iterable[Mapping[str, Any]], spill: SortedSpill) -> list[Issue]:
+    """Validate each record as it comes and spill the valid ones, keyed by id; the issues."""
     validator = default_validator()
     issues: list[Issue] = []
-    tasks: dict[str, Any] = {}
-    for record in items:
+    for record in records:
         found = validator.validate(record)
-        issues += found
         if found:
+            issues += found
             continue
-        article, task = record["id"], record["provenance"]["task_id"]
-        if article in tasks:
+        spill.add(str(record["id"]), json.dumps(dict(record), ensure_ascii=False))
+    return issues
+
+
+def _write_sorted(spill: SortedSpill, handle: TextIO) -> list[Issue]:
+    """Write the spilled records to `handle` sorted by id (a JSON line each); an article id
+    given twice is an issue, naming the task of its first record and of the later one."""
+    issues: list[Issue] = []
+    for article, lines in spill.groups():
+        first = next(lines)
+        handle.write(first + "\n")
+        for again in lines:
+            tasks = [json.loads(line)["provenance"]["task_id"] for line in (first, again)]
             issues.append(
                 Issue(
-                    Location(task=task),
-                    f"article {article} appears twice (tasks {tasks[article]} and {task}); "
+                    Location(task=tasks[1]),
+                    f"article {article} appears twice (tasks {tasks[0]} and {tasks[1]}); "
                     "export one record per article: adjudicate them first",
                 )
             )
-        tasks.setdefault(article, task)
-    if issues:
-        raise ValidationError(issues)
-    return sorted(items, key=lambda record: str(record["id"]))
+    return issues
 
 
 def _check_target(out: Path, *, overwrite: bool) -> None:
@@ -173,39 +206,166 @@ def _quiet() -> Iterator[None]:
             datasets.enable_progress_bars()
 
 
-def _write_parquet(rows: list[dict[str, Any]], features: Features, path: Path) -> int:
-    """Write one split file with its features embedded; returns the rows' size in bytes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table = datasets.Dataset.from_list(rows, features=features)
-    with _quiet():
-        table.to_parquet(str(path))
-    return int(table.data.nbytes)
+def _write_parquet(writer: ParquetWriter, table: pa.Table) -> None:
+    """Write one row group of a split file (features embedded, as `Dataset.to_parquet`)."""
+    writer.write_table(table, writer_batch_size=table.num_rows)
 
 
-def _write_configs(
-    folder: Path, tables: Mapping[str, Mapping[str, list[dict[str, Any]]]]
-) -> tuple[list[dict[str, Any]], Any]:
-    """Write the parquet files; returns the card's `configs` and `dataset_info`."""
+Encode = Callable[[Any], Any]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _encoder(feature: Any) -> Encode:
+    """Trim a row to the features (as `features.project`) and turn class labels into their
+    numbers (as `Features.encode_example`), in one pass made for these features.
+
+    `datasets` encodes a row by walking its features for every value, which took most of
+    the time of an export; this walks them once. Other values are left as they are, as
+    `datasets` leaves them when they already have the right type; Arrow checks the types.
+    """
+    if isinstance(feature, dict):
+        fields = [(key, _encoder(inner)) for key, inner in feature.items()]
+        return lambda value: (
+            None if value is None else {key: encode(value.get(key)) for key, encode in fields}
+        )
+    if isinstance(feature, List):
+        item = _encoder(feature.feature)
+        if item is _same:
+            return _same
+        return lambda value: None if value is None else [item(entry) for entry in value]
+    if isinstance(feature, ClassLabel):
+        return _class_label(feature.names)
+    return _same
+
+
+def _class_label(names: list[str]) -> Encode:
+    numbers = {name: number for number, name in enumerate(names)}
+
+    def encode(value: Any) -> Any:
+        if value is None or isinstance(value, int):
+            return value
+        if value not in numbers:
+            raise ValueError(f"Invalid string class label {value!r}; expected one of {names}")
+        return numbers[value]
+
+    return encode
+
+
+class _SplitFile:
+    """One split file of one configuration: made at its first row, written a row group at
+    a time. `datasets` cannot load an empty split, so a split with no rows has no file.
+
+    Rows wait as Python objects only in small batches: each batch becomes an Arrow table
+    (a tenth of the memory), and the tables are written as one row group once they hold
+    `_GROUP_BYTES`, so row groups are large enough to compress well and memory stays flat.
+    """
+
+    def __init__(self, path: Path, config: str) -> None:
+        self.path = path
+        self.features = features_for(config)
+        self._encode = _encoder(self.features)
+        self._schema = self.features.arrow_schema
+        self._batch_rows = _BATCH_ROWS[config]
+        self.rows: list[dict[str, Any]] = []
+        self._tables: list[pa.Table] = []
+        self._waiting = 0  # bytes of the tables not yet written
+        self.count = 0
+        self.size = 0  # bytes of the rows in Arrow, for the card's split info
+        self._writer: ParquetWriter | None = None
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        self.rows.append(self._encode(row))
+        if len(self.rows) >= self._batch_rows:
+            self._batch()
+
+    def _batch(self) -> None:
+        if self.rows:
+            table = pa.Table.from_pylist(self.rows, schema=self._schema)
+            self.rows = []
+            self._tables.append(table)
+            self._waiting += table.nbytes
+        if self._waiting >= _GROUP_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._tables:
+            return
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = ParquetWriter(features=self.features, path=str(self.path))
+        table = pa.concat_tables(self._tables)
+        self._tables, self._waiting = [], 0
+        _write_parquet(self._writer, table)
+        self.count += table.num_rows
+
+    def finish(self) -> None:
+        self._batch()
+        self._flush()
+        if self._writer is not None:
+            with _quiet():
+                _, self.size = self._writer.finalize()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
+class _Files:
+    """The split files of every configuration, opened as rows arrive, closed on exit."""
+
+    def __init__(self, folder: Path, stack: ExitStack) -> None:
+        self._folder = folder
+        self._stack = stack
+        self.by_config: dict[str, dict[str, _SplitFile]] = {config: {} for config in CONFIGS}
+
+    def add(self, config: str, split: str, row: Mapping[str, Any]) -> None:
+        files = self.by_config[config]
+        if split not in files:
+            path = self._folder / "data" / config / f"{split}-00000-of-00001.parquet"
+            files[split] = self._stack.enter_context(_closing(_SplitFile(path, config)))
+        files[split].add(row)
+
+    def finish(self) -> None:
+        for files in self.by_config.values():
+            for file in files.values():
+                file.finish()
+
+    def ordered(self, config: str) -> list[tuple[str, _SplitFile]]:
+        """The files of a configuration in split order (train, validation, test)."""
+        files = self.by_config[config]
+        return [(split, files[split]) for split in SPLITS if split in files]
+
+
+@contextmanager
+def _closing(file: _SplitFile) -> Iterator[_SplitFile]:
+    try:
+        yield file
+    finally:
+        file.close()
+
+
+def _card_configs(files: _Files) -> tuple[list[dict[str, Any]], Any]:
+    """The card's `configs` and `dataset_info` for the files written."""
     configs: list[dict[str, Any]] = []
     infos = DatasetInfosDict()
-    for config, by_split in tables.items():
-        features = features_for(config)
-        splits, data_files, download = SplitDict(), [], 0
-        for split, rows in by_split.items():
-            path = folder / "data" / config / f"{split}-00000-of-00001.parquet"
-            size = _write_parquet(rows, features, path)
-            splits.add(SplitInfo(name=split, num_bytes=size, num_examples=len(rows)))
-            data_files.append({"split": split, "path": f"data/{config}/{split}-*"})
-            download += path.stat().st_size
-        if not data_files:
+    for config in CONFIGS:
+        written = files.ordered(config)
+        if not written:
             continue
+        splits, data_files = SplitDict(), []
+        for split, file in written:
+            splits.add(SplitInfo(name=split, num_bytes=file.size, num_examples=file.count))
+            data_files.append({"split": split, "path": f"data/{config}/{split}-*"})
         configs.append({"config_name": config, "data_files": data_files})
         if config == DEFAULT_CONFIG:
             configs[-1]["default"] = True
         infos[config] = DatasetInfo(
-            features=features,
+            features=features_for(config),
             splits=splits,
-            download_size=download,
+            download_size=sum(file.path.stat().st_size for _, file in written),
             dataset_size=sum(info.num_bytes for info in splits.values()),
         )
     scratch = DatasetCardData()
@@ -217,56 +377,87 @@ def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8", newline="\n")
 
 
-def _split_rows(
-    config: str, by_split: Mapping[str, Sequence[Mapping[str, Any]]]
-) -> dict[str, list[dict[str, Any]]]:
-    if config not in _PER_ARTICLE:
-        every = [record for records in by_split.values() for record in records]
-        rows = _rows(config, sorted(every, key=lambda record: str(record["id"])))
-        return {AGGREGATE_SPLIT: rows} if rows else {}
-    return {split: rows for split, records in by_split.items() if (rows := _rows(config, records))}
+def _split_of(article_id: str, ratios: tuple[float, float, float]) -> str:
+    """As `splits.split_for`, without checking the ratios again for every record."""
+    position, cumulative = article_position(article_id), 0.0
+    for split, ratio in zip(SPLITS, ratios, strict=True):
+        cumulative += ratio
+        if ratio > 0 and position < cumulative:
+            return split
+    return [split for split, ratio in zip(SPLITS, ratios, strict=True) if ratio > 0][-1]
 
 
-def _tables(
-    by_split: Mapping[str, Sequence[Mapping[str, Any]]],
-) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """The rows of each configuration and split; `datasets` cannot load an empty split, so a
-    split with no rows in a configuration is left out of it."""
-    return {config: _split_rows(config, by_split) for config in CONFIGS}
+@dataclass
+class _Written:
+    """What one pass over the sorted records wrote and counted."""
+
+    tallies: dict[str, _Tally]
+    files: _Files
+
+    def exported(
+        self, *, name: str, license: str, ratios: tuple[float, float, float]
+    ) -> dict[str, Any]:
+        """This export's own entry in report.json: settings and counts per split and in all."""
+        total = _Tally()
+        for tally in self.tallies.values():
+            total.merge(tally)
+        return {
+            "name": name,
+            "schema_version": SCHEMA_VERSION,
+            "license": license,
+            "ratios": dict(zip(SPLITS, ratios, strict=True)),
+            "splits": {
+                split: self.tallies[split].as_dict()
+                for split in SPLITS
+                if self.tallies[split].articles
+            },
+            "total": total.as_dict(),
+            "rows": {
+                config: {split: file.count for split, file in self.files.ordered(config)}
+                for config in CONFIGS
+            },
+        }
 
 
-def _exported(
-    by_split: Mapping[str, Sequence[Mapping[str, Any]]],
-    tables: Mapping[str, Mapping[str, list[dict[str, Any]]]],
-    *,
-    name: str,
-    license: str,
-    ratios: tuple[float, float, float],
-) -> dict[str, Any]:
-    """This export's own entry in report.json: settings and counts per split and in all."""
-    tokens = {
-        split: sum(len(row["tokens"]) for row in rows) for split, rows in tables["tokens"].items()
-    }
-    return {
-        "name": name,
-        "schema_version": SCHEMA_VERSION,
-        "license": license,
-        "ratios": dict(zip(SPLITS, ratios, strict=True)),
-        "splits": {
-            split: _counts(records, tokens[split]) for split, records in by_split.items() if records
-        },
-        "total": _counts(
-            [r for records in by_split.values() for r in records], sum(tokens.values())
-        ),
-        "rows": {
-            config: {split: len(rows) for split, rows in t.items()} for config, t in tables.items()
-        },
-    }
+def _write_rows(
+    folder: Path, sorted_gold: Path, provenance: TextIO, ratios: tuple[float, float, float]
+) -> _Written:
+    """Write every configuration from the sorted gold file, reading one record at a time;
+    each record's provenance goes to `provenance`, one JSON line each, for the card."""
+    orders: dict[tuple[str, str], list[Any]] = {}  # one sort key per speaker, shared
+    with ExitStack() as stack, SortedSpill() as speakers:
+        written = _Written({split: _Tally() for split in SPLITS}, _Files(folder, stack))
+        with sorted_gold.open(encoding="utf-8") as lines:
+            for line in lines:
+                record = json.loads(line)
+                split = _split_of(str(record["id"]), ratios)
+                written.tallies[split].add(record)
+                for config, rows_of in _PER_ARTICLE.items():
+                    for row in rows_of(record):
+                        if config == "tokens":
+                            written.tallies[split].tokens += len(row["tokens"])
+                        written.files.add(config, split, row)
+                for key, contribution in speaker_contributions(record).items():
+                    order = orders.setdefault(key, [*speaker_order(key), key[1]])
+                    speakers.add(order, json.dumps(contribution, ensure_ascii=False))
+                provenance.write(json.dumps(record["provenance"], ensure_ascii=False) + "\n")
+        # Sorted by name and kind, each speaker's contributions in the records' order.
+        for key, contributions in speakers.groups():
+            row = speaker_row(key[2], (json.loads(entry) for entry in contributions))
+            written.files.add("speakers", AGGREGATE_SPLIT, row)
+        written.files.finish()
+    return written
+
+
+def _provenance_of(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            yield {"provenance": json.loads(line)}
 
 
 def _build(
     folder: Path,
-    gold: list[dict[str, Any]],
+    sorted_gold: Path,
     *,
     report: Mapping[str, Any],
     ratios: tuple[float, float, float],
@@ -274,13 +465,13 @@ def _build(
     license: str,
     attribution: str | None,
 ) -> DatasetSummary:
-    by_split = split_records(gold, ratios)
-    tables = _tables(by_split)
-    configs, dataset_info = _write_configs(folder, tables)
-    exported = _exported(by_split, tables, name=name, license=license, ratios=ratios)
+    provenance_file = sorted_gold.with_name("provenance.jsonl")
+    with provenance_file.open("w", encoding="utf-8", newline="\n") as provenance:
+        written = _write_rows(folder, sorted_gold, provenance, ratios)
+    configs, dataset_info = _card_configs(written.files)
+    exported = written.exported(name=name, license=license, ratios=ratios)
     total = exported["total"]
-    lines = (json.dumps(record, ensure_ascii=False) + "\n" for record in gold)
-    _write_text(folder / "gold.jsonl", "".join(lines))
+    shutil.move(sorted_gold, folder / "gold.jsonl")
     report_text = json.dumps({**report, "export": exported}, indent=2, ensure_ascii=False)
     _write_text(folder / "report.json", report_text + "\n")
     card = render_card(
@@ -292,15 +483,15 @@ def _build(
         fields={c: [(k, describe(f)) for k, f in features_for(c).items()] for c in CONFIGS},
         counts=exported,
         report=report,
-        records=gold,
+        records=_provenance_of(provenance_file),
     )
     _write_text(folder / "README.md", card)
     return DatasetSummary(
         path=folder,
         name=name,
-        articles=len(gold),
+        articles=total["articles"],
         quotes=total["labels"]["QUOTE"],
-        splits={split: len(records) for split, records in by_split.items() if records},
+        splits={split: counts["articles"] for split, counts in exported["splits"].items()},
         labels=total["labels"],
         files=tuple(
             sorted(
@@ -337,7 +528,7 @@ def write_dataset(
     records: Iterable[Mapping[str, Any]],
     *,
     out: Path,
-    report: Mapping[str, Any],
+    report: Report,
     name: str,
     license: str = "other",
     attribution: str | None = None,
@@ -346,9 +537,13 @@ def write_dataset(
 ) -> DatasetSummary:
     """Write gold records as a Hugging Face dataset folder at `out`, replacing it atomically.
 
-    `license` is a Hub licence id ("cc-by-2.5" for Wikinews text); `attribution` is copied into
-    the card. `ratios` are the train/validation/test shares; an article's split depends only
-    on its id. An existing `out` must be an earlier export (it has report.json or gold.jsonl)
+    `records` may be any iterable, read once: they are checked and spilled to disk as they
+    come, so memory does not grow with their number. `report` is the report to keep beside
+    the data, or a function returning it that is called once every record has been read
+    (so a caller can stream records while counting what it left out). `license` is a Hub
+    licence id ("cc-by-2.5" for Wikinews text); `attribution` is copied into the card.
+    `ratios` are the train/validation/test shares; an article's split depends only on its
+    id. An existing `out` must be an earlier export (it has report.json or gold.jsonl)
     unless `overwrite` is true. Raises `ValidationError` for records `quotegold.validate`
     refuses or an article id given twice, and `ExportError` when the export cannot be
     written; either way `out` is left as it was.
@@ -356,36 +551,43 @@ def write_dataset(
     split_ratios = check_ratios(ratios)
     if not name.strip() or not license.strip():
         raise ExportError("The dataset needs a name and a licence id (e.g. 'cc-by-2.5').")
-    gold = _checked(records)
-    if not gold:
-        raise ExportError(
-            f"No gold records to export to {out}: `datasets` cannot load a dataset with no "
-            "rows. Annotate and validate some articles first; nothing was written."
-        )
-    try:
-        json.dumps(report)
-    except (TypeError, ValueError) as error:
-        raise ExportError(f"The report cannot be written as JSON: {error}.") from error
-    _check_target(out, overwrite=overwrite)
-    built = _new_sibling(out, "tmp")
-    try:
-        built.mkdir()
-        summary = _build(
-            built,
-            gold,
-            report=report,
-            ratios=split_ratios,
-            name=name,
-            license=license,
-            attribution=attribution,
-        )
-    except OSError as error:
-        shutil.rmtree(built, ignore_errors=True)
-        raise ExportError(
-            f"Cannot write the export beside {out}: {error}; check free space and permissions."
-        ) from error
-    except BaseException:
-        shutil.rmtree(built, ignore_errors=True)
-        raise
+    with SortedSpill() as spill:
+        issues = _spill_checked(records, spill)
+        sorted_gold = spill.folder / "gold.jsonl"
+        with sorted_gold.open("w", encoding="utf-8", newline="\n") as handle:
+            issues += _write_sorted(spill, handle)
+        if issues:
+            raise ValidationError(issues)
+        final_report = report() if callable(report) else report
+        if not spill.count:
+            raise ExportError(
+                f"No gold records to export to {out}: `datasets` cannot load a dataset with no "
+                "rows. Annotate and validate some articles first; nothing was written."
+            )
+        try:
+            json.dumps(final_report)
+        except (TypeError, ValueError) as error:
+            raise ExportError(f"The report cannot be written as JSON: {error}.") from error
+        _check_target(out, overwrite=overwrite)
+        built = _new_sibling(out, "tmp")
+        try:
+            built.mkdir()
+            summary = _build(
+                built,
+                sorted_gold,
+                report=final_report,
+                ratios=split_ratios,
+                name=name,
+                license=license,
+                attribution=attribution,
+            )
+        except OSError as error:
+            shutil.rmtree(built, ignore_errors=True)
+            raise ExportError(
+                f"Cannot write the export beside {out}: {error}; check free space and permissions."
+            ) from error
+        except BaseException:
+            shutil.rmtree(built, ignore_errors=True)
+            raise
     _swap(built, out)
     return replace(summary, path=out)

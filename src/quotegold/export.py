@@ -5,23 +5,26 @@ validated, and only valid records go into the dataset. Everything else is in the
 problems located by task, annotation and region; conflicts with a link to the task; rejected
 records with their reasons. `strict` turns any problem into a failed export. The dataset is
 written atomically by `quotegold.dataset`, so a failed export leaves the previous one as it was.
+Tasks stream through one at a time, from the export file to the dataset writer, so memory
+does not grow with their number.
 """
 
 from __future__ import annotations
 
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from quotegold.adjudicate import Choice, choose_annotation
+from quotegold.agreement import AgreementCounter
 from quotegold.convert import ProjectRef
 from quotegold.dataset import DatasetSummary, write_dataset
 from quotegold.errors import Issue, LabelStudioNotFound, Location, ValidationError
-from quotegold.exportfile import read_label_studio_export
+from quotegold.exportfile import iter_label_studio_export
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.schema import SCHEMA
 from quotegold.splits import DEFAULT_RATIOS
@@ -70,11 +73,32 @@ def build_gold(
 ) -> GoldBuild:
     """Adjudicate and validate every task; collect gold records and everything else."""
     build = GoldBuild()
+    records = iter_gold(
+        tasks, build=build, strategy=strategy, project=project, project_url=project_url
+    )
+    build.records.extend(records)
+    return build
+
+
+def iter_gold(
+    tasks: Iterable[Mapping[str, Any]],
+    *,
+    build: GoldBuild,
+    strategy: str = "default",
+    project: ProjectRef | None = None,
+    project_url: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Adjudicate and validate task by task, yielding each gold record as it is made.
+
+    Everything else (statuses, problems, conflicts, rejected records) goes into `build`,
+    whose `records` stay empty: the caller decides where the gold records go.
+    """
     validator = default_validator()
     for task in tasks:
         choice = choose_annotation(task, strategy=strategy, project=project)
-        _collect(build, task, choice, validator.validate, project_url)
-    return build
+        record = _collect(build, task, choice, validator.validate, project_url)
+        if record is not None:
+            yield record
 
 
 def _collect(
@@ -83,7 +107,8 @@ def _collect(
     choice: Choice,
     validate: Any,
     project_url: str | None,
-) -> None:
+) -> dict[str, Any] | None:
+    """Count one task's outcome in `build`; its gold record if it has a valid one."""
     task_id = task.get("id")
     article_id = (task.get("data") or {}).get("article_id")
     if choice.status == "conflict" and choice.conflict is not None:
@@ -94,9 +119,8 @@ def _collect(
     if choice.status == "gold" and choice.record is not None:
         issues += validate(choice.record, location=Location(task=task_id))
         if not issues:
-            build.records.append(choice.record)
             build.statuses["gold"] += 1
-            return
+            return choice.record
     status = "invalid" if issues else choice.status
     build.statuses[status] += 1
     if issues:
@@ -110,6 +134,7 @@ def _collect(
                 "reasons": [issue.message for issue in issues],
             }
         )
+    return None
 
 
 def build_report(
@@ -136,7 +161,7 @@ _STATUSES = ("gold", "conflict", "invalid", "unannotated", "skipped")
 
 
 def export_tasks(
-    tasks: Sequence[Mapping[str, Any]],
+    tasks: Iterable[Mapping[str, Any]],
     *,
     out: Path,
     options: ExportOptions,
@@ -144,13 +169,38 @@ def export_tasks(
     project: ProjectRef | None = None,
     project_url: str | None = None,
 ) -> tuple[DatasetSummary, dict[str, Any]]:
-    """Build, check and write the dataset; `strict` fails on any problem before writing."""
-    build = build_gold(tasks, strategy=options.strategy, project=project, project_url=project_url)
-    if options.strict and build.problems:
-        raise ValidationError(build.problems)
-    report = build_report(build, source=source, options=options)
+    """Build, check and write the dataset; `strict` fails on any problem before writing.
+
+    `tasks` may be any iterable (a stream from an export file, say): it is read once, and
+    the report is made when the last task has been read, before anything is written.
+    """
+    build = GoldBuild()
+    # Tasks annotated by several people: how far they agree goes in the report and the card.
+    agreement = AgreementCounter(project=project)
+    made: list[dict[str, Any]] = []
+
+    def counted(tasks: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+        for task in tasks:
+            agreement.add(task)
+            yield task
+
+    def report() -> dict[str, Any]:
+        if options.strict and build.problems:
+            raise ValidationError(build.problems)
+        made.append(build_report(build, source=source, options=options))
+        measured = agreement.result()
+        if measured.pairs:
+            made[-1]["agreement"] = measured.to_dict()
+        return made[-1]
+
     summary = write_dataset(
-        build.records,
+        iter_gold(
+            counted(tasks),
+            build=build,
+            strategy=options.strategy,
+            project=project,
+            project_url=project_url,
+        ),
         out=out,
         report=report,
         name=options.name,
@@ -158,21 +208,22 @@ def export_tasks(
         attribution=options.attribution,
         ratios=options.ratios,
     )
-    return summary, report
+    return summary, made[-1]
 
 
 def export_file(
     path: Path, *, out: Path, options: ExportOptions
 ) -> tuple[DatasetSummary, dict[str, Any]]:
-    """Export from a Label Studio JSON export file (no server needed)."""
-    tasks = read_label_studio_export(path)
+    """Export from a Label Studio JSON export file (no server needed), streaming its tasks."""
+    tasks = iter_label_studio_export(path)
     return export_tasks(tasks, out=out, options=options, source={"file": str(path)})
 
 
 def export_project(
     client: LabelStudioClient, title: str, *, out: Path, options: ExportOptions
 ) -> tuple[DatasetSummary, dict[str, Any]]:
-    """Export from a live project: download its JSON export, then as from a file."""
+    """Export from a live project: download its JSON export to a temporary file, then
+    stream it as from a file."""
     project = client.find_project(title)
     if project is None:
         raise LabelStudioNotFound(
@@ -180,16 +231,15 @@ def export_project(
             "(`quotegold push … --project TITLE`) or check the title",
             url=client.url,
         )
+    source = {"label_studio_url": client.url, "project_id": project.id, "project_title": title}
     with tempfile.TemporaryDirectory(prefix="quotegold-export-") as scratch:
         download = Path(scratch) / "export.json"
         client.download_export(project.id, download)
-        tasks = read_label_studio_export(download)
-    source = {"label_studio_url": client.url, "project_id": project.id, "project_title": title}
-    return export_tasks(
-        tasks,
-        out=out,
-        options=options,
-        source=source,
-        project=ProjectRef(id=project.id, title=project.title),
-        project_url=project.url,
-    )
+        return export_tasks(
+            iter_label_studio_export(download),
+            out=out,
+            options=options,
+            source=source,
+            project=ProjectRef(id=project.id, title=project.title),
+            project_url=project.url,
+        )

@@ -12,11 +12,13 @@ line and column. In a gold JSONL file a bad line is an issue and the other lines
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from quotegold.errors import Issue, Location, ValidationError
 
@@ -54,42 +56,216 @@ def _read_bytes(path: Path) -> bytes:
         raise _fail(path, f"cannot read the file ({exc.strerror or exc}); check the path") from exc
 
 
-def _decode(path: Path, raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        message = f"the file is not UTF-8 text (bad byte at offset {exc.start}); {_AGAIN}"
-        raise _fail(path, message) from exc
-
-
 def read_label_studio_export(path: Path) -> list[dict[str, Any]]:
     """The tasks of a Label Studio JSON export file, or `ValidationError` saying what is wrong."""
-    text = _decode(path, _read_bytes(path))
-    if not text.strip():
-        raise _fail(path, f"the file is empty; {_AGAIN}")
+    return list(iter_label_studio_export(path))
+
+
+def iter_label_studio_export(path: Path) -> Iterator[dict[str, Any]]:
+    """The tasks of a Label Studio JSON export file, read one at a time.
+
+    Memory stays flat however large the file: it is decoded in chunks and each task is
+    parsed as its turn comes. Problems raise `ValidationError` as `read_label_studio_export`
+    does, but only when reached: a syntax error as soon as it is read, items that are not
+    tasks once the whole list is read (they are all listed; no task is given after the
+    first one). A consumer must therefore finish the iteration before trusting what it got.
+    """
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise _fail(path, f"cannot read the file ({exc.strerror or exc}); check the path") from exc
+    with handle:
+        reader = _ExportReader(path, handle)
+        start = reader.skip_whitespace(0)
+        if start is None:
+            raise _fail(path, f"the file is empty; {_AGAIN}")
+        if reader.buffer[start] == "[":
+            yield from reader.tasks(start + 1)
+        else:
+            yield from reader.whole(start)
+
+
+_CHUNK_BYTES = 2**20
+_NOT_WHITESPACE = re.compile(r"[^ \t\n\r]")  # JSON's whitespace, not Unicode's
+_DECODER = json.JSONDecoder()
+# A JSON error (or a value's end) this close to the end of the text read so far may only
+# mean that the value goes on in the next chunk: "-Infinity" (which Python's json accepts)
+# is the longest token that can be cut short. An unterminated string reaches the end.
+_NEAR_END = len("-Infinity")
+# Python's json recurses per level: deeper nesting raises RecursionError, not a JSON error.
+_TOO_DEEP = "values nested too deeply to read (hundreds of levels of lists or objects)"
+
+
+def _may_go_on(error: json.JSONDecodeError, length: int) -> bool:
+    return error.msg.startswith("Unterminated string") or error.pos >= length - _NEAR_END
+
+
+class _ExportReader:
+    """The text of an export file, decoded chunk by chunk; what was parsed is dropped.
+
+    `buffer` holds the text not yet parsed. Errors give the line and column in the whole
+    file, counted as `json` counts them, so they read exactly as if the file had been
+    parsed in one piece.
+    """
+
+    def __init__(self, path: Path, handle: BinaryIO) -> None:
+        self.path = path
+        self.buffer = ""
+        self._handle = handle
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._bytes = 0  # bytes read from the file, byte-order mark included
+        self._eof = False
+        self._lines = 0  # newlines in the text dropped from the buffer
+        self._column = 0  # characters after the last of them
+
+    # -- reading ------------------------------------------------------------------------
+
+    def _read(self, at_least: int) -> bool:
+        """Append the next chunk to the buffer; False at the end of the file."""
+        if self._eof:
+            return False
+        raw = self._handle.read(max(_CHUNK_BYTES, at_least, len(codecs.BOM_UTF8)))
+        offset = self._bytes  # where `raw` starts in the file
+        self._bytes += len(raw)
+        self._eof = not raw
+        if offset == 0 and raw.startswith(codecs.BOM_UTF8):
+            raw, offset = raw[len(codecs.BOM_UTF8) :], len(codecs.BOM_UTF8)
+        held = len(self._decoder.getstate()[0])  # the start of a character cut by the chunk
+        try:
+            self.buffer += self._decoder.decode(raw, final=self._eof)
+        except UnicodeDecodeError as exc:
+            where = offset - held + exc.start
+            message = f"the file is not UTF-8 text (bad byte at offset {where}); {_AGAIN}"
+            raise _fail(self.path, message) from exc
+        return not self._eof
+
+    def _refill(self, keep: int, *, at_least: int = 0) -> int | None:
+        """Drop the buffer before `keep`, read more; `keep`'s new index, or None at the end."""
+        self._drop(keep)
+        if not self._read(at_least):
+            return None
+        return 0
+
+    def _drop(self, before: int) -> None:
+        if before <= 0:
+            return
+        newlines = self.buffer.count("\n", 0, before)
+        if newlines:
+            self._lines += newlines
+            self._column = before - self.buffer.rfind("\n", 0, before) - 1
+        else:
+            self._column += before
+        self.buffer = self.buffer[before:]
+
+    def skip_whitespace(self, position: int) -> int | None:
+        """The index of the next character that is not JSON whitespace; None at the end."""
+        while True:
+            found = _NOT_WHITESPACE.search(self.buffer, position)
+            if found is not None:
+                return found.start()
+            if self._refill(len(self.buffer)) is None:
+                return None
+            position = 0
+
+    def _value(self, position: int) -> tuple[Any, int]:
+        """Decode the JSON value at `position`: (value, index just after it)."""
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.buffer, position)
+            except json.JSONDecodeError as exc:
+                if self._eof or not _may_go_on(exc, len(self.buffer)):
+                    raise self._syntax_error(exc.msg, exc.pos) from None
+            except RecursionError:
+                raise self._syntax_error(_TOO_DEEP, position) from None
+            else:
+                # A number cut short ("3e" of "3e5") decodes too: only trust a value that
+                # ends well before the end of the text read so far.
+                if self._eof or end < len(self.buffer) - _NEAR_END:
+                    return value, end
+            # Cut off at the end of the chunk: read at least as much again (so a huge task
+            # costs linear time), then decode it afresh.
+            size = len(self.buffer) - position
+            if self._refill(position, at_least=size) is None:
+                self._eof = True
+            position = 0
+
+    # -- errors -------------------------------------------------------------------------
+
+    def _location(self, position: int) -> tuple[int, int]:
+        newlines = self.buffer.count("\n", 0, position)
+        if newlines:
+            column = position - self.buffer.rfind("\n", 0, position)
+        else:
+            column = self._column + position + 1
+        return self._lines + newlines + 1, column
+
+    def _syntax_error(self, problem: str, position: int) -> ValidationError:
+        line, column = self._location(position)
         hint = (
-            " (several JSON values: is this a gold JSONL file?)" if exc.msg == "Extra data" else ""
+            " (several JSON values: is this a gold JSONL file?)" if problem == "Extra data" else ""
         )
         message = (
-            f"truncated or invalid JSON at line {exc.lineno} column {exc.colno}: "
-            f"{exc.msg}{hint}; {_AGAIN}"
+            f"truncated or invalid JSON at line {line} column {column}: {problem}{hint}; {_AGAIN}"
         )
-        raise _fail(path, message, line=exc.lineno) from exc
-    if isinstance(data, dict) and isinstance(data.get("data"), dict):
-        data = [data]
-    if not isinstance(data, list):
-        raise _fail(
-            path, f"expected a JSON list of Label Studio tasks, found {_kind(data)}; {_AGAIN}"
-        )
-    issues = [
-        issue for index, item in enumerate(data, 1) for issue in _task_issues(path, index, item)
-    ]
-    if issues:
-        raise ValidationError(issues)
-    return data
+        return _fail(self.path, message, line=line)
+
+    # -- the two shapes of an export ----------------------------------------------------
+
+    def tasks(self, position: int) -> Iterator[dict[str, Any]]:
+        """The items of the top-level list whose "[" ends just before `position`."""
+        issues: list[Issue] = []
+        index = 0
+        after = self.skip_whitespace(position)
+        if after is not None and self.buffer[after] == "]":
+            self._check_end(after + 1)
+            return
+        while True:
+            if after is None:
+                raise self._syntax_error("Expecting value", len(self.buffer))
+            item, end = self._value(after)
+            index += 1
+            found = _task_issues(self.path, index, item)
+            issues += found
+            if not issues:
+                yield item
+            after = self.skip_whitespace(end)
+            if after is None:
+                raise self._syntax_error("Expecting ',' delimiter", len(self.buffer))
+            if self.buffer[after] == "]":
+                break
+            if self.buffer[after] != ",":
+                raise self._syntax_error("Expecting ',' delimiter", after)
+            after = self.skip_whitespace(after + 1)
+        self._check_end(after + 1)
+        if issues:
+            raise ValidationError(issues)
+
+    def _check_end(self, position: int) -> None:
+        extra = self.skip_whitespace(position)
+        if extra is not None:
+            raise self._syntax_error("Extra data", extra)
+
+    def whole(self, start: int) -> Iterator[dict[str, Any]]:
+        """A file that is not a list: one task object, or an error saying what it is."""
+        while self._read(0):
+            pass
+        if not self.buffer.strip():
+            raise _fail(self.path, f"the file is empty; {_AGAIN}")
+        try:
+            data = json.loads(self.buffer)
+        except json.JSONDecodeError as exc:
+            raise self._syntax_error(exc.msg, exc.pos) from exc
+        except RecursionError:
+            raise self._syntax_error(_TOO_DEEP, start) from None
+        if not (isinstance(data, dict) and isinstance(data.get("data"), dict)):
+            raise _fail(
+                self.path,
+                f"expected a JSON list of Label Studio tasks, found {_kind(data)}; {_AGAIN}",
+            )
+        issues = _task_issues(self.path, 1, data)
+        if issues:
+            raise ValidationError(issues)
+        yield data
 
 
 def _task_issues(path: Path, index: int, item: object) -> list[Issue]:
@@ -123,6 +299,9 @@ def read_gold_jsonl(path: Path) -> GoldFile:
             message = f"invalid JSON at column {exc.colno}: {exc.msg}; fix or remove the line"
             gold.issues.append(Issue(where, message))
             continue
+        except RecursionError:
+            gold.issues.append(Issue(where, f"invalid JSON: {_TOO_DEEP}; fix or remove the line"))
+            continue
         if record is None and not line:
             continue
         if not isinstance(record, dict):
@@ -148,11 +327,14 @@ def detect_kind(path: Path) -> Kind:
             value = json.loads(text)
         except json.JSONDecodeError:
             return "label-studio-export"  # one task, pretty-printed over several lines
+        except RecursionError:
+            return "gold-jsonl"  # a whole object on the line: the reader reports the nesting
         if isinstance(value, dict) and isinstance(value.get("data"), dict):
             return "label-studio-export"
         return "gold-jsonl"
+    found = f"it starts with {text[:20]!r}" if text else "the file is empty"
     message = (
         "neither a Label Studio JSON export (a JSON list) nor a gold JSONL file "
-        f"(one JSON object a line): it starts with {text[:20]!r}"
+        f"(one JSON object a line): {found}"
     )
     raise _fail(path, message)

@@ -230,8 +230,10 @@ def _read_jsonl(path: Path) -> Iterator[Article | Issue]:
 
 def _jsonl_records(stream: BinaryIO, file: str) -> Iterator[Article | Issue]:
     offset = 0
+    blank = True
     # Line by line: a large corpus is never held in memory as one string.
     for number, raw in enumerate(stream, start=1):
+        blank = blank and not raw.removeprefix(b"\xef\xbb\xbf").strip()
         where = Location(file=file, line=number)
         try:
             _check_bytes(raw, where, at_start=number == 1)
@@ -246,6 +248,9 @@ def _jsonl_records(stream: BinaryIO, file: str) -> Iterator[Article | Issue]:
             if article is not None:
                 yield article
         offset += len(raw)
+    if blank:  # as for an empty .txt file: say so rather than read nothing in silence
+        message = "the file is empty (or only blank lines); add one JSON object a line or drop it"
+        yield Issue(Location(file=file), message)
 
 
 def _check_bytes(data: bytes, where: Location, *, at_start: bool) -> None:
@@ -327,7 +332,11 @@ def _load_object(line: str, where: Location) -> dict[str, Any]:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise _fail(where, f"not valid JSON ({exc.msg} at column {exc.colno}); {example}") from None
+        problem = exc.msg.removesuffix(" at")  # json says "Invalid control character at"
+        raise _fail(where, f"not valid JSON ({problem} at column {exc.colno}); {example}") from None
+    except RecursionError:
+        # json recurses per level of nesting; thousands of levels overflow Python's stack.
+        raise _fail(where, f"JSON nested too deeply to read; {example}") from None
     if not isinstance(record, dict):
         raise _fail(where, f"a JSON {_json_type(record)}, not an object; {example}")
     return record

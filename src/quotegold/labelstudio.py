@@ -156,8 +156,8 @@ class LabelStudioClient:
             raise self._from_api_error(action, exc) from exc
         except httpx.TimeoutException as exc:
             raise _TransientError(
-                f"Label Studio at {self.url} did not answer in time while {action}; "
-                "it may be overloaded: try again, or raise the timeout",
+                f"Label Studio at {self.url} did not answer within {self._timeout:g} s while "
+                f"{action}; it may be overloaded or stuck: check its log, then try again",
                 url=self.url,
             ) from exc
         except httpx.TransportError as exc:

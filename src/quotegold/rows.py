@@ -13,8 +13,7 @@ annotator said, and merging would hide a disagreement worth seeing.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from quotegold.schema import SCHEMA
@@ -26,7 +25,10 @@ __all__ = [
     "article_row",
     "normalise_name",
     "quote_rows",
+    "speaker_contributions",
     "speaker_key",
+    "speaker_order",
+    "speaker_row",
     "speaker_rows",
     "token_row",
 ]
@@ -131,16 +133,6 @@ def speaker_key(mention: Mapping[str, Any]) -> tuple[str, str]:
     return name, mention["kind"]
 
 
-@dataclass
-class _Speaker:
-    kind: str
-    names: Counter[str] = field(default_factory=Counter)
-    mentions: list[dict[str, Any]] = field(default_factory=list)
-    articles: dict[str, None] = field(default_factory=dict)
-    quotes: list[dict[str, Any]] = field(default_factory=list)
-    initiatives: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-
-
 def _stances(quotes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Quote counts by target and stance: schema targets in schema order, then no target."""
     stances = SCHEMA.attribute("stance").values
@@ -155,21 +147,33 @@ def _stances(quotes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _add_record(speakers: dict[tuple[str, str], _Speaker], record: Mapping[str, Any]) -> None:
+def speaker_contributions(record: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """What one record adds to each speaker it mentions, by `speaker_key`.
+
+    Each contribution holds the record's `article_id`, the written `names` of its mentions
+    and the record's `mentions`, `quotes` and `initiatives` entries of that speaker, in the
+    record's order. `speaker_row` turns a speaker's contributions into its row; they need
+    not all be in memory at once, so the export can group them on disk.
+    """
     article = record["id"]
     keys: dict[str, tuple[str, str]] = {}
+    found: dict[tuple[str, str], dict[str, Any]] = {}
     for mention in record["speakers"]:
         key = keys[mention["id"]] = speaker_key(mention)
-        entry = speakers.setdefault(key, _Speaker(kind=mention["kind"]))
-        entry.names[" ".join(mention["name"].split()) or " ".join(mention["text"].split())] += 1
-        entry.articles[article] = None
-        entry.mentions.append(
+        entry = found.setdefault(
+            key,
+            {"article_id": article, "names": [], "mentions": [], "quotes": [], "initiatives": []},
+        )
+        entry["names"].append(
+            " ".join(mention["name"].split()) or " ".join(mention["text"].split())
+        )
+        entry["mentions"].append(
             {"article_id": article, **{k: mention[k] for k in ("id", "text", "start", "end")}}
         )
     for quote in record["quotes"]:
         said_by = keys.get(quote["speaker_id"] or "")
         if said_by is not None:
-            speakers[said_by].quotes.append(
+            found[said_by]["quotes"].append(
                 {
                     "article_id": article,
                     "quote_id": quote["id"],
@@ -181,35 +185,69 @@ def _add_record(speakers: dict[tuple[str, str], _Speaker], record: Mapping[str, 
     for initiative in record["initiatives"]:
         # Two mentions of one speaker may both put an initiative forward: list it once.
         for key in dict.fromkeys(keys[p] for p in initiative["proponent_ids"] if p in keys):
-            speakers[key].initiatives[(article, initiative["id"])] = {
-                "article_id": article,
-                "initiative_id": initiative["id"],
-                "text": initiative["text"],
-                "status": initiative["status"],
-            }
+            _put_initiative(
+                found[key]["initiatives"],
+                {
+                    "article_id": article,
+                    "initiative_id": initiative["id"],
+                    "text": initiative["text"],
+                    "status": initiative["status"],
+                },
+            )
+    return found
 
 
-def speaker_rows(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _put_initiative(listed: list[dict[str, Any]], item: dict[str, Any]) -> None:
+    """Add an initiative once per id: a later one with the same id takes the first's place."""
+    for index, known in enumerate(listed):
+        if known["initiative_id"] == item["initiative_id"]:
+            listed[index] = item
+            return
+    listed.append(item)
+
+
+def speaker_order(key: tuple[str, str]) -> tuple[str, int]:
+    """Where a speaker's row goes: by normalised name, then kind in schema order."""
+    return key[0], _KIND_RANK.get(key[1], 0)
+
+
+def speaker_row(kind: str, contributions: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The `speakers` row of one speaker from its contributions, in the records' order."""
+    names: Counter[str] = Counter()
+    articles: dict[str, None] = {}
+    mentions: list[dict[str, Any]] = []
+    quotes: list[dict[str, Any]] = []
+    initiatives: dict[tuple[str, str], dict[str, Any]] = {}
+    for contribution in contributions:
+        names.update(contribution["names"])
+        articles[contribution["article_id"]] = None
+        mentions += contribution["mentions"]
+        quotes += contribution["quotes"]
+        for item in contribution["initiatives"]:
+            initiatives[(item["article_id"], item["initiative_id"])] = item
+    return {
+        "name": names.most_common(1)[0][0],
+        "kind": kind,
+        "mentions": mentions,
+        "articles": list(articles),
+        "quotes": quotes,
+        "stances": _stances(quotes),
+        "initiatives": list(initiatives.values()),
+    }
+
+
+def speaker_rows(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The `speakers` rows: one per canonical speaker (see `speaker_key`) over all records.
 
     `name` is the most frequent written form of the canonical name (the first seen on a tie);
     mentions, articles, quotes and initiatives keep the order of the records given. Rows are
-    sorted by normalised name, then kind in schema order.
+    sorted by normalised name, then kind in schema order (see `speaker_order`).
     """
-    speakers: dict[tuple[str, str], _Speaker] = {}
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for record in records:
-        _add_record(speakers, record)
-    kinds = {kind: rank for rank, kind in enumerate(SCHEMA.attribute("speaker_kind").values)}
-    ordered = sorted(speakers.items(), key=lambda item: (item[0][0], kinds.get(item[0][1], 0)))
-    return [
-        {
-            "name": entry.names.most_common(1)[0][0],
-            "kind": entry.kind,
-            "mentions": entry.mentions,
-            "articles": list(entry.articles),
-            "quotes": entry.quotes,
-            "stances": _stances(entry.quotes),
-            "initiatives": list(entry.initiatives.values()),
-        }
-        for _, entry in ordered
-    ]
+        for key, contribution in speaker_contributions(record).items():
+            grouped.setdefault(key, []).append(contribution)
+    return [speaker_row(key[1], grouped[key]) for key in sorted(grouped, key=speaker_order)]
+
+
+_KIND_RANK = {kind: rank for rank, kind in enumerate(SCHEMA.attribute("speaker_kind").values)}

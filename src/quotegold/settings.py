@@ -69,10 +69,11 @@ def load_settings(
     dotenv = {k: v for k, v in dotenv_values(env_file).items() if v} if env_file.is_file() else {}
 
     def pick(flag: str | None, name: str) -> tuple[str | None, str]:
+        # Sources read in messages: "refused the API key from the command-line flag".
         if flag:
-            return flag, "flag"
+            return flag, "the command-line flag"
         if environ.get(name):
-            return environ[name], "environment"
+            return environ[name], "the environment"
         if dotenv.get(name):
             return dotenv[name], str(env_file)
         return None, "none"

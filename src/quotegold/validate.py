@@ -202,6 +202,7 @@ class _Rules:
         speakers = self.ids("speakers")
         self.check_spans()
         self.check_unique_ids()
+        self.check_names()
         self.check_quotes(speakers)
         self.check_proponents(speakers)
         self.check_boilerplate()
@@ -261,6 +262,15 @@ class _Rules:
         for rid, count in Counter(strings).items():
             if count > 1:
                 self.add(f"the id {rid} is used by {count} regions; ids must be unique", rid)
+
+    def check_names(self) -> None:
+        # Label Studio's text box keeps what is typed and the converter strips it, so a
+        # blank or padded name would not survive a round trip through Label Studio.
+        for speaker in self.regions("speakers"):
+            name, rid = speaker.get("name"), _rid(speaker)
+            if isinstance(name, str) and name and name != name.strip():
+                fix = f"write it as {_show(name.strip())}" if name.strip() else "type the name"
+                self.add(f"name {_show(name)} of speaker {rid} is blank or padded; {fix}", rid)
 
     def check_quotes(self, speakers: set[str]) -> None:
         cues = self.ids("cues")
