@@ -26,7 +26,10 @@ Decisions, also stated in the card:
 
 Memory stays flat in the number of records: they are checked as they come and spilled to
 disk sorted by id (`quotegold.spill`), then read back one at a time; each split file is
-written in row groups of a few hundred rows, and the speakers are grouped on disk too.
+written in row groups of about 8 MiB, and the speakers are grouped on disk too. Only the
+largest `speakers` row grows with the export: it holds every mention of its speaker.
+Tokenizing, most of the work, runs in helper processes while the records are checked
+(`quotegold.tokens.with_bounds`).
 """
 
 from __future__ import annotations
@@ -65,16 +68,17 @@ from quotegold.rows import (
 from quotegold.schema import SCHEMA, SCHEMA_VERSION
 from quotegold.spill import SortedSpill
 from quotegold.splits import DEFAULT_RATIOS, SPLITS, article_position, check_ratios
+from quotegold.tokens import with_bounds
 from quotegold.validate import default_validator
 
 __all__ = ["CONFIGS", "DatasetSummary", "features_for", "write_dataset"]
 
 # Configurations with one row per entity across all articles: written as one `train` split.
 AGGREGATE_SPLIT = "train"
+# The `tokens` rows are made apart: their token bounds come with the record.
 _PER_ARTICLE: dict[str, Callable[[Mapping[str, Any]], list[dict[str, Any]]]] = {
     "articles": lambda record: [article_row(record)],
     "quotes": quote_rows,
-    "tokens": lambda record: [token_row(record)],
 }
 # Rows are turned into Arrow a batch at a time and written in row groups of about 8 MiB of
 # Arrow data: a few hundred `tokens` rows (each holds hundreds of tokens), thousands of quotes.
@@ -143,27 +147,33 @@ class _Tally:
 
 
 def _spill_checked(records: Iterable[Mapping[str, Any]], spill: SortedSpill) -> list[Issue]:
-    """Validate each record as it comes and spill the valid ones, keyed by id; the issues."""
+    """Validate each record as it comes and spill the valid ones, keyed by id, each with its
+    token bounds (a tab between the two JSON texts); the issues of the others."""
     validator = default_validator()
     issues: list[Issue] = []
-    for record in records:
-        found = validator.validate(record)
-        if found:
-            issues += found
-            continue
-        spill.add(str(record["id"]), json.dumps(dict(record), ensure_ascii=False))
+
+    def valid() -> Iterator[dict[str, Any]]:
+        for record in records:
+            found = validator.validate(record)
+            issues.extend(found)
+            if not found:
+                yield dict(record)
+
+    for record, bounds in with_bounds(valid(), lambda record: str(record["text"])):
+        line = json.dumps(record, ensure_ascii=False) + "\t" + json.dumps(bounds)
+        spill.add(str(record["id"]), line)
     return issues
 
 
 def _write_sorted(spill: SortedSpill, handle: TextIO) -> list[Issue]:
-    """Write the spilled records to `handle` sorted by id (a JSON line each); an article id
-    given twice is an issue, naming the task of its first record and of the later one."""
+    """Write the spilled lines to `handle` sorted by article id; an article id given twice
+    is an issue, naming the task of its first record and of the later one."""
     issues: list[Issue] = []
     for article, lines in spill.groups():
         first = next(lines)
         handle.write(first + "\n")
         for again in lines:
-            tasks = [json.loads(line)["provenance"]["task_id"] for line in (first, again)]
+            tasks = [_record(line)["provenance"]["task_id"] for line in (first, again)]
             issues.append(
                 Issue(
                     Location(task=tasks[1]),
@@ -172,6 +182,11 @@ def _write_sorted(spill: SortedSpill, handle: TextIO) -> list[Issue]:
                 )
             )
     return issues
+
+
+def _record(line: str) -> dict[str, Any]:
+    record: dict[str, Any] = json.loads(line.partition("\t")[0])
+    return record
 
 
 def _check_target(out: Path, *, overwrite: bool) -> None:
@@ -232,6 +247,8 @@ def _encoder(feature: Any) -> Encode:
             None if value is None else {key: encode(value.get(key)) for key, encode in fields}
         )
     if isinstance(feature, List):
+        if isinstance(feature.feature, ClassLabel):  # a tag per token: thousands a row
+            return _class_labels(feature.feature.names)
         item = _encoder(feature.feature)
         if item is _same:
             return _same
@@ -250,6 +267,21 @@ def _class_label(names: list[str]) -> Encode:
         if value not in numbers:
             raise ValueError(f"Invalid string class label {value!r}; expected one of {names}")
         return numbers[value]
+
+    return encode
+
+
+def _class_labels(names: list[str]) -> Encode:
+    one = _class_label(names)
+    numbers = {name: number for number, name in enumerate(names)}
+
+    def encode(values: Any) -> Any:
+        if values is None:
+            return None
+        try:
+            return [numbers[value] for value in values]
+        except (KeyError, TypeError):  # numbers already, or a value to report
+            return [one(value) for value in values]
 
     return encode
 
@@ -420,23 +452,30 @@ class _Written:
 
 
 def _write_rows(
-    folder: Path, sorted_gold: Path, provenance: TextIO, ratios: tuple[float, float, float]
+    folder: Path,
+    sorted_gold: Path,
+    gold: TextIO,
+    provenance: TextIO,
+    ratios: tuple[float, float, float],
 ) -> _Written:
-    """Write every configuration from the sorted gold file, reading one record at a time;
-    each record's provenance goes to `provenance`, one JSON line each, for the card."""
+    """Write every configuration from the sorted spilled lines, one record at a time: each
+    record to `gold` (gold.jsonl) and its provenance to `provenance` (for the card)."""
     orders: dict[tuple[str, str], list[Any]] = {}  # one sort key per speaker, shared
     with ExitStack() as stack, SortedSpill() as speakers:
         written = _Written({split: _Tally() for split in SPLITS}, _Files(folder, stack))
         with sorted_gold.open(encoding="utf-8") as lines:
             for line in lines:
-                record = json.loads(line)
+                text, _, bounds = line.rstrip("\n").partition("\t")
+                gold.write(text + "\n")
+                record = json.loads(text)
                 split = _split_of(str(record["id"]), ratios)
                 written.tallies[split].add(record)
                 for config, rows_of in _PER_ARTICLE.items():
                     for row in rows_of(record):
-                        if config == "tokens":
-                            written.tallies[split].tokens += len(row["tokens"])
                         written.files.add(config, split, row)
+                tokens = token_row(record, bounds=json.loads(bounds))
+                written.tallies[split].tokens += len(tokens["tokens"])
+                written.files.add("tokens", split, tokens)
                 for key, contribution in speaker_contributions(record).items():
                     order = orders.setdefault(key, [*speaker_order(key), key[1]])
                     speakers.add(order, json.dumps(contribution, ensure_ascii=False))
@@ -466,12 +505,14 @@ def _build(
     attribution: str | None,
 ) -> DatasetSummary:
     provenance_file = sorted_gold.with_name("provenance.jsonl")
-    with provenance_file.open("w", encoding="utf-8", newline="\n") as provenance:
-        written = _write_rows(folder, sorted_gold, provenance, ratios)
+    with (
+        (folder / "gold.jsonl").open("w", encoding="utf-8", newline="\n") as gold,
+        provenance_file.open("w", encoding="utf-8", newline="\n") as provenance,
+    ):
+        written = _write_rows(folder, sorted_gold, gold, provenance, ratios)
     configs, dataset_info = _card_configs(written.files)
     exported = written.exported(name=name, license=license, ratios=ratios)
     total = exported["total"]
-    shutil.move(sorted_gold, folder / "gold.jsonl")
     report_text = json.dumps({**report, "export": exported}, indent=2, ensure_ascii=False)
     _write_text(folder / "report.json", report_text + "\n")
     card = render_card(
@@ -553,7 +594,7 @@ def write_dataset(
         raise ExportError("The dataset needs a name and a licence id (e.g. 'cc-by-2.5').")
     with SortedSpill() as spill:
         issues = _spill_checked(records, spill)
-        sorted_gold = spill.folder / "gold.jsonl"
+        sorted_gold = spill.folder / "sorted.txt"
         with sorted_gold.open("w", encoding="utf-8", newline="\n") as handle:
             issues += _write_sorted(spill, handle)
         if issues:

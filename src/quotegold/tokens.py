@@ -14,11 +14,15 @@ columns keep what the single column cannot.
 
 from __future__ import annotations
 
+import multiprocessing
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from itertools import chain, islice
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from quotegold.schema import SCHEMA, AnnotationSchema
 
@@ -27,6 +31,16 @@ from quotegold.schema import SCHEMA, AnnotationSchema
 PRECEDENCE: tuple[str, ...] = ("SPEAKER", "CUE", "INITIATIVE", "QUOTE")
 
 LAYER_TAGS: tuple[str, ...] = ("O", "B", "I")
+
+# Where a text's tokens start and where they end (see `token_bounds`).
+Bounds = tuple[list[int], list[int]]
+T = TypeVar("T")
+# Texts per request to the helper process, and requests it may have waiting: enough to keep
+# it busy, few enough that the items waiting for their tokens stay a handful.
+_CHUNK = 32
+_AHEAD = 6
+# Two helpers: on two cores they and the caller (about half as busy) share both.
+_HELPERS = 2
 
 if TYPE_CHECKING:
     from spacy.tokenizer import Tokenizer
@@ -61,22 +75,72 @@ def _tokenizer() -> Tokenizer:
 
 def tokenize(text: str) -> list[Token]:
     """The non-whitespace tokens of `text`, in order."""
-    return [
-        Token(token.text, token.idx, token.idx + len(token.text))
-        for token in _tokenizer()(text)
-        if not token.text.isspace()
-    ]
+    starts, ends = token_bounds(text)
+    return [Token(text[start:end], start, end) for start, end in zip(starts, ends, strict=True)]
+
+
+def token_bounds(text: str) -> Bounds:
+    """Where the non-whitespace tokens of `text` start and end, as two lists.
+
+    The same tokens as `tokenize`, read from spaCy's arrays in one call rather than one
+    Python object per token: the export tokenizes every article, and this is most of it.
+    """
+    from spacy.attrs import IDX, IS_SPACE, LENGTH
+
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, length, space in _tokenizer()(text).to_array([IDX, LENGTH, IS_SPACE]).tolist():
+        if not space:
+            starts.append(start)
+            ends.append(start + length)
+    return starts, ends
+
+
+def with_bounds(items: Iterable[T], text_of: Callable[[T], str]) -> Iterator[tuple[T, Bounds]]:
+    """Each item with the `token_bounds` of its text, in the order given, lazily.
+
+    Tokenizing is most of the cost of an export, and spaCy holds the GIL: so when there are
+    more than a few items, a helper process (forked, where the system can fork) tokenizes
+    while the caller works on the items, which run a few chunks ahead of it.
+    """
+    iterator = iter(items)
+    chunk = list(islice(iterator, _CHUNK))
+    if len(chunk) < _CHUNK or "fork" not in multiprocessing.get_all_start_methods():
+        for item in chain(chunk, iterator):
+            yield item, token_bounds(text_of(item))
+        return
+    _tokenizer()  # made before forking, so the helper starts with it
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=_HELPERS, mp_context=context) as helper:
+        waiting: deque[tuple[list[T], Future[list[Bounds]]]] = deque()
+        while chunk:
+            waiting.append((chunk, helper.submit(_bounds_of, [text_of(i) for i in chunk])))
+            if len(waiting) > _AHEAD:
+                done, future = waiting.popleft()
+                yield from zip(done, future.result(), strict=True)
+            chunk = list(islice(iterator, _CHUNK))
+        for done, future in waiting:
+            yield from zip(done, future.result(), strict=True)
+
+
+def _bounds_of(texts: list[str]) -> list[Bounds]:
+    return [token_bounds(text) for text in texts]
 
 
 def layer_tags(tokens: Sequence[Token], spans: Sequence[tuple[int, int]]) -> list[str]:
     """`O`/`B`/`I` for one layer: each token overlapping a span, `B` on a span's first token."""
-    tags = ["O"] * len(tokens)
-    ends = [token.end for token in tokens]
+    return _layer_tags([token.start for token in tokens], [token.end for token in tokens], spans)
+
+
+def _layer_tags(
+    starts: Sequence[int], ends: Sequence[int], spans: Sequence[tuple[int, int]]
+) -> list[str]:
+    tags = ["O"] * len(starts)
     for start, end in sorted(spans):
         # Tokens do not overlap, so their ends rise: the first with end > start overlaps.
         index = bisect_right(ends, start)
         first = True
-        while index < len(tokens) and tokens[index].start < end:
+        while index < len(starts) and starts[index] < end:
             if first:
                 tags[index] = "B"
                 first = False
@@ -90,8 +154,13 @@ def ner_tags(layers: Mapping[str, Sequence[str]], length: int) -> list[str]:
     """One IOB2 tag per token from the per-layer tags, the layer first in PRECEDENCE winning."""
     tags: list[str] = []
     previous: str | None = None
+    ordered = [(label, layers[label]) for label in PRECEDENCE]
     for index in range(length):
-        winner = next((label for label in PRECEDENCE if layers[label][index] != "O"), None)
+        winner = None
+        for label, layer in ordered:
+            if layer[index] != "O":
+                winner = label
+                break
         if winner is None:
             tags.append("O")
         elif layers[winner][index] == "B" or previous != winner:
@@ -102,14 +171,24 @@ def ner_tags(layers: Mapping[str, Sequence[str]], length: int) -> list[str]:
     return tags
 
 
-def token_columns(text: str, spans: Mapping[str, Sequence[tuple[int, int]]]) -> dict[str, Any]:
-    """The `tokens` configuration's columns for one article, from its spans keyed by label."""
-    tokens = tokenize(text)
-    layers = {label: layer_tags(tokens, spans.get(label, ())) for label in SCHEMA.label_values}
+def token_columns(
+    text: str,
+    spans: Mapping[str, Sequence[tuple[int, int]]],
+    *,
+    bounds: Bounds | None = None,
+) -> dict[str, Any]:
+    """The `tokens` configuration's columns for one article, from its spans keyed by label.
+
+    `bounds` are the text's `token_bounds`, if already known.
+    """
+    starts, ends = bounds or token_bounds(text)
+    layers = {
+        label: _layer_tags(starts, ends, spans.get(label, ())) for label in SCHEMA.label_values
+    }
     return {
-        "tokens": [token.text for token in tokens],
-        "token_starts": [token.start for token in tokens],
-        "token_ends": [token.end for token in tokens],
-        "ner_tags": ner_tags(layers, len(tokens)),
+        "tokens": [text[start:end] for start, end in zip(starts, ends, strict=True)],
+        "token_starts": starts,
+        "token_ends": ends,
+        "ner_tags": ner_tags(layers, len(starts)),
         **{layer_column(label): tags for label, tags in layers.items()},
     }
