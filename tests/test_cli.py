@@ -20,7 +20,12 @@ runner = CliRunner()
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No .env, no local server record and no LABEL_STUDIO_* from the developer's shell."""
     monkeypatch.chdir(tmp_path)
-    for name in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "QUOTEGOLD_DATA_DIR"):
+    for name in (
+        "LABEL_STUDIO_URL",
+        "LABEL_STUDIO_API_KEY",
+        "QUOTEGOLD_DATA_DIR",
+        "QUOTEGOLD_EXPORT_TIMEOUT",
+    ):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
 
@@ -86,6 +91,34 @@ def test_push_to_an_unreachable_server() -> None:
     )
     assert result.exit_code == 1
     assert_one_line_error(result.stderr, "cannot reach Label Studio at http://127.0.0.1:9")
+
+
+EXPORT_UNREACHABLE = ["export", "--project", "p", "--out", "out", "--url", "http://127.0.0.1:9"]
+
+
+@pytest.mark.parametrize("bad", ["-5", "0", "ten", "nan"])
+def test_export_with_a_bad_download_timeout(bad: str) -> None:
+    result = runner.invoke(app, [*EXPORT_UNREACHABLE, "--api-key", "k", "--download-timeout", bad])
+    assert result.exit_code == 1
+    assert_one_line_error(
+        result.stderr, f"timeout {bad!r} (from the command-line flag)", "--download-timeout"
+    )
+
+
+def test_export_with_a_bad_export_timeout_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("QUOTEGOLD_EXPORT_TIMEOUT", "-1")
+    result = runner.invoke(app, [*EXPORT_UNREACHABLE, "--api-key", "k"])
+    assert result.exit_code == 1
+    assert_one_line_error(result.stderr, "'-1' (from the environment)", "QUOTEGOLD_EXPORT_TIMEOUT")
+
+
+def test_export_with_a_good_download_timeout_goes_on() -> None:
+    # Read, then the next step fails: there is no API key (the fault tests use it for real).
+    result = runner.invoke(app, [*EXPORT_UNREACHABLE, "--download-timeout", "90.5"])
+    assert result.exit_code == 1
+    assert_one_line_error(result.stderr, "no Label Studio API key")
 
 
 def test_push_with_a_wrong_key(label_studio: ServerInfo) -> None:

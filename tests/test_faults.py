@@ -140,7 +140,8 @@ def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def quick_cli(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     """The CLI with two quick attempts, and a 2 s timeout for the timeout faults (30 s for
     the others, so that a slow but healthy server never fails a test). It has no flags
-    for these, so the client and push function it builds are given them."""
+    for these, so the client and push function it builds are given them; the export
+    download timeout comes from the CLI's own `--download-timeout`, as a user gives it."""
     params = getattr(request.node, "callspec", None)
     timeout = 2.0 if params and params.params.get("fault") == "timeout" else 30.0
 
@@ -150,6 +151,7 @@ def quick_cli(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -
             api_key=settings.require_api_key(),
             key_source=settings.api_key_source,
             timeout=timeout,
+            export_timeout=settings.export_timeout,
             **QUICK,
         )
 
@@ -375,14 +377,27 @@ def assert_untouched(out: Path, before: dict[str, str], scratch: Path) -> None:
     assert list(scratch.iterdir()) == []  # no download or spill left in the temp folder
 
 
-EXPORT_FAULTS: dict[str, tuple[Callable[[FaultProxy], None], tuple[str, ...]]] = {
+EXPORT_FAULTS: dict[str, tuple[Callable[[FaultProxy], None], int, tuple[str, ...]]] = {
+    # Not retried: each try would make Label Studio build the whole export again.
     "timeout": (
         lambda proxy: proxy.hang(r"/export"),
-        ("did not answer within 2 s while downloading the export of project", "check its log"),
+        1,
+        (
+            "sent nothing for 3 s while downloading the export of project",
+            "the export download timeout",
+            "--download-timeout SECONDS",
+            "QUOTEGOLD_EXPORT_TIMEOUT",
+        ),
     ),
     "500": (
         lambda proxy: proxy.fail(r"/export", status=500),
-        ("failed while downloading the export of project", "HTTP 500", "see the server's log"),
+        2,
+        (
+            "failed while downloading the export of project",
+            "HTTP 500",
+            "see the server's log",
+            "gave up after 2 attempts",
+        ),
     ),
 }
 
@@ -398,17 +413,18 @@ def test_cli_export_fault_is_one_clear_line_and_no_partial_dataset(
     tmp_path: Path,
     quick_cli: None,
 ) -> None:
-    switch, words = EXPORT_FAULTS[fault]
+    switch, tries, words = EXPORT_FAULTS[fault]
     before = folder_digest(previous)
     switch(proxy)
     result = cli(
-        "export", "--project", annotated, "--out", previous,
+        "export", "--project", annotated, "--out", previous, "--download-timeout", "3",
         url=proxy.url, api_key=live.api_key, data_dir=tmp_path,
     )  # fmt: skip
     line = one_error_line(result)
-    assert f"Label Studio at {proxy.url}" in line and "gave up after 2 attempts" in line
+    assert f"Label Studio at {proxy.url}" in line
     for word in words:
         assert word in line
+    assert sum("/export" in path for _, path in proxy.seen) == tries
     assert_untouched(previous, before, scratch)
 
 

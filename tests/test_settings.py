@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from quotegold.errors import SettingsError
-from quotegold.settings import CREDENTIALS_FILE, DEFAULT_URL, load_settings
+from quotegold.settings import (
+    CREDENTIALS_FILE,
+    DEFAULT_EXPORT_TIMEOUT,
+    DEFAULT_URL,
+    load_settings,
+)
 
 
 def write_credentials(data_dir: Path, url: str, key: str) -> None:
@@ -70,6 +75,49 @@ def test_local_key_is_not_sent_to_another_server(tmp_path: Path) -> None:
 def test_defaults(tmp_path: Path) -> None:
     settings = load_settings(environ={}, env_file=tmp_path / ".env", data_dir=tmp_path)
     assert settings.url == DEFAULT_URL
+    assert settings.export_timeout == DEFAULT_EXPORT_TIMEOUT == 3600
+
+
+@pytest.mark.parametrize(
+    ("flag", "environ", "dotenv", "expected"),
+    [
+        ("90", {"QUOTEGOLD_EXPORT_TIMEOUT": "120"}, "150", 90.0),
+        (7200.0, {}, None, 7200.0),
+        (None, {"QUOTEGOLD_EXPORT_TIMEOUT": "1.5"}, "150", 1.5),
+        (None, {}, "150", 150.0),
+        (None, {"QUOTEGOLD_EXPORT_TIMEOUT": ""}, None, DEFAULT_EXPORT_TIMEOUT),
+    ],
+)
+def test_export_timeout_precedence(
+    tmp_path: Path,
+    flag: str | float | None,
+    environ: dict[str, str],
+    dotenv: str | None,
+    expected: float,
+) -> None:
+    env_file = tmp_path / ".env"
+    if dotenv:
+        env_file.write_text(f"QUOTEGOLD_EXPORT_TIMEOUT={dotenv}\n")
+    settings = load_settings(
+        export_timeout=flag, environ=environ, env_file=env_file, data_dir=tmp_path
+    )
+    assert settings.export_timeout == expected
+
+
+@pytest.mark.parametrize("bad", ["-5", "0", "abc", "1h", "nan", "inf", -1.0])
+@pytest.mark.parametrize("source", ["command-line flag", "environment"])
+def test_bad_export_timeout_is_a_clear_error(tmp_path: Path, bad: str | float, source: str) -> None:
+    from_flag = source == "command-line flag"
+    with pytest.raises(SettingsError) as raised:
+        load_settings(
+            export_timeout=bad if from_flag else None,
+            environ={} if from_flag else {"QUOTEGOLD_EXPORT_TIMEOUT": str(bad)},
+            env_file=tmp_path / ".env",
+            data_dir=tmp_path,
+        )
+    message = str(raised.value)
+    assert f"timeout {str(bad)!r} (from the {source})" in message
+    assert "--download-timeout" in message and "QUOTEGOLD_EXPORT_TIMEOUT" in message
 
 
 @pytest.mark.parametrize("bad", ["localhost:8080", "ftp://x", "127.0.0.1"])

@@ -95,7 +95,10 @@ def read_reporting(paths: list[Path]) -> IngestResult:
 
 def make_client(settings: Settings) -> LabelStudioClient:
     return LabelStudioClient(
-        url=settings.url, api_key=settings.require_api_key(), key_source=settings.api_key_source
+        url=settings.url,
+        api_key=settings.require_api_key(),
+        key_source=settings.api_key_source,
+        export_timeout=settings.export_timeout,
     )
 
 
@@ -325,11 +328,23 @@ def export(
     strict: Annotated[bool, typer.Option("--strict", help="fail on any invalid record")] = False,
     license_id: Annotated[str, typer.Option("--license", help="licence id for the card")] = "other",
     ratios: Annotated[str, typer.Option(help="train,validation,test shares")] = "0.8,0.1,0.1",
+    download_timeout: Annotated[
+        str | None,
+        typer.Option(
+            "--download-timeout",
+            metavar="SECONDS",
+            help="how long to wait for Label Studio to build and send the export, about 5 s "
+            "per 1,000 annotated tasks [env: QUOTEGOLD_EXPORT_TIMEOUT; 3600]",
+        ),
+    ] = None,
     url: UrlOption = None,
     api_key: KeyOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Export validated gold data as a Hugging Face dataset folder.
+
+    With --project, Label Studio builds the whole export before it sends anything; if a
+    big project times out, raise --download-timeout.
 
     Example: quotegold export --project "quotegold demo" --out exports/demo
     """
@@ -348,7 +363,9 @@ def export(
         if from_file is not None:
             summary, report = export_file(from_file, out=out_dir, options=options)
         else:
-            settings = load_settings(url=url, api_key=api_key, data_dir=data_dir)
+            settings = load_settings(
+                url=url, api_key=api_key, data_dir=data_dir, export_timeout=download_timeout
+            )
             with make_client(settings) as client, err.status("downloading the project…"):
                 summary, report = export_project(client, str(project), out=out_dir, options=options)
     counts = report["counts"]

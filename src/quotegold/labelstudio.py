@@ -2,7 +2,8 @@
 
 SDK and connection errors become quotegold errors here, in one place, with the URL, the
 status and what to do. Transient failures (server down, timeouts, 5xx) are retried with
-backoff before they are raised.
+backoff before they are raised, except a project export that times out: Label Studio would
+only build it again from the start.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from quotegold.errors import (
     SettingsError,
 )
 from quotegold.exportfile import read_label_studio_export
+from quotegold.settings import DEFAULT_EXPORT_TIMEOUT
 from quotegold.tasks import ARTICLE_ID_FIELD
 
 T = TypeVar("T")
@@ -114,7 +116,11 @@ def _overlap(annotators: int) -> dict[str, int]:
 
 
 class LabelStudioClient:
-    """A typed, error-translating wrapper around `label_studio_sdk.LabelStudio`."""
+    """A typed, error-translating wrapper around `label_studio_sdk.LabelStudio`.
+
+    `timeout` bounds every request; `export_timeout` replaces it for the project export
+    download alone, which sends nothing until Label Studio has built the whole export.
+    """
 
     def __init__(
         self,
@@ -123,6 +129,7 @@ class LabelStudioClient:
         api_key: str,
         key_source: str = "LABEL_STUDIO_API_KEY",
         timeout: float = 120.0,
+        export_timeout: float = DEFAULT_EXPORT_TIMEOUT,
         attempts: int = 5,
         backoff: float = 1.0,
     ) -> None:
@@ -136,6 +143,7 @@ class LabelStudioClient:
         self._attempts = attempts
         self._backoff = backoff
         self._timeout = timeout
+        self._export_timeout = export_timeout
 
     def close(self) -> None:
         self._http.close()
@@ -459,20 +467,37 @@ class LabelStudioClient:
 
         This is the same file a user downloads from the UI, so `--from-file` and `--project`
         share one reader. The download is streamed: memory stays flat for large projects.
+        Label Studio sends nothing until it has built the whole export (about 5 s per 1,000
+        annotated tasks), so the wait for data is `export_timeout`, not `timeout`. Connection
+        errors are retried; a read timeout is not, since each try builds the export anew.
         """
+        action = f"downloading the export of project {project_id}"
 
         def download() -> int:
             size = 0
             with destination.open("wb") as handle:
                 chunks = self._sdk.projects.exports.download_sync(
-                    project_id, export_type="JSON", download_all_tasks=True
+                    project_id,
+                    export_type="JSON",
+                    download_all_tasks=True,
+                    request_options={"timeout": self._export_timeout},
                 )
-                for chunk in chunks:
-                    handle.write(chunk)
-                    size += len(chunk)
+                try:
+                    for chunk in chunks:
+                        handle.write(chunk)
+                        size += len(chunk)
+                except httpx.ReadTimeout as exc:
+                    raise LabelStudioUnavailable(
+                        f"Label Studio at {self.url} sent nothing for {self._export_timeout:g} s "
+                        f"while {action} (the export download timeout; Label Studio builds the "
+                        "whole export first, about 5 s per 1,000 annotated tasks); raise it "
+                        "with `quotegold export --download-timeout SECONDS` or "
+                        "QUOTEGOLD_EXPORT_TIMEOUT, or check the server's log if it is stuck",
+                        url=self.url,
+                    ) from exc
             return size
 
-        return self._call(f"downloading the export of project {project_id}", download)
+        return self._call(action, download)
 
     def project_tasks(self, project_id: int) -> list[dict[str, Any]]:
         """Every task of the project with its annotations, read from its full JSON export."""

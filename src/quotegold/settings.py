@@ -6,6 +6,7 @@ The API key is never printed: `Settings.__repr__` masks it.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,10 @@ from quotegold.errors import SettingsError
 DEFAULT_URL = "http://127.0.0.1:8080"
 DEFAULT_DATA_DIR = Path(".labelstudio")
 CREDENTIALS_FILE = "quotegold-credentials.json"
+# Label Studio builds the whole export before it sends a byte: about 4-5 s per 1,000
+# annotated tasks here, so 100,000 tasks take 7-8 minutes. An hour leaves room for a slower
+# server or bigger tasks, yet a stuck one is still noticed the same day.
+DEFAULT_EXPORT_TIMEOUT = 3600.0
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,8 @@ class Settings:
     data_dir: Path
     # Where the key came from, so error messages can tell the user what to change.
     api_key_source: str = "none"
+    # Seconds to wait for the project export's data; other requests keep the client's own.
+    export_timeout: float = DEFAULT_EXPORT_TIMEOUT
 
     def require_api_key(self) -> str:
         """The API key, or a SettingsError that says how to provide one."""
@@ -61,6 +68,7 @@ def load_settings(
     url: str | None = None,
     api_key: str | None = None,
     data_dir: Path | None = None,
+    export_timeout: float | str | None = None,
     env_file: Path = Path(".env"),
     environ: dict[str, str] | None = None,
 ) -> Settings:
@@ -96,6 +104,29 @@ def load_settings(
             f"LABEL_STUDIO_URL {final_url!r} (from {url_source}) is not an http(s) URL; "
             "use a value like http://127.0.0.1:8080"
         )
-    return Settings(
-        url=final_url, api_key=key_value, data_dir=resolved_data_dir, api_key_source=key_source
+    timeout_flag = None if export_timeout is None else str(export_timeout)
+    timeout_value, timeout_source = pick(timeout_flag, "QUOTEGOLD_EXPORT_TIMEOUT")
+    seconds = (
+        DEFAULT_EXPORT_TIMEOUT if timeout_value is None else _seconds(timeout_value, timeout_source)
     )
+    return Settings(
+        url=final_url,
+        api_key=key_value,
+        data_dir=resolved_data_dir,
+        api_key_source=key_source,
+        export_timeout=seconds,
+    )
+
+
+def _seconds(value: str, source: str) -> float:
+    """The export timeout as a positive, finite number of seconds."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise SettingsError(
+            f"export download timeout {value!r} (from {source}) is not a number of seconds "
+            "above 0; give e.g. --download-timeout 7200 or QUOTEGOLD_EXPORT_TIMEOUT=7200"
+        )
+    return seconds
