@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 from collections.abc import Callable, Iterator
@@ -905,3 +906,33 @@ def test_records_may_come_from_a_generator(tmp_path: Path) -> None:
         (record for record in make_records()), out=tmp_path / "x", report={}, name="x"
     )
     assert summary.articles == 4
+
+
+def test_the_tokens_helper_process_writes_what_the_caller_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forked, inline = tmp_path / "forked", tmp_path / "inline"
+    write_dataset(make_records(), out=forked, report=REPORT, name="sco")
+    # Where the system cannot fork, the tokens configuration is written in the caller.
+    monkeypatch.setattr(dataset_module.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    write_dataset(make_records(), out=inline, report=REPORT, name="sco")
+    assert snapshot(forked) == snapshot(inline)
+    assert any(name.startswith("data/tokens/") for name in snapshot(forked))
+
+
+def die_at_once(*args: object) -> None:
+    """Stands in for the tokens writer in the forked helper: the helper dies at once."""
+    os._exit(1)
+
+
+def test_a_helper_that_dies_fails_the_export_and_leaves_the_previous_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "exports" / "sco"
+    write_dataset(make_records(), out=out, report=REPORT, name="sco")
+    before = snapshot(out)
+    monkeypatch.setattr(dataset_module, "_write_tokens", die_at_once)
+    with pytest.raises(ExportError, match="helper process writing the tokens"):
+        write_dataset(make_records(), out=out, report={"changed": True}, name="sco")
+    assert snapshot(out) == before
+    assert [path.name for path in out.parent.iterdir()] == ["sco"]

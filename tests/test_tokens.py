@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -11,13 +13,17 @@ from hypothesis import strategies as st
 from quotegold.schema import SCHEMA
 from quotegold.tokens import (
     PRECEDENCE,
+    _tokenizer,
     layer_column,
     layer_tags,
     ner_tag_names,
     ner_tags,
+    token_bounds,
     token_columns,
     tokenize,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def span(text: str, needle: str, nth: int = 0) -> tuple[int, int]:
@@ -223,3 +229,79 @@ def test_precedence_and_tag_names_follow_the_schema() -> None:
         "ner_tags",
         *(layer_column(label) for label in SCHEMA.label_values),
     }
+
+
+def spacy_bounds(text: str) -> tuple[list[int], list[int]]:
+    """spaCy's tokenizer on the whole text, whitespace tokens left out: what `token_bounds`
+    must reproduce exactly while tokenizing each run between whitespace on its own."""
+    doc = _tokenizer()(text)
+    kept = [token for token in doc if not token.is_space]
+    return [token.idx for token in kept], [token.idx + len(token.text) for token in kept]
+
+
+# Characters that make spaCy's prefixes, suffixes, infixes, special cases and URL matching
+# work: quotes, brackets, apostrophes, hyphens, dots, emoji, and every kind of whitespace.
+_TRICKY = st.sampled_from(
+    [
+        *"\"'()[]«»\u201c\u201d\u2018\u2019.,;:!?-\u2013\u2014/@#%&*+=",
+        *[" ", "  ", "\n", "\t", "\u00a0", "\u2009"],
+        *["n't", "'s", "U.S.", "e.g.", "http://a.b/c", "3.5", "1,000", ":)", "🇮🇳", "👩\u200d👧"],
+        *["Dr.", "can't", "It's", "rock'n'roll", "well-known", "mid-2025", "a/b", "x@y.org"],
+    ]
+)
+
+
+@settings(deadline=None, database=None, max_examples=300)
+@given(
+    st.lists(
+        st.one_of(_TRICKY, st.text(alphabet=st.characters(codec="utf-8"), max_size=6)),
+        max_size=40,
+    ).map("".join)
+)
+def test_token_bounds_equal_spacy_on_the_whole_text(text: str) -> None:
+    assert token_bounds(text) == spacy_bounds(text)
+
+
+def test_token_bounds_equal_spacy_on_the_real_articles() -> None:
+    lines = (ROOT / "tasks" / "wikinews" / "articles.jsonl").read_text(encoding="utf-8")
+    texts = [json.loads(line)["text"] for line in lines.splitlines() if line.strip()]
+    texts += [path.read_text(encoding="utf-8") for path in (ROOT / "tasks" / "seeds").glob("*")]
+    assert len(texts) >= 20
+    for text in texts:
+        assert token_bounds(text) == spacy_bounds(text)
+        assert token_bounds(text) == spacy_bounds(text)  # again, from the cache
+
+
+def reference_ner_tags(layers: dict[str, list[str]], length: int) -> list[str]:
+    """The rule spelled out token by token: the first layer in PRECEDENCE that tags a token
+    wins; it begins (B-) where its own layer begins or where the winner changes."""
+    tags, previous = [], None
+    for index in range(length):
+        winner = next((label for label in PRECEDENCE if layers[label][index] != "O"), None)
+        if winner is None:
+            tags.append("O")
+        elif layers[winner][index] == "B" or previous != winner:
+            tags.append(f"B-{winner}")
+        else:
+            tags.append(f"I-{winner}")
+        previous = winner
+    return tags
+
+
+@settings(deadline=None, database=None)
+@given(
+    st.integers(0, 30).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.fixed_dictionaries(
+                {
+                    label: st.lists(st.sampled_from("OBI"), min_size=n, max_size=n)
+                    for label in PRECEDENCE
+                }
+            ),
+        )
+    )
+)
+def test_ner_tags_follow_the_rule_for_any_layers(case: tuple[int, dict[str, list[str]]]) -> None:
+    length, layers = case
+    assert ner_tags(layers, length) == reference_ner_tags(layers, length)

@@ -133,7 +133,7 @@ def _decide(
             records[f"#{number}" if aid is None else aid] = record
     if issues or len(records) < len(candidates):
         return Choice("invalid", annotation_id=single, issues=issues)
-    differences = describe_differences(records)
+    differences = describe_differences(records) if len(records) > 1 else []
     if differences:
         return Choice("conflict", conflict=_conflict(task, records, differences))
     chosen = next(iter(records))

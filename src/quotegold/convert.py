@@ -253,6 +253,9 @@ def _check_span(
 
 
 def _one_label(labels: object, ctx: _Context, rid: str) -> str | None:
+    if isinstance(labels, list) and len(labels) == 1 and labels[0] in SCHEMA.label_values:
+        label: str = labels[0]
+        return label  # the common case, before any message is made
     known = ", ".join(SCHEMA.label_values)
     if labels is not None and not isinstance(labels, list):
         ctx.add(f"region {rid} has labels {_show(labels)}, not a list; give it one of {known}", rid)
@@ -263,13 +266,8 @@ def _one_label(labels: object, ctx: _Context, rid: str) -> str | None:
     if len(labels) > 1:
         ctx.add(f"region {rid} has {len(labels)} labels {_show(labels)}; keep exactly one", rid)
         return None
-    if labels[0] not in SCHEMA.label_values:
-        ctx.add(
-            f"unknown label {_show(labels[0])} on region {rid}; relabel it as one of {known}", rid
-        )
-        return None
-    label: str = labels[0]
-    return label
+    ctx.add(f"unknown label {_show(labels[0])} on region {rid}; relabel it as one of {known}", rid)
+    return None
 
 
 def _apply_attribute(item: Mapping[str, Any], regions: dict[str, _Region], ctx: _Context) -> None:

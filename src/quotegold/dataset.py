@@ -28,17 +28,20 @@ Memory stays flat in the number of records: they are checked as they come and sp
 disk sorted by id (`quotegold.spill`), then read back one at a time; each split file is
 written in row groups of about 8 MiB, and the speakers are grouped on disk too. Only the
 largest `speakers` row grows with the export: it holds every mention of its speaker.
-Tokenizing, most of the work, runs in helper processes while the records are checked
-(`quotegold.tokens.with_bounds`).
+The `tokens` configuration, half the work, is written by a forked helper process from the
+same sorted records while the caller writes the others.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import secrets
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -68,14 +71,13 @@ from quotegold.rows import (
 from quotegold.schema import SCHEMA, SCHEMA_VERSION
 from quotegold.spill import SortedSpill
 from quotegold.splits import DEFAULT_RATIOS, SPLITS, article_position, check_ratios
-from quotegold.tokens import with_bounds
 from quotegold.validate import default_validator
 
 __all__ = ["CONFIGS", "DatasetSummary", "features_for", "write_dataset"]
 
 # Configurations with one row per entity across all articles: written as one `train` split.
 AGGREGATE_SPLIT = "train"
-# The `tokens` rows are made apart: their token bounds come with the record.
+# The `tokens` rows are made apart, by `_write_tokens`.
 _PER_ARTICLE: dict[str, Callable[[Mapping[str, Any]], list[dict[str, Any]]]] = {
     "articles": lambda record: [article_row(record)],
     "quotes": quote_rows,
@@ -146,22 +148,18 @@ class _Tally:
 # --- checks ---------------------------------------------------------------------------------
 
 
-def _spill_checked(records: Iterable[Mapping[str, Any]], spill: SortedSpill) -> list[Issue]:
-    """Validate each record as it comes and spill the valid ones, keyed by id, each with its
-    token bounds (a tab between the two JSON texts); the issues of the others."""
+def _spill_checked(
+    records: Iterable[Mapping[str, Any]], spill: SortedSpill, *, validated: bool
+) -> list[Issue]:
+    """Validate each record as it comes (unless `validated` says it was) and spill the valid
+    ones as JSON lines keyed by id; the issues of the others."""
     validator = default_validator()
     issues: list[Issue] = []
-
-    def valid() -> Iterator[dict[str, Any]]:
-        for record in records:
-            found = validator.validate(record)
-            issues.extend(found)
-            if not found:
-                yield dict(record)
-
-    for record, bounds in with_bounds(valid(), lambda record: str(record["text"])):
-        line = json.dumps(record, ensure_ascii=False) + "\t" + json.dumps(bounds)
-        spill.add(str(record["id"]), line)
+    for record in records:
+        found = [] if validated else validator.validate(record)
+        issues.extend(found)
+        if not found:
+            spill.add(str(record["id"]), json.dumps(record, ensure_ascii=False))
     return issues
 
 
@@ -185,7 +183,7 @@ def _write_sorted(spill: SortedSpill, handle: TextIO) -> list[Issue]:
 
 
 def _record(line: str) -> dict[str, Any]:
-    record: dict[str, Any] = json.loads(line.partition("\t")[0])
+    record: dict[str, Any] = json.loads(line)
     return record
 
 
@@ -352,6 +350,7 @@ class _Files:
         self._folder = folder
         self._stack = stack
         self.by_config: dict[str, dict[str, _SplitFile]] = {config: {} for config in CONFIGS}
+        self.done: dict[str, dict[str, _FileInfo]] = {}
 
     def add(self, config: str, split: str, row: Mapping[str, Any]) -> None:
         files = self.by_config[config]
@@ -361,14 +360,28 @@ class _Files:
         files[split].add(row)
 
     def finish(self) -> None:
-        for files in self.by_config.values():
-            for file in files.values():
+        for config, files in self.by_config.items():
+            for split, file in files.items():
                 file.finish()
+                self.adopt(config, split, _FileInfo(file.path, file.count, file.size))
 
-    def ordered(self, config: str) -> list[tuple[str, _SplitFile]]:
-        """The files of a configuration in split order (train, validation, test)."""
-        files = self.by_config[config]
+    def adopt(self, config: str, split: str, info: _FileInfo) -> None:
+        """Count a finished file, written here or by a helper process."""
+        self.done.setdefault(config, {})[split] = info
+
+    def ordered(self, config: str) -> list[tuple[str, _FileInfo]]:
+        """The finished files of a configuration in split order (train, validation, test)."""
+        files = self.done.get(config, {})
         return [(split, files[split]) for split in SPLITS if split in files]
+
+
+@dataclass(frozen=True)
+class _FileInfo:
+    """A finished split file: where, its rows, and the bytes of its rows in Arrow."""
+
+    path: Path
+    count: int
+    size: int
 
 
 @contextmanager
@@ -458,24 +471,21 @@ def _write_rows(
     provenance: TextIO,
     ratios: tuple[float, float, float],
 ) -> _Written:
-    """Write every configuration from the sorted spilled lines, one record at a time: each
-    record to `gold` (gold.jsonl) and its provenance to `provenance` (for the card)."""
+    """Write every configuration but `tokens` from the sorted spilled lines, one record at a
+    time: each record to `gold` (gold.jsonl) and its provenance to `provenance` (for the
+    card)."""
     orders: dict[tuple[str, str], list[Any]] = {}  # one sort key per speaker, shared
     with ExitStack() as stack, SortedSpill() as speakers:
         written = _Written({split: _Tally() for split in SPLITS}, _Files(folder, stack))
         with sorted_gold.open(encoding="utf-8") as lines:
             for line in lines:
-                text, _, bounds = line.rstrip("\n").partition("\t")
-                gold.write(text + "\n")
-                record = json.loads(text)
+                gold.write(line)
+                record = json.loads(line)
                 split = _split_of(str(record["id"]), ratios)
                 written.tallies[split].add(record)
                 for config, rows_of in _PER_ARTICLE.items():
                     for row in rows_of(record):
                         written.files.add(config, split, row)
-                tokens = token_row(record, bounds=json.loads(bounds))
-                written.tallies[split].tokens += len(tokens["tokens"])
-                written.files.add("tokens", split, tokens)
                 for key, contribution in speaker_contributions(record).items():
                     order = orders.setdefault(key, [*speaker_order(key), key[1]])
                     speakers.add(order, json.dumps(contribution, ensure_ascii=False))
@@ -486,6 +496,58 @@ def _write_rows(
             written.files.add("speakers", AGGREGATE_SPLIT, row)
         written.files.finish()
     return written
+
+
+def _write_tokens(
+    folder: Path, sorted_gold: Path, ratios: tuple[float, float, float]
+) -> tuple[dict[str, _FileInfo], dict[str, int]]:
+    """Write the `tokens` configuration from the sorted spilled lines: its files, and the
+    tokens of each split."""
+    tokens: Counter[str] = Counter()
+    with ExitStack() as stack:
+        files = _Files(folder, stack)
+        with sorted_gold.open(encoding="utf-8") as lines:
+            for line in lines:
+                record = json.loads(line)
+                split = _split_of(str(record["id"]), ratios)
+                row = token_row(record)
+                tokens[split] += len(row["tokens"])
+                files.add("tokens", split, row)
+        files.finish()
+        return dict(files.ordered("tokens")), dict(tokens)
+
+
+@contextmanager
+def _tokens_alongside(
+    folder: Path, sorted_gold: Path, ratios: tuple[float, float, float]
+) -> Iterator[Callable[[], tuple[dict[str, _FileInfo], dict[str, int]]]]:
+    """Write the `tokens` configuration in a forked helper process while the caller writes
+    the others; yields a function that waits for it and returns what `_write_tokens` does.
+
+    Tokenizing and tagging every token is half the work of an export and needs nothing the
+    other configurations make, so on two cores it takes no extra time. Where the system
+    cannot fork, it is written in the caller when asked for.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        yield lambda: _write_tokens(folder, sorted_gold, ratios)
+        return
+    # Forked before the caller opens its own files, so the helper inherits none of them.
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        future = pool.submit(_write_tokens, folder, sorted_gold, ratios)
+
+        def result() -> tuple[dict[str, _FileInfo], dict[str, int]]:
+            try:
+                return future.result()
+            except BrokenProcessPool as error:
+                raise ExportError(
+                    "The helper process writing the tokens configuration stopped (killed, or "
+                    "out of memory); nothing was written: free some memory and export again."
+                ) from error
+
+        try:
+            yield result
+        finally:
+            future.cancel()
 
 
 def _provenance_of(path: Path) -> Iterator[dict[str, Any]]:
@@ -505,11 +567,17 @@ def _build(
     attribution: str | None,
 ) -> DatasetSummary:
     provenance_file = sorted_gold.with_name("provenance.jsonl")
-    with (
-        (folder / "gold.jsonl").open("w", encoding="utf-8", newline="\n") as gold,
-        provenance_file.open("w", encoding="utf-8", newline="\n") as provenance,
-    ):
-        written = _write_rows(folder, sorted_gold, gold, provenance, ratios)
+    with _tokens_alongside(folder, sorted_gold, ratios) as tokens_written:
+        with (
+            (folder / "gold.jsonl").open("w", encoding="utf-8", newline="\n") as gold,
+            provenance_file.open("w", encoding="utf-8", newline="\n") as provenance,
+        ):
+            written = _write_rows(folder, sorted_gold, gold, provenance, ratios)
+        token_files, tokens = tokens_written()
+    for split, info in token_files.items():
+        written.files.adopt("tokens", split, info)
+    for split, count in tokens.items():
+        written.tallies[split].tokens = count
     configs, dataset_info = _card_configs(written.files)
     exported = written.exported(name=name, license=license, ratios=ratios)
     total = exported["total"]
@@ -575,6 +643,7 @@ def write_dataset(
     attribution: str | None = None,
     ratios: Sequence[float] = DEFAULT_RATIOS,
     overwrite: bool = False,
+    validated: bool = False,
 ) -> DatasetSummary:
     """Write gold records as a Hugging Face dataset folder at `out`, replacing it atomically.
 
@@ -585,7 +654,9 @@ def write_dataset(
     licence id ("cc-by-2.5" for Wikinews text); `attribution` is copied into the card.
     `ratios` are the train/validation/test shares; an article's split depends only on its
     id. An existing `out` must be an earlier export (it has report.json or gold.jsonl)
-    unless `overwrite` is true. Raises `ValidationError` for records `quotegold.validate`
+    unless `overwrite` is true. `validated` says every record already passed
+    `quotegold.validate` (as `quotegold.export.iter_gold` yields them), so they are not
+    checked twice. Raises `ValidationError` for records `quotegold.validate`
     refuses or an article id given twice, and `ExportError` when the export cannot be
     written; either way `out` is left as it was.
     """
@@ -593,7 +664,7 @@ def write_dataset(
     if not name.strip() or not license.strip():
         raise ExportError("The dataset needs a name and a licence id (e.g. 'cc-by-2.5').")
     with SortedSpill() as spill:
-        issues = _spill_checked(records, spill)
+        issues = _spill_checked(records, spill, validated=validated)
         sorted_gold = spill.folder / "sorted.txt"
         with sorted_gold.open("w", encoding="utf-8", newline="\n") as handle:
             issues += _write_sorted(spill, handle)

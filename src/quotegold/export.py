@@ -207,6 +207,7 @@ def export_tasks(
         license=options.license,
         attribution=options.attribution,
         ratios=options.ratios,
+        validated=True,  # iter_gold yields only records that passed validation
     )
     return summary, made[-1]
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from quotegold.schema import SCHEMA
-from quotegold.tokens import Bounds, token_columns
+from quotegold.tokens import token_columns
 
 __all__ = [
     "ATTRIBUTE_FIELDS",
@@ -109,13 +109,10 @@ def _spans(record: Mapping[str, Any], label: str) -> list[tuple[int, int]]:
     ]
 
 
-def token_row(record: Mapping[str, Any], *, bounds: Bounds | None = None) -> dict[str, Any]:
-    """The `tokens` row: the article's tokens and BIO tags, per layer and combined.
-
-    `bounds` are the text's `quotegold.tokens.token_bounds`, if already known.
-    """
+def token_row(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The `tokens` row: the article's tokens and BIO tags, per layer and combined."""
     spans = {label: _spans(record, label) for label in SCHEMA.label_values}
-    return {"id": record["id"], **token_columns(record["text"], spans, bounds=bounds)}
+    return {"id": record["id"], **token_columns(record["text"], spans)}
 
 
 # --- one row per speaker, across articles ---------------------------------------------------

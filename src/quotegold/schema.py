@@ -10,6 +10,7 @@ the committed copies in `schema/`; a test fails while they drift.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -61,7 +62,7 @@ class Attribute:
     choices: tuple[Choice, ...] = ()
     placeholder: str = ""
 
-    @property
+    @cached_property  # read for every region of every exported record
     def values(self) -> tuple[str, ...]:
         return tuple(choice.value for choice in self.choices)
 
@@ -75,11 +76,11 @@ class AnnotationSchema:
     relations: tuple[RelationType, ...]
     attributes: tuple[Attribute, ...]
 
-    @property
+    @cached_property
     def label_values(self) -> tuple[str, ...]:
         return tuple(label.value for label in self.labels)
 
-    @property
+    @cached_property
     def relation_values(self) -> tuple[str, ...]:
         return tuple(relation.value for relation in self.relations)
 

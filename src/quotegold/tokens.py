@@ -14,15 +14,12 @@ columns keep what the single column cannot.
 
 from __future__ import annotations
 
-import multiprocessing
+import re
 from bisect import bisect_right
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain, islice
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from quotegold.schema import SCHEMA, AnnotationSchema
 
@@ -34,13 +31,6 @@ LAYER_TAGS: tuple[str, ...] = ("O", "B", "I")
 
 # Where a text's tokens start and where they end (see `token_bounds`).
 Bounds = tuple[list[int], list[int]]
-T = TypeVar("T")
-# Texts per request to the helper process, and requests it may have waiting: enough to keep
-# it busy, few enough that the items waiting for their tokens stay a handful.
-_CHUNK = 32
-_AHEAD = 6
-# Two helpers: on two cores they and the caller (about half as busy) share both.
-_HELPERS = 2
 
 if TYPE_CHECKING:
     from spacy.tokenizer import Tokenizer
@@ -82,49 +72,40 @@ def tokenize(text: str) -> list[Token]:
 def token_bounds(text: str) -> Bounds:
     """Where the non-whitespace tokens of `text` start and end, as two lists.
 
-    The same tokens as `tokenize`, read from spaCy's arrays in one call rather than one
-    Python object per token: the export tokenizes every article, and this is most of it.
+    The same tokens as spaCy's tokenizer on the whole text, made faster. spaCy splits the
+    text at whitespace first and tokenizes every run between whitespace on its own, so a
+    run's tokens never depend on its neighbours: each distinct run is tokenized once and
+    remembered. (spaCy's own cache stops caching once a text contains any special case,
+    which almost every news article does: this is ten times faster on them.)
     """
-    from spacy.attrs import IDX, IS_SPACE, LENGTH
-
     starts: list[int] = []
     ends: list[int] = []
-    for start, length, space in _tokenizer()(text).to_array([IDX, LENGTH, IS_SPACE]).tolist():
-        if not space:
-            starts.append(start)
-            ends.append(start + length)
+    for run in _RUN.finditer(text):
+        pieces = _run_pieces(run.group())
+        if pieces is None:  # most runs are a single token
+            starts.append(run.start())
+            ends.append(run.end())
+        else:
+            base = run.start()
+            starts.extend([base + offset for offset in pieces[0]])
+            ends.extend([base + end for end in pieces[1]])
     return starts, ends
 
 
-def with_bounds(items: Iterable[T], text_of: Callable[[T], str]) -> Iterator[tuple[T, Bounds]]:
-    """Each item with the `token_bounds` of its text, in the order given, lazily.
-
-    Tokenizing is most of the cost of an export, and spaCy holds the GIL: so when there are
-    more than a few items, a helper process (forked, where the system can fork) tokenizes
-    while the caller works on the items, which run a few chunks ahead of it.
-    """
-    iterator = iter(items)
-    chunk = list(islice(iterator, _CHUNK))
-    if len(chunk) < _CHUNK or "fork" not in multiprocessing.get_all_start_methods():
-        for item in chain(chunk, iterator):
-            yield item, token_bounds(text_of(item))
-        return
-    _tokenizer()  # made before forking, so the helper starts with it
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=_HELPERS, mp_context=context) as helper:
-        waiting: deque[tuple[list[T], Future[list[Bounds]]]] = deque()
-        while chunk:
-            waiting.append((chunk, helper.submit(_bounds_of, [text_of(i) for i in chunk])))
-            if len(waiting) > _AHEAD:
-                done, future = waiting.popleft()
-                yield from zip(done, future.result(), strict=True)
-            chunk = list(islice(iterator, _CHUNK))
-        for done, future in waiting:
-            yield from zip(done, future.result(), strict=True)
+# Python's `\S` is exactly what spaCy splits on (both use the Unicode `isspace`).
+_RUN = re.compile(r"\S+")
 
 
-def _bounds_of(texts: list[str]) -> list[Bounds]:
-    return [token_bounds(text) for text in texts]
+@lru_cache(maxsize=2**16)  # bounded: memory stays flat however many articles are exported
+def _run_pieces(run: str) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """Where spaCy's tokens of one run of non-whitespace start and end in it, or None when
+    the run is one token."""
+    from spacy.attrs import IDX, LENGTH
+
+    pieces = _tokenizer()(run).to_array([IDX, LENGTH]).tolist()
+    if len(pieces) == 1:
+        return None
+    return tuple(offset for offset, _ in pieces), tuple(offset + size for offset, size in pieces)
 
 
 def layer_tags(tokens: Sequence[Token], spans: Sequence[tuple[int, int]]) -> list[str]:
@@ -152,36 +133,28 @@ def _layer_tags(
 
 def ner_tags(layers: Mapping[str, Sequence[str]], length: int) -> list[str]:
     """One IOB2 tag per token from the per-layer tags, the layer first in PRECEDENCE winning."""
+    names = {label: (f"B-{label}", f"I-{label}") for label in PRECEDENCE}
+    columns = [layers[label][:length] for label in PRECEDENCE]
     tags: list[str] = []
     previous: str | None = None
-    ordered = [(label, layers[label]) for label in PRECEDENCE]
-    for index in range(length):
-        winner = None
-        for label, layer in ordered:
-            if layer[index] != "O":
-                winner = label
-                break
-        if winner is None:
+    for marks in zip(*columns, strict=True):
+        if marks.count("O") == len(marks):  # most tokens: a quick way out
             tags.append("O")
-        elif layers[winner][index] == "B" or previous != winner:
-            tags.append(f"B-{winner}")
-        else:
-            tags.append(f"I-{winner}")
-        previous = winner
+            previous = None
+            continue
+        first = 0
+        while marks[first] == "O":
+            first += 1
+        label, mark = PRECEDENCE[first], marks[first]
+        begin, inside = names[label]
+        tags.append(begin if mark == "B" or previous != label else inside)
+        previous = label
     return tags
 
 
-def token_columns(
-    text: str,
-    spans: Mapping[str, Sequence[tuple[int, int]]],
-    *,
-    bounds: Bounds | None = None,
-) -> dict[str, Any]:
-    """The `tokens` configuration's columns for one article, from its spans keyed by label.
-
-    `bounds` are the text's `token_bounds`, if already known.
-    """
-    starts, ends = bounds or token_bounds(text)
+def token_columns(text: str, spans: Mapping[str, Sequence[tuple[int, int]]]) -> dict[str, Any]:
+    """The `tokens` configuration's columns for one article, from its spans keyed by label."""
+    starts, ends = token_bounds(text)
     layers = {
         label: _layer_tags(starts, ends, spans.get(label, ())) for label in SCHEMA.label_values
     }
