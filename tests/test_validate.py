@@ -14,8 +14,15 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from quotegold.errors import Location
+from quotegold.fastcheck import _CheckSource, fast_check
 from quotegold.goldschema import render_gold_schema
-from quotegold.validate import GoldValidator, default_validator, validate_file, validate_records
+from quotegold.validate import (
+    GoldValidator,
+    _follows_rules,
+    default_validator,
+    validate_file,
+    validate_records,
+)
 
 TEXT = "Singh said: “We will win.” Officials said talks went well."
 
@@ -363,6 +370,187 @@ def test_a_record_jsonschema_rejects_always_has_an_issue(data: st.DataObject) ->
             parent[path[-1]] = data.draw(JSON)
     if not SCHEMA_CHECK.is_valid(record):
         assert VALIDATOR.validate(record)
+
+
+# ---- the fast paths say "valid" only when jsonschema and the rule layer agree
+
+
+class Text(str):
+    """A str subclass: jsonschema takes it as a string, the fast check leaves it to jsonschema."""
+
+
+class Object(dict[str, Any]):
+    """A dict subclass, likewise."""
+
+
+def slow_validator() -> GoldValidator:
+    """A validator with its fast paths off: jsonschema and the rule layer on every record."""
+    validator = GoldValidator()
+    validator._fast = lambda record: False
+    return validator
+
+
+SLOW = slow_validator()
+FAST_CHECK = fast_check(render_gold_schema())
+
+
+def test_a_good_record_takes_the_fast_paths() -> None:
+    record = good_record()
+    assert FAST_CHECK(record)
+    assert _follows_rules(record, VALIDATOR._vocabulary)
+
+
+def appender(*path_and_value: Any) -> Callable[[dict[str, Any]], None]:
+    *path, value = path_and_value
+
+    def mutate(record: dict[str, Any]) -> None:
+        target = record
+        for key in path:
+            target = target[key]
+        target.append(value)
+
+    return mutate
+
+
+def retyper(kind: type, *path: Any) -> Callable[[dict[str, Any]], None]:
+    def mutate(record: dict[str, Any]) -> None:
+        target = record
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = kind(target[path[-1]])
+
+    return mutate
+
+
+FAST_CASES = [
+    # name, mutation, jsonschema accepts it, the fast check accepts it
+    ("unchanged", lambda record: None, True, True),
+    ("integral float offset", setter("cues", 0, "end", 10.0), True, False),
+    ("float offset", setter("cues", 0, "end", 10.5), False, False),
+    ("nan offset", setter("cues", 0, "end", float("nan")), False, False),
+    ("boolean offset", setter("cues", 0, "start", True), False, False),
+    ("huge offset", setter("cues", 0, "end", 10**30), True, True),
+    ("integral float annotation id", setter("provenance", "annotation_ids", [70.0]), True, False),
+    ("boolean annotation id", setter("provenance", "annotation_ids", [True]), False, False),
+    ("boolean task id", setter("provenance", "task_id", False), False, False),
+    ("duplicate proponents", setter("initiatives", 0, "proponent_ids", ["s", "s"]), False, False),
+    ("unknown key", setter("cues", 0, "weight", 1), False, False),
+    ("unknown top-level key", setter("extra", None), False, False),
+    ("missing required key", deleter("quotes", 0, "cue_id"), False, False),
+    ("missing optional key", deleter("meta", "title"), True, True),
+    ("tuple for a list", retyper(tuple, "quotes", 0, "spans"), False, False),
+    ("str subclass for an id", retyper(Text, "cues", 0, "id"), True, False),
+    ("dict subclass for a quote", retyper(Object, "quotes", 0), True, False),
+    ("0 for no_speaker false", setter("quotes", 0, "no_speaker", 0), False, False),
+    ("1 for no_speaker true", setter("quotes", 1, "no_speaker", 1), False, False),
+    ("empty speaker without flag", setter("quotes", 0, "speaker_id", ""), False, False),
+    ("empty speaker with flag", setter("quotes", 1, "speaker_id", ""), True, True),
+    ("position without target", setter("quotes", 0, "stance_target", None), False, False),
+    ("neutral without target", setter("quotes", 0, "stance", "neutral"), True, True),
+    ("stance as a number", setter("quotes", 0, "stance", 1), False, False),
+    ("no spans", setter("quotes", 1, "spans", []), False, False),
+    ("a span that is not an object", appender("quotes", 1, "spans", "x"), False, False),
+    ("empty name", setter("speakers", 0, "name", ""), False, False),
+    # Schema-valid, so the rules decide: the span's text is the text's tail, its end past it.
+    (
+        "span past the end",
+        setter("cues", 0, {"id": "c", "start": 50, "end": 99, "text": TEXT[50:]}),
+        True,
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "valid", "fast"), [case[1:] for case in FAST_CASES], ids=[c[0] for c in FAST_CASES]
+)
+def test_the_fast_check_never_accepts_what_jsonschema_rejects(
+    mutate: Callable[[dict[str, Any]], None], valid: bool, fast: bool
+) -> None:
+    record = good_record()
+    mutate(record)
+    assert SCHEMA_CHECK.is_valid(record) is valid
+    assert FAST_CHECK(record) is fast
+    assert VALIDATOR.validate(record) == SLOW.validate(record)
+
+
+VALUES = (
+    JSON
+    | st.sampled_from([0, 1, 1.0, 0.0, -0.0, True, False, "", "s", "s2", "c", "q1", "i"])
+    | st.sampled_from(["support", "oppose", "neutral", "terrorism", "direct", "person"])
+    | st.builds(tuple, st.lists(JSON, max_size=2))
+    | st.builds(Text, st.sampled_from(["s", "c", "support", "x"]))
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.data())
+def test_the_fast_paths_agree_with_the_full_checks(data: st.DataObject) -> None:
+    record = good_record()
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(paths(record)[1:]))
+        parent = record
+        for key in path[:-1]:
+            parent = parent[key]
+        action = data.draw(st.sampled_from(["replace", "delete", "add", "duplicate"]))
+        if action == "delete" and isinstance(parent, dict):
+            del parent[path[-1]]
+        elif action == "add" and isinstance(parent, dict):
+            parent[data.draw(st.text(max_size=4))] = data.draw(VALUES)
+        elif action == "duplicate" and isinstance(parent, list):
+            parent.append(copy.deepcopy(parent[path[-1]]))
+        else:
+            parent[path[-1]] = data.draw(VALUES)
+    if FAST_CHECK(record):
+        assert SCHEMA_CHECK.is_valid(record)
+    assert VALIDATOR.validate(record) == SLOW.validate(record)
+
+
+OBJECTS = st.dictionaries(st.sampled_from("abc"), VALUES, max_size=3)
+# Small schemas for the parts of the generator the gold schema does not use.
+SCHEMAS = [
+    {"if": {"properties": {"a": {"const": True}}}, "then": {"required": ["b"]}, "else": {}},
+    {"if": {"required": ["a"]}, "then": {"required": ["b"]}, "else": {"required": ["c"]}},
+    {"if": {"required": ["a"]}, "then": {"required": ["b"]}},
+    {"if": {"enum": ["x", None]}, "then": {"const": None}},
+    {"if": {"enum": [None, False, "x"]}, "then": {"const": None}, "else": {"minLength": 2}},
+    {"properties": {"a": {"minimum": 1}, "b": {"items": {"type": "integer"}, "minItems": 2}}},
+    {"type": ["array", "null"], "uniqueItems": True},
+    {"type": "object", "required": ["a"], "additionalProperties": False},
+    {"enum": ["x", None, True], "const": "x"},
+    {"allOf": [{"type": "string"}, {"minLength": 3}]},
+]
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+@settings(max_examples=150, deadline=None)
+@given(value=VALUES | OBJECTS | OBJECTS.map(Object))
+def test_the_fast_check_of_other_schemas_never_accepts_what_jsonschema_rejects(
+    schema: dict[str, Any], value: Any
+) -> None:
+    if fast_check(schema)(value):
+        assert Draft202012Validator(schema).is_valid(value)
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_the_fast_check_compiles_the_other_schemas(schema: dict[str, Any]) -> None:
+    _CheckSource().build(schema)  # a schema it cannot compile would always say False
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "number"},
+        {"patternProperties": {"a": {}}},
+        {"additionalProperties": {"type": "string"}},
+        {"minimum": 0.5},
+        {"enum": [1, 2]},
+        {"if": {"type": "string"}, "then": {"minLength": 1}},
+    ],
+)
+def test_a_schema_the_fast_check_does_not_know_goes_to_jsonschema(schema: dict[str, Any]) -> None:
+    assert fast_check(schema)(1) is False
+    assert fast_check(schema)("ab") is False
 
 
 # ---- whole files, as `quotegold validate` checks them

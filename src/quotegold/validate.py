@@ -9,18 +9,21 @@
    message per problem.
 
 Build one `GoldValidator` and reuse it: it compiles the schema once. jsonschema is the
-authority but checks only about 1,500 records a second, so the validator also compiles the
-same rendered schema into a fast check of the keywords it uses. A record that passes the
-fast check skips jsonschema; anything else (or anything the fast check is unsure about,
-such as a float where an integer belongs) goes through jsonschema for the exact messages.
+authority but checks only about 1,500 records a second, so the validator also generates
+Python source from the same rendered schema: a fast check of the keywords it uses. A record
+that passes the fast check skips jsonschema; anything else (or anything the fast check is
+unsure about, such as a float where an integer belongs) goes through jsonschema for the
+exact messages. Likewise a record that passes the fast check gets a quick pass of the rules
+that builds no issue; only a record that fails it goes through the rule layer's messages.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -31,6 +34,7 @@ from quotegold.adjudicate import choose_annotation
 from quotegold.convert import JOINER
 from quotegold.errors import Issue, Location, SchemaError
 from quotegold.exportfile import detect_kind, read_gold_jsonl, read_label_studio_export
+from quotegold.fastcheck import fast_check
 from quotegold.goldschema import render_gold_schema
 from quotegold.schema import SCHEMA, AnnotationSchema
 
@@ -39,6 +43,8 @@ _REGION_LISTS = ("speakers", "cues", "quotes", "initiatives")
 _RULE_FIELDS = frozenset({"stance", "stance_target", "speaker_id", "no_speaker", "cue_id"})
 _FIX = "fix the gold record, or fix the annotation in Label Studio and export again"
 _MISSING = object()
+_POSITIONS = ("support", "oppose")  # stances that need a stance_target
+_ID, _TEXT = itemgetter("id"), itemgetter("text")
 
 
 def _is_int(value: object) -> TypeGuard[int]:
@@ -65,14 +71,17 @@ class GoldValidator:
         except jsonschema.SchemaError as exc:
             raise SchemaError(f"the rendered gold JSON Schema is invalid: {exc.message}") from exc
         self._validator = Draft202012Validator(json_schema)
-        self._fast = _fast_check(json_schema)
+        self._fast = fast_check(json_schema)
         stances, targets = (schema.attribute(name).values for name in ("stance", "stance_target"))
         self._vocabulary = _Vocabulary(stances, targets)
 
     def validate(self, record: Any, *, location: Location | None = None) -> list[Issue]:
         """Every problem of one record, located by file/line (from `location`) and by the
         record's task, first annotation and region."""
-        issues = [] if self._fast(record) else self._schema_issues(record, location)
+        shaped = self._fast(record)
+        if shaped and _follows_rules(record, self._vocabulary):
+            return []  # the common case, checked without building a single issue
+        issues = [] if shaped else self._schema_issues(record, location)
         if isinstance(record, Mapping):
             issues += _Rules(record, location, self._vocabulary).check()
         return issues
@@ -308,7 +317,7 @@ class _Rules:
                 f"stance_target {_show(target)} of quote {rid} is not one of {', '.join(targets)}",
                 rid,
             )
-        if stance in ("support", "oppose") and target in (None, _MISSING):
+        if stance in _POSITIONS and target in (None, _MISSING):
             self.add(f"quote {rid} has stance {stance} but no stance_target", rid)
 
     def check_proponents(self, speakers: set[str]) -> None:
@@ -335,170 +344,51 @@ class _Rules:
                 self.add(f"boilerplate {start}-{end} is not inside the text ({size} characters)")
 
 
-class _Unsure(Exception):
-    """The fast check cannot decide a value exactly; jsonschema will."""
+def _follows_rules(record: dict[str, Any], vocabulary: _Vocabulary) -> bool:
+    """Whether `_Rules` would find nothing in a record the fast schema check accepted.
 
-
-_Check = Callable[[Any], bool]
-_KNOWN = frozenset(
-    {"$schema", "$id", "title", "description", "type", "properties", "required"}
-    | {"additionalProperties", "items", "minItems", "uniqueItems", "minLength", "minimum"}
-    | {"enum", "const", "allOf", "if", "then", "else"}
-)
-_TYPES: dict[str, _Check] = {
-    "object": lambda value: isinstance(value, dict),
-    "array": lambda value: isinstance(value, list),
-    "string": lambda value: isinstance(value, str),
-    "boolean": lambda value: isinstance(value, bool),
-    "null": lambda value: value is None,
-    "integer": lambda value: type(value) is int or (isinstance(value, float) and _unsure()),
-}
-
-
-def _unsure() -> bool:
-    raise _Unsure  # e.g. JSON Schema counts 1.0 as an integer and 1 == 1.0 in an enum
-
-
-def _fast_check(schema: Mapping[str, Any]) -> _Check:
-    """A check that is True only for records jsonschema would accept (never a false True).
-
-    It covers the keywords `goldschema` uses; a schema with any other keyword gets a check
-    that always says False, so every record goes through jsonschema.
+    That check guarantees every field is there with its schema type (offsets are ints of
+    at least 0, ids strings, no_speaker a bool), so this indexes directly and builds no
+    issue. Anything it finds goes through `_Rules` for the messages.
     """
-    try:
-        check = _compile(schema)
-    except (LookupError, TypeError, ValueError):
-        return lambda record: False
-
-    def fast(record: Any) -> bool:
-        try:
-            return check(record)
-        except _Unsure:
+    text = record["text"]
+    size = len(text)
+    speakers, cues, quotes, initiatives = (record[name] for name in _REGION_LISTS)
+    speaker_ids = {speaker["id"] for speaker in speakers}
+    cue_ids = {cue["id"] for cue in cues}
+    stances, targets = vocabulary.stances, vocabulary.targets
+    spans = [*speakers, *cues, *initiatives]
+    for quote in quotes:
+        parts = quote["spans"]
+        spans += parts
+        speaker, cue, stance = quote["speaker_id"], quote["cue_id"], quote["stance"]
+        target = quote["stance_target"]
+        joined = parts[0]["text"] if len(parts) == 1 else JOINER.join(map(_TEXT, parts))
+        if (
+            quote["text"] != joined
+            or quote["no_speaker"] is not (speaker is None)
+            or (speaker is not None and speaker not in speaker_ids)
+            or (cue is not None and cue not in cue_ids)
+            or stance not in stances
+            or (target is None and stance in _POSITIONS)
+            or (target is not None and target not in targets)
+        ):
             return False
-
-    return fast
-
-
-def _compile(schema: Mapping[str, Any]) -> _Check:
-    if not schema.keys() <= _KNOWN or schema.get("additionalProperties", False) is not False:
-        raise ValueError(f"keywords the fast check does not know: {sorted(schema)}")
-    simple = _simple_check(schema)
-    if simple is not None:
-        return simple
-    checks: list[_Check] = []
-    is_object = schema.get("type") == "object"
-    if "type" in schema and not is_object:
-        checks.append(_type_check(_as_list(schema["type"])))
-    if is_object or schema.keys() & {"properties", "required", "additionalProperties"}:
-        checks.append(_object_check(schema, strict=is_object))
-    if schema.keys() & {"items", "minItems", "uniqueItems"}:
-        checks.append(_array_check(schema))
-    if "minLength" in schema:
-        size = schema["minLength"]
-        checks.append(lambda v: not isinstance(v, str) or len(v) >= size)
-    if "minimum" in schema:
-        low = schema["minimum"]
-        checks.append(
-            lambda v: v >= low if type(v) is int else not isinstance(v, float) or _unsure()
-        )
-    for name in ("enum", "const"):
-        if name in schema:
-            checks.append(_enum_check(schema[name] if name == "enum" else [schema[name]]))
-    checks += [_compile(part) for part in schema.get("allOf", [])]
-    if "if" in schema:
-        test, then, other = (_compile(schema.get(key, {})) for key in ("if", "then", "else"))
-        checks.append(lambda v: then(v) if test(v) else other(v))
-    return _all(checks)
-
-
-def _simple_check(schema: Mapping[str, Any]) -> _Check | None:
-    """One closure for the commonest leaves: ids, texts and offsets (speed only)."""
-    kind, rest = schema.get("type"), schema.keys() - {"type", "minLength", "minimum"}
-    if kind == "string" and not rest and "minimum" not in schema:
-        size = schema.get("minLength", 0)
-        return lambda v: isinstance(v, str) and len(v) >= size
-    if kind == "integer" and not rest and "minLength" not in schema and "minimum" in schema:
-        low = schema["minimum"]
-        return lambda v: v >= low if type(v) is int else isinstance(v, float) and _unsure()
-    return None
-
-
-def _type_check(kinds: list[str]) -> _Check:
-    python = {"string": str, "array": list, "object": dict, "boolean": bool, "null": type(None)}
-    if all(kind in python for kind in kinds):
-        types = tuple(python[kind] for kind in kinds)
-        return lambda value: isinstance(value, types)
-    checks = [_TYPES[kind] for kind in kinds]
-    return checks[0] if len(checks) == 1 else lambda v: any(check(v) for check in checks)
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _all(checks: list[_Check]) -> _Check:
-    if len(checks) == 1:
-        return checks[0]
-
-    def every(value: Any) -> bool:
-        for check in checks:  # noqa: SIM110 - a plain loop is twice as fast as all() here
-            if not check(value):
-                return False
-        return True
-
-    return every
-
-
-def _object_check(schema: Mapping[str, Any], *, strict: bool) -> _Check:
-    properties = [(key, _compile(sub)) for key, sub in schema.get("properties", {}).items()]
-    required = frozenset(schema.get("required", ()))
-    closed = "additionalProperties" in schema
-    known = frozenset(key for key, _ in properties)
-
-    def check(value: Any) -> bool:
-        if not isinstance(value, dict):
-            return not strict  # without "type": "object" other values pass
-        if (closed and not value.keys() <= known) or not required <= value.keys():
+    for span in spans:
+        start, end = span["start"], span["end"]
+        if not start < end <= size or text[start:end] != span["text"]:
             return False
-        for key, sub in properties:  # noqa: SIM110 - a plain loop is faster than all()
-            if key in value and not sub(value[key]):
-                return False
-        return True
-
-    return check
-
-
-def _array_check(schema: Mapping[str, Any]) -> _Check:
-    item = _compile(schema["items"]) if "items" in schema else None
-    least, unique = schema.get("minItems", 0), schema.get("uniqueItems", False)
-
-    def check(value: Any) -> bool:
-        if not isinstance(value, list):
-            return True
-        if len(value) < least or (unique and not _unique(value)):
+    for speaker in speakers:
+        if speaker["name"] != speaker["name"].strip():
             return False
-        if item is not None:
-            for entry in value:
-                if not item(entry):
-                    return False
-        return True
-
-    return check
-
-
-def _enum_check(options: list[Any]) -> _Check:
-    if all(option is False for option in options):
-        return lambda value: value is False  # JSON Schema: 0 and 0.0 are not false
-    if not all(option is None or isinstance(option, str) for option in options):
-        raise ValueError(f"enum the fast check does not know: {options}")
-    allowed = frozenset(options)
-    return lambda v: (v is None or isinstance(v, str) or _unsure()) and v in allowed
-
-
-def _unique(values: list[Any]) -> bool:
-    if not all(isinstance(value, str) for value in values):
-        _unsure()
-    return len(set(values)) == len(values)
+    for initiative in initiatives:
+        if not speaker_ids.issuperset(initiative["proponent_ids"]):
+            return False
+    for item in record["meta"]["boilerplate"]:
+        if not item["start"] < item["end"] <= size:
+            return False
+    unique = speaker_ids.union(cue_ids, map(_ID, quotes), map(_ID, initiatives))
+    return len(unique) == len(speakers) + len(cues) + len(quotes) + len(initiatives)
 
 
 def _objects(items: Any) -> list[Mapping[str, Any]]:
