@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 import xml.etree.ElementTree as ET
+from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +21,11 @@ from quotegold.errors import LabelStudioAuthError, LabelStudioUnavailable
 from quotegold.ingest import Article, read_articles
 from quotegold.labelconfig import render_label_config
 from quotegold.labelstudio import LabelStudioClient
+from quotegold.predictions import predict_article
+from quotegold.prepool import PreannotationError
 from quotegold.push import push_articles
 from quotegold.server import ServerInfo
+from quotegold.tasks import Predictor
 
 SEEDS = Path(__file__).parents[1] / "tasks" / "seeds"
 
@@ -129,3 +141,232 @@ def test_unreachable_server() -> None:
             client.check_connection()
         with pytest.raises(LabelStudioUnavailable, match="gave up after 2 attempts"):
             client.find_project("anything")
+
+
+def test_duplicates_in_one_batch_make_one_task(client: LabelStudioClient, title: str) -> None:
+    a, b, c = made_up_articles(3, prefix="twice")
+    result = push_articles(client, [a, b, a, c, b], project_title=title)
+    assert (result.created, result.already_present) == (3, 2)
+    assert sorted(article_ids_in(client, result.project.id)) == sorted(x.id for x in (a, b, c))
+
+
+# -- pre-annotation, here and in a worker process ------------------------------------------
+# Predictors a worker process can run are module-level functions (or partials of them); a
+# lambda runs in the pushing process.
+
+
+def pid_prediction(article: Article) -> dict[str, Any]:
+    """A prediction that says which process made it."""
+    return {"model_version": f"pid-{os.getpid()}", "score": 0.5, "result": []}
+
+
+def failing_prediction(article: Article) -> dict[str, Any]:
+    if article.id.endswith("-7"):
+        raise ValueError("no quotes in here")
+    return pid_prediction(article)
+
+
+def dying_prediction(article: Article) -> dict[str, Any]:
+    if article.id.endswith("-7"):
+        os._exit(3)  # as a worker killed by the kernel for lack of memory
+    return pid_prediction(article)
+
+
+def logged_prediction(log: Path, article: Article) -> dict[str, Any]:
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(article.id + "\n")
+    return pid_prediction(article)
+
+
+def slow_prediction(article: Article) -> dict[str, Any]:
+    time.sleep(0.2)
+    return pid_prediction(article)
+
+
+def slow_logged_prediction(log: Path, article: Article) -> dict[str, Any]:
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(f"{os.getpid()}\n")
+    return slow_prediction(article)
+
+
+def predictions_by_article(client: LabelStudioClient, project_id: int) -> dict[str, Any]:
+    return {
+        task["data"]["article_id"]: (
+            task["data"],
+            [(p["model_version"], p["score"], p["result"]) for p in task["predictions"]],
+        )
+        for task in client.iter_tasks(project_id)
+    }
+
+
+def test_worker_makes_the_same_tasks_as_inline(client: LabelStudioClient, title: str) -> None:
+    articles = seed_articles() + made_up_articles(7)
+    extras = {"article-3": {"predictions": [{"model_version": "mine", "result": []}]}}
+    pushed = {}
+    for where, predictor in (("here", lambda a: predict_article(a)), ("worker", predict_article)):
+        result = push_articles(
+            client,
+            articles,
+            project_title=f"{title} {where}",
+            batch_size=4,
+            predictor=predictor,
+            task_extras=extras,
+        )
+        assert result.created == 9
+        pushed[where] = predictions_by_article(client, result.project.id)
+    assert pushed["worker"] == pushed["here"]
+    assert [p[0] for p in pushed["worker"]["article-3"][1]] == ["mine"]  # extras win
+    assert any(p[2] for _, predictions in pushed["worker"].values() for p in predictions)
+
+
+@pytest.mark.parametrize(
+    ("count", "batch_size", "here", "elsewhere"),
+    [
+        (10, 4, 2, 8),  # half-size batches: the first here while the worker starts, then there
+        (4, 4, 4, 0),  # one batch: not worth starting a worker
+        (2, 1000, 2, 0),
+    ],
+)
+def test_batches_after_the_first_are_pre_annotated_in_a_worker(
+    client: LabelStudioClient, title: str, count: int, batch_size: int, here: int, elsewhere: int
+) -> None:
+    articles = made_up_articles(count)
+    result = push_articles(
+        client, articles, project_title=title, batch_size=batch_size, predictor=pid_prediction
+    )
+    versions = Counter(
+        prediction[0]
+        for _, predictions in predictions_by_article(client, result.project.id).values()
+        for prediction in predictions
+    )
+    mine = f"pid-{os.getpid()}"
+    assert versions.pop(mine, 0) == here
+    assert list(versions.values()) == ([elsewhere] if elsewhere else [])  # one worker at most
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize(
+    "predictor", [failing_prediction, lambda a: failing_prediction(a)], ids=["worker", "here"]
+)
+def test_failing_predictor_is_a_clear_error(
+    client: LabelStudioClient, title: str, predictor: Predictor
+) -> None:
+    with pytest.raises(PreannotationError) as raised:
+        push_articles(
+            client, made_up_articles(12), project_title=title, batch_size=4, predictor=predictor
+        )
+    assert str(raised.value).startswith(
+        "pre-annotating article 'article-7' failed (ValueError: no quotes in here); "
+    )
+    assert multiprocessing.active_children() == []
+
+
+def test_dying_worker_is_a_clear_error(client: LabelStudioClient, title: str) -> None:
+    with pytest.raises(PreannotationError, match="worker process stopped unexpectedly"):
+        push_articles(
+            client,
+            made_up_articles(12),
+            project_title=title,
+            batch_size=4,
+            predictor=dying_prediction,
+        )
+    assert multiprocessing.active_children() == []
+
+
+def test_stopping_a_push_stops_its_worker(client: LabelStudioClient, title: str) -> None:
+    def stop(count: int) -> None:
+        raise KeyboardInterrupt  # as Ctrl-C would, while the worker pre-annotates
+
+    began = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        push_articles(
+            client,
+            made_up_articles(200),
+            project_title=title,
+            batch_size=40,
+            predictor=slow_prediction,
+            on_progress=stop,
+        )
+    assert time.monotonic() - began < 20  # not the 40 s of pre-annotating the whole lot
+    assert multiprocessing.active_children() == []
+
+
+def test_retried_batch_is_pre_annotated_once_in_the_worker(
+    label_studio: ServerInfo, title: str, tmp_path: Path
+) -> None:
+    articles = made_up_articles(7, prefix="flaky")
+    log = tmp_path / "predicted.txt"
+    with FlakyClient(url=label_studio.url, api_key=label_studio.api_key) as client:
+        result = push_articles(
+            client,
+            articles,
+            project_title=title,
+            batch_size=3,
+            backoff=0.01,
+            predictor=partial(logged_prediction, log),
+        )
+        ids = article_ids_in(client, result.project.id)
+    assert sorted(ids) == sorted(a.id for a in articles)
+    assert result.created + result.already_present == 7
+    predicted = log.read_text("utf-8").split()
+    assert sorted(predicted) == sorted(a.id for a in articles)  # each once, none twice
+
+
+KILLED_PUSH = """
+import sys
+from functools import partial
+from pathlib import Path
+
+sys.path.insert(0, {tests!r})
+from test_push import made_up_articles, slow_logged_prediction
+
+from quotegold.labelstudio import LabelStudioClient
+from quotegold.push import push_articles
+
+if __name__ == "__main__":
+    with LabelStudioClient(url={url!r}, api_key={key!r}) as client:
+        push_articles(
+            client,
+            made_up_articles(400),
+            project_title={title!r},
+            batch_size=40,
+            predictor=partial(slow_logged_prediction, Path({log!r})),
+        )
+"""
+
+
+def pids_in(log: Path) -> set[int]:
+    return {int(pid) for pid in log.read_text().split()} if log.exists() else set()
+
+
+def running(pid: int) -> bool:
+    """Whether a process runs (a zombie waiting to be reaped does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_killed_push_leaves_no_worker(label_studio: ServerInfo, title: str, tmp_path: Path) -> None:
+    log = tmp_path / "pids.txt"
+    script = tmp_path / "push.py"
+    tests = str(Path(__file__).parent)
+    values = {"url": label_studio.url, "key": label_studio.api_key, "title": title}
+    script.write_text(textwrap.dedent(KILLED_PUSH.format(tests=tests, log=str(log), **values)))
+    push = subprocess.Popen([sys.executable, str(script)])
+    try:
+        deadline = time.monotonic() + 120
+        while not (workers := pids_in(log) - {push.pid}):
+            assert push.poll() is None and time.monotonic() < deadline, "no worker started"
+            time.sleep(0.2)
+    finally:
+        push.send_signal(signal.SIGKILL)  # no chance to clean up
+        push.wait()
+    deadline = time.monotonic() + 10
+    while any(running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    survivors = [pid for pid in workers if running(pid)]
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)  # not left behind, even by a failing test
+    assert survivors == []

@@ -8,13 +8,15 @@ Label Studio has no upsert and reuses task ids, so the article id kept in each t
 the key. Before every batch the project is asked which of its article ids it already holds, so
 a second push creates nothing and an interrupted push resumes where it stopped. A batch whose
 import fails midway is retried only after checking again what arrived. While one batch is
-imported, the next is pre-annotated: the server's work and ours overlap.
+imported, the next is pre-annotated: the server's work and ours overlap, and with several
+batches the pre-annotation runs in a worker process (`quotegold.prepool`), on another core.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
@@ -29,6 +31,7 @@ from quotegold.exportfile import read_gold_jsonl
 from quotegold.ingest import Article
 from quotegold.labelconfig import render_instructions, render_label_config
 from quotegold.labelstudio import LabelStudioClient, Project
+from quotegold.prepool import PredictionWorker, can_run_in_worker, predict
 from quotegold.schema import SCHEMA
 from quotegold.tasks import Predictor, article_to_task
 from quotegold.validate import default_validator
@@ -101,9 +104,11 @@ def push_articles(
     """Make sure every article has exactly one task in the project titled `project_title`.
 
     `task_extras` adds keys (such as `annotations` or `predictions`) to the task of an article
-    id. `predictor` gives each new task one prediction (extras win over it). `on_progress`
-    is called with the number of articles handled after each batch. `annotators_per_task`
-    has every task annotated by that many people (None leaves the project's setting as is).
+    id. `predictor` gives each new task one prediction (extras win over it); when it fails,
+    `PreannotationError` names the article. A push imports at most `batch_size` articles a
+    request (half that while a worker process pre-annotates). `on_progress` is called with
+    the number of articles handled after each batch. `annotators_per_task` has every task
+    annotated by that many people (None leaves the project's setting as is).
     """
     sync = client.ensure_project(
         project_title,
@@ -128,35 +133,66 @@ def push_articles(
         if on_progress is not None:
             on_progress(len(batch.articles))
 
-    # Pipelined: batch k is imported in a thread while batch k+1 is pre-annotated here, so a
-    # push takes about as long as the longer of the two, not their sum. The client is never
-    # used by both at once: a batch is looked up before the previous one starts importing.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotegold-import") as importer:
-        for articles_batch in _batches(articles, batch_size):
+    # Pipelined: batch k is imported in a thread while batch k+1 is pre-annotated, so a push
+    # takes about as long as the longer of the two, not their sum. The client is never used
+    # by both at once: a batch is looked up before the previous one starts importing.
+    with ExitStack() as stack:
+        importer = stack.enter_context(
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotegold-import")
+        )
+        # A worker process pre-annotates every batch but the first, which is pre-annotated
+        # here while the worker starts: that takes seconds, so a push of one batch is quicker
+        # without. With a worker, batches are half size: the first import starts sooner, and
+        # the worker, a batch ahead, keeps up even on a busy machine (measured at 2,000
+        # articles: 22-23 s, against 25 s with whole batches and 19.5 s for the bare import).
+        # A predictor that cannot be sent to a process (a lambda) runs here, and overlaps
+        # the imports only a little.
+        # Entered last, left first: on an error or Ctrl-C the worker is killed, which fails
+        # the batch the importer may be waiting for, so the importer stops too.
+        worker = None
+        size = batch_size
+        if predictor is not None and len(articles) > batch_size and can_run_in_worker(predictor):
+            worker = stack.enter_context(PredictionWorker(predictor))
+            size = max(1, batch_size // 2)
+        for number, articles_batch in enumerate(_batches(articles, size)):
             ids = [article.id for article in articles_batch]
-            retrying = Retrying(
-                retry=retry_if_exception_type(LabelStudioUnavailable),
-                stop=stop_after_attempt(attempts),
-                wait=wait_exponential(multiplier=backoff, max=30),
-                reraise=True,
-            )
+            retrying = _retrying(attempts, backoff)
             present = retrying(lambda i=ids: client.existing_article_ids(project_id, i))
+            earlier = seen.intersection(ids)
+            seen.update(ids)
+            new = _new(articles_batch, present | earlier)
+            batch_predictor: Predictor | None = None
+            if predictor is not None and worker is not None and number > 0 and new:
+                batch_predictor = worker.submit(new)  # starts now: its import waits for it
+            elif predictor is not None:
+                batch_predictor = partial(predict, predictor)
+            # One cache per batch, kept across its retries: each article is pre-annotated once.
+            task_for = partial(_task, extras=extras, predictor=batch_predictor, made={})
+            after = _Ready(articles_batch, task_for, present | earlier, earlier, retrying)
             importing = None
             if ready is not None:
+                if worker is not None:
+                    # Here, not in the importer, so that Ctrl-C stops it: batch 0 is
+                    # pre-annotated while the worker starts, the others' predictions fetched.
+                    ready.make_tasks()
                 importing = importer.submit(_import, client, project_id, ready)
-            earlier = seen.intersection(ids)
-            # One cache per batch, kept across its retries: each article is pre-annotated once.
-            task_for = partial(_task, extras=extras, predictor=predictor, made={})
-            after = _Ready(articles_batch, task_for, present | earlier, earlier, retrying)
-            for article in after.new():
-                after.task_for(article)  # pre-annotate now, while the import runs
-            seen.update(ids)
+            if worker is None:
+                after.make_tasks()  # pre-annotate now, while the import runs
             if ready is not None:
                 finish(ready, importing)
             ready = after
         if ready is not None:
             finish(ready, None)
     return result
+
+
+def _retrying(attempts: int, backoff: float) -> Retrying:
+    return Retrying(
+        retry=retry_if_exception_type(LabelStudioUnavailable),
+        stop=stop_after_attempt(attempts),
+        wait=wait_exponential(multiplier=backoff, max=30),
+        reraise=True,
+    )
 
 
 @dataclass
@@ -171,7 +207,20 @@ class _Ready:
     retrying: Retrying
 
     def new(self) -> list[Article]:
-        return [article for article in self.articles if article.id not in self.present]
+        return _new(self.articles, self.present)
+
+    def make_tasks(self) -> None:
+        for article in self.new():
+            self.task_for(article)
+
+
+def _new(articles: list[Article], present: set[str]) -> list[Article]:
+    """The articles not present, each id once (the first article given with it)."""
+    new: dict[str, Article] = {}
+    for article in articles:
+        if article.id not in present:
+            new.setdefault(article.id, article)
+    return list(new.values())
 
 
 def _import(client: LabelStudioClient, project_id: int, batch: _Ready) -> list[int]:
