@@ -160,7 +160,8 @@ def push_articles(
             present = retrying(lambda i=ids: client.existing_article_ids(project_id, i))
             earlier = seen.intersection(ids)
             seen.update(ids)
-            new = _new(articles_batch, present | earlier)
+            known = present | earlier
+            new = _new(articles_batch, known)
             batch_predictor: Predictor | None = None
             if predictor is not None and worker is not None and number > 0 and new:
                 batch_predictor = worker.submit(new)  # starts now: its import waits for it
@@ -168,7 +169,7 @@ def push_articles(
                 batch_predictor = partial(predict, predictor)
             # One cache per batch, kept across its retries: each article is pre-annotated once.
             task_for = partial(_task, extras=extras, predictor=batch_predictor, made={})
-            after = _Ready(articles_batch, task_for, present | earlier, earlier, retrying)
+            after = _Ready(articles_batch, task_for, known, earlier, retrying)
             importing = None
             if ready is not None:
                 if worker is not None:
