@@ -143,6 +143,50 @@ def test_unreachable_server() -> None:
             client.find_project("anything")
 
 
+class LookupCountingClient(LabelStudioClient):
+    """Counts the article-id lookups, which filter every task in the project."""
+
+    lookups = 0
+
+    def existing_article_ids(self, project_id: int, article_ids: Any) -> set[str]:
+        self.lookups += 1
+        return super().existing_article_ids(project_id, article_ids)
+
+
+def test_push_into_an_empty_project_looks_nothing_up(label_studio: ServerInfo, title: str) -> None:
+    articles = made_up_articles(9, prefix="fresh")
+    repeated = [*articles, articles[0], articles[4]]  # repeats in later batches
+    with LookupCountingClient(url=label_studio.url, api_key=label_studio.api_key) as client:
+        first = push_articles(client, repeated, project_title=title, batch_size=2)
+        assert client.lookups == 0
+        assert (first.created, first.already_present) == (9, 2)
+        # a second push finds tasks it did not create, so it looks every batch up
+        second = push_articles(client, articles, project_title=title, batch_size=2)
+        assert client.lookups == 5
+        assert (second.created, second.already_present) == (0, 9)
+        assert sorted(article_ids_in(client, first.project.id)) == sorted(a.id for a in articles)
+
+
+def test_task_added_by_someone_else_during_a_push_is_not_duplicated(
+    client: LabelStudioClient, title: str
+) -> None:
+    articles = made_up_articles(10, prefix="race")
+    project_ids: list[int] = []
+
+    def add_a_later_article(done: int) -> None:
+        # after the first batch, another pusher stores an article of the last batch
+        if done == 2 and not project_ids:
+            project_ids.append(client.find_project(title).id)  # type: ignore[union-attr]
+            client.import_tasks(project_ids[0], [{"data": {"article_id": "race-9", "text": "x"}}])
+
+    result = push_articles(
+        client, articles, project_title=title, batch_size=2, on_progress=add_a_later_article
+    )
+    assert (result.created, result.already_present) == (9, 1)
+    ids = article_ids_in(client, result.project.id)
+    assert sorted(ids) == sorted(a.id for a in articles)
+
+
 def test_duplicates_in_one_batch_make_one_task(client: LabelStudioClient, title: str) -> None:
     a, b, c = made_up_articles(3, prefix="twice")
     result = push_articles(client, [a, b, a, c, b], project_title=title)

@@ -372,6 +372,14 @@ class LabelStudioClient:
 
     # -- tasks -------------------------------------------------------------------------
 
+    def task_count(self, project_id: int) -> int:
+        """How many tasks the project holds: one counting query, however large the tasks."""
+        raw = self._call(
+            f"counting the tasks of project {project_id}",
+            lambda: self._sdk.projects.get(project_id),
+        )
+        return int(raw.task_number or 0)
+
     def existing_article_ids(self, project_id: int, article_ids: Sequence[str]) -> set[str]:
         """Which of these article ids already have a task in the project."""
         found: set[str] = set()
