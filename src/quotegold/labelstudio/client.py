@@ -1,112 +1,43 @@
-"""The Label Studio boundary: the only module that imports label_studio_sdk.
-
-SDK and connection errors become quotegold errors here, in one place, with the URL, the
-status and what to do. Transient failures (server down, timeouts, 5xx) are retried with
-backoff before they are raised, except a project export that times out: Label Studio would
-only build it again from the start.
+"""`LabelStudioClient`: projects, tasks, annotations, predictions and users, as quotegold
+needs them, over label-studio-sdk. Every request goes through `Calls` (errors translated,
+transient failures retried), except a project export that times out: Label Studio would only
+build it again from the start.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from label_studio_sdk import LabelStudio
-from label_studio_sdk.core.api_error import ApiError
-from tenacity import (
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-)
 
 from quotegold.errors import (
-    LabelStudioAuthError,
     LabelStudioError,
     LabelStudioNotFound,
     LabelStudioUnavailable,
     SettingsError,
 )
 from quotegold.exportfile import read_label_studio_export
+from quotegold.labelstudio.calls import Calls
+from quotegold.labelstudio.records import (
+    Annotator,
+    Project,
+    ProjectSync,
+    StoredPrediction,
+    User,
+)
+from quotegold.labelstudio.webforms import FormSession
 from quotegold.settings import DEFAULT_EXPORT_TIMEOUT
 from quotegold.tasks import ARTICLE_ID_FIELD
 
-T = TypeVar("T")
-
 # The Data Manager filter takes a regex; longer alternations make the server slow or fail.
 _IDS_PER_LOOKUP = 400
-
-
-@dataclass(frozen=True)
-class Project:
-    """A Label Studio project as quotegold needs it."""
-
-    id: int
-    title: str
-    label_config: str
-    url: str
-    # How many people annotate each task (Label Studio's `maximum_annotations`), and the
-    # share of tasks that get that many (`overlap_cohort_percentage`; the others get one).
-    annotators_per_task: int = 1
-    overlap_percentage: int = 100
-
-
-@dataclass(frozen=True)
-class User:
-    """A member of the Label Studio organisation."""
-
-    id: int
-    email: str
-    username: str
-
-
-@dataclass(frozen=True)
-class Annotator:
-    """A user and an API key that acts as them: what they submit is `completed_by` them."""
-
-    id: int
-    email: str
-    api_key: str = field(repr=False)
-
-
-@dataclass(frozen=True)
-class StoredPrediction:
-    """A prediction stored on a task, without its result."""
-
-    id: int
-    task_id: int
-    model_version: str | None
-    score: float | None
-
-
-@dataclass(frozen=True)
-class ProjectSync:
-    """What `ensure_project` did."""
-
-    project: Project
-    created: bool
-    config_updated: bool
-    overlap_updated: bool = False
-
-
-class _TransientError(LabelStudioUnavailable):
-    """A failure worth retrying: the server is down, slow or answered 5xx."""
-
-
-def _detail(body: Any) -> str:
-    if isinstance(body, dict):
-        for key in ("detail", "validation_errors", "message"):
-            if body.get(key):
-                return str(body[key])
-    return str(body)[:300]
 
 
 def _overlap(annotators: int) -> dict[str, int]:
@@ -134,14 +65,13 @@ class LabelStudioClient:
         backoff: float = 1.0,
     ) -> None:
         self.url = url.rstrip("/")
-        self._key_source = key_source
-        # Our own HTTP client, so `close` releases its connections; retries live in `_call`.
+        # Our own HTTP client, so `close` releases its connections; retries live in `Calls`.
         self._http = httpx.Client(timeout=timeout, follow_redirects=True)
         self._sdk = LabelStudio(
             base_url=self.url, api_key=api_key, httpx_client=self._http, max_retries=0
         )
-        self._attempts = attempts
-        self._backoff = backoff
+        self._call = Calls(self.url, key_source, timeout, attempts, backoff)
+        self._translated = self._call.translated
         self._timeout = timeout
         self._export_timeout = export_timeout
 
@@ -153,80 +83,6 @@ class LabelStudioClient:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    # -- error translation -------------------------------------------------------------
-
-    @contextmanager
-    def _translated(self, action: str) -> Iterator[None]:
-        try:
-            yield
-        except ApiError as exc:
-            raise self._from_api_error(action, exc) from exc
-        except httpx.TimeoutException as exc:
-            raise _TransientError(
-                f"Label Studio at {self.url} did not answer within {self._timeout:g} s while "
-                f"{action}; it may be overloaded or stuck: check its log, then try again",
-                url=self.url,
-            ) from exc
-        except httpx.TransportError as exc:
-            raise _TransientError(
-                f"cannot reach Label Studio at {self.url} while {action} ({exc}); "
-                "start it with `quotegold serve` or check LABEL_STUDIO_URL",
-                url=self.url,
-            ) from exc
-
-    def _from_api_error(self, action: str, exc: ApiError) -> LabelStudioError:
-        status = exc.status_code
-        detail = _detail(exc.body)
-        if status in (401, 403):
-            return LabelStudioAuthError(
-                f"Label Studio at {self.url} refused the API key from {self._key_source} "
-                f"(HTTP {status}: {detail}); set LABEL_STUDIO_API_KEY to a valid token "
-                "(Account & Settings in the Label Studio UI)",
-                url=self.url,
-                status=status,
-            )
-        if status == 404:
-            return LabelStudioNotFound(
-                f"not found in Label Studio at {self.url} while {action} (HTTP 404: {detail})",
-                url=self.url,
-                status=status,
-            )
-        if status is not None and status >= 500:
-            return _TransientError(
-                f"Label Studio at {self.url} failed while {action} (HTTP {status}: {detail}); "
-                "see the server's log, then try again",
-                url=self.url,
-                status=status,
-            )
-        return LabelStudioError(
-            f"Label Studio at {self.url} rejected the request while {action} "
-            f"(HTTP {status}: {detail})",
-            url=self.url,
-            status=status,
-        )
-
-    def _call(self, action: str, request: Callable[[], T], *, retry: bool = True) -> T:
-        """Run one SDK request, translating errors and retrying transient ones."""
-
-        def attempt() -> T:
-            with self._translated(action):
-                return request()
-
-        if not retry:
-            return attempt()
-        retrying = Retrying(
-            retry=retry_if_exception_type(_TransientError),
-            stop=stop_after_attempt(self._attempts),
-            wait=wait_exponential(multiplier=self._backoff, max=30),
-            reraise=True,
-        )
-        try:
-            return retrying(attempt)
-        except _TransientError as exc:
-            raise LabelStudioUnavailable(
-                f"{exc} (gave up after {self._attempts} attempts)", url=self.url, status=exc.status
-            ) from exc
 
     # -- projects ----------------------------------------------------------------------
 
@@ -621,105 +477,17 @@ class LabelStudioClient:
             "reading the organisation's invite link",
             self._sdk.organizations.invites.get_invite_link,
         )
-        with self._session() as session:
+        with self._forms() as forms:
             form = {"email": email, "password": password}
-            self._submit_form(session, str(invite.invite_url), form, f"signing up {email}")
-            return self._session_annotator(session, email)
+            forms.submit(str(invite.invite_url), form, f"signing up {email}")
+            return forms.annotator(email)
 
     def log_in(self, email: str, password: str) -> Annotator:
         """Log in as an existing user through the login form; return their own API key."""
-        with self._session() as session:
+        with self._forms() as forms:
             form = {"email": email, "password": password}
-            self._submit_form(session, "/user/login/", form, f"logging in as {email}")
-            return self._session_annotator(session, email)
+            forms.submit("/user/login/", form, f"logging in as {email}")
+            return forms.annotator(email)
 
-    @contextmanager
-    def _session(self) -> Iterator[httpx.Client]:
-        """A browser-like session of its own (cookies, no redirects), closed afterwards."""
-        with httpx.Client(
-            base_url=self.url, timeout=self._timeout, follow_redirects=False
-        ) as session:
-            yield session
-
-    def _submit_form(
-        self, session: httpx.Client, path: str, form: Mapping[str, str], action: str
-    ) -> None:
-        """GET a Django form (for its CSRF cookie), POST it, and expect the redirect."""
-        with self._translated(action):
-            page = session.get(path)
-            self._expect(page, action)
-            token = session.cookies.get("csrftoken") or ""
-            sent = session.post(
-                path,
-                data={**form, "csrfmiddlewaretoken": token},
-                headers={"Referer": f"{self.url}{path}"},
-            )
-        if sent.status_code in (301, 302, 303):
-            return
-        self._expect(sent, action)
-        problems = _form_errors(sent.text) or ["the form came back without saying why"]
-        raise LabelStudioError(
-            f"Label Studio at {self.url} refused {action}: {'; '.join(problems)}",
-            url=self.url,
-            status=sent.status_code,
-        )
-
-    def _expect(self, response: httpx.Response, action: str) -> None:
-        if response.is_success or response.is_redirect:
-            return
-        if response.status_code in (401, 403):
-            raise LabelStudioAuthError(
-                f"Label Studio at {self.url} refused {action} (HTTP {response.status_code}); "
-                "check that LABEL_STUDIO_API_KEY belongs to a member of the organisation",
-                url=self.url,
-                status=response.status_code,
-            )
-        raise LabelStudioError(
-            f"Label Studio at {self.url} failed while {action} (HTTP {response.status_code}: "
-            f"{response.text[:200]})",
-            url=self.url,
-            status=response.status_code,
-        )
-
-    def _session_answer(self, session: httpx.Client, method: str, path: str) -> Any:
-        action = f"asking {path} in a user's session"
-        with self._translated(action):
-            headers = {"X-CSRFToken": session.cookies.get("csrftoken") or "", "Referer": self.url}
-            response = session.request(method, path, headers=headers)
-        if response.status_code == 409:
-            raise LabelStudioError(
-                f"the user at {self.url} already has a personal access token, which cannot be "
-                "read again; revoke it in Account & Settings, then try again",
-                url=self.url,
-                status=409,
-            )
-        self._expect(response, action)
-        return response.json()
-
-    def _session_annotator(self, session: httpx.Client, email: str) -> Annotator:
-        """The logged-in user and an API key for them: their legacy token where the
-        organisation allows those, else a new personal access token."""
-        me = self._session_answer(session, "GET", "/api/current-user/whoami")
-        jwt = self._session_answer(session, "GET", "/api/jwt/settings")
-        if jwt.get("legacy_api_tokens_enabled"):
-            token = self._session_answer(session, "GET", "/api/current-user/token")
-        else:
-            token = self._session_answer(session, "POST", "/api/token/")
-        return Annotator(
-            id=int(me["id"]), email=str(me.get("email") or email), api_key=str(token["token"])
-        )
-
-
-_FORM_ERRORS = re.compile(
-    r'<ul class="field_errors">(.*?)</ul>|<p class="error">(.*?)</p>', re.DOTALL
-)
-_ITEM = re.compile(r"<li>(.*?)</li>", re.DOTALL)
-
-
-def _form_errors(page: str) -> list[str]:
-    """The error messages a Django form page shows (field errors and form errors)."""
-    found: list[str] = []
-    for listed, single in _FORM_ERRORS.findall(page):
-        items = _ITEM.findall(listed) if listed else [single]
-        found += [html.unescape(" ".join(item.split())) for item in items if item.strip()]
-    return list(dict.fromkeys(found))
+    def _forms(self) -> FormSession:
+        return FormSession(self.url, timeout=self._timeout, translated=self._translated)
