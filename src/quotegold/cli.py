@@ -2,33 +2,41 @@
 
 Each command builds settings, calls one library function, prints the outcome and turns a
 `QuotegoldError` into one readable line on stderr and a non-zero exit. Anything else is a
-bug and keeps its traceback.
+bug and keeps its traceback. What the commands share is in `quotegold.cli_support`; the
+team's commands (annotators, agreement, adjudicate) are in `quotegold.cli_team`.
 """
 
 from __future__ import annotations
 
 import os
-import shlex
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from quotegold import __version__
-from quotegold.errors import Issue, QuotegoldError
+from quotegold import __version__, cli_team
+from quotegold.cli_support import (
+    ArticlesArgument,
+    DataDirOption,
+    KeyOption,
+    NoPredictionsOption,
+    UrlOption,
+    err,
+    fail,
+    figure,
+    make_client,
+    out,
+    print_issues,
+    user_errors,
+)
 from quotegold.ingest import IngestResult, read_articles
-from quotegold.labelstudio import LabelStudioClient
 from quotegold.schema import SCHEMA
-from quotegold.settings import Settings, load_settings
+from quotegold.settings import load_settings
 
 if TYPE_CHECKING:
-    from quotegold.adjudicate import Conflict
     from quotegold.tasks import Predictor
 
 app = typer.Typer(
@@ -37,51 +45,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-UrlOption = Annotated[
-    str | None, typer.Option("--url", help="Label Studio URL [env: LABEL_STUDIO_URL]")
-]
-KeyOption = Annotated[
-    str | None,
-    typer.Option("--api-key", help="Label Studio API key [env: LABEL_STUDIO_API_KEY]"),
-]
-DataDirOption = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="local server folder [env: QUOTEGOLD_DATA_DIR; .labelstudio]"),
-]
-ArticlesArgument = Annotated[
-    list[Path], typer.Argument(help=".txt files, .jsonl files or folders of them")
-]
-NoPredictionsOption = Annotated[
-    bool,
-    typer.Option(
-        "--no-predictions", help="leave out the pre-annotations (one prediction per task)"
-    ),
-]
-
-
-def fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}", soft_wrap=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn expected failures into one line and exit code 1."""
-    try:
-        yield
-    except QuotegoldError as exc:
-        fail(str(exc))
-
-
-def print_issues(issues: list[Issue], *, title: str) -> None:
-    if not issues:
-        return
-    err.print(f"[yellow]{title} ({len(issues)}):[/yellow]")
-    for issue in issues:
-        err.print(f"  {issue}", soft_wrap=True)
 
 
 def read_reporting(paths: list[Path]) -> IngestResult:
@@ -91,15 +54,6 @@ def read_reporting(paths: list[Path]) -> IngestResult:
     for origin, article_id in result.duplicates:
         err.print(f"  {origin}: duplicate of article {article_id}, read once", soft_wrap=True)
     return result
-
-
-def make_client(settings: Settings) -> LabelStudioClient:
-    return LabelStudioClient(
-        url=settings.url,
-        api_key=settings.require_api_key(),
-        key_source=settings.api_key_source,
-        export_timeout=settings.export_timeout,
-    )
 
 
 def version_callback(value: bool) -> None:
@@ -402,10 +356,6 @@ def validate(
     out.print(f"{file}: {checked} record(s), no problems")
 
 
-def _figure(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
-
-
 def evaluation_tables(figures: dict[str, Any]) -> list[Table]:
     """The figures of `Comparison.to_dict()` as rich tables: layers, then quote attributes."""
     layers = Table(title="Spans (micro-averaged)")
@@ -414,7 +364,7 @@ def evaluation_tables(figures: dict[str, Any]) -> list[Table]:
     for layer, modes in figures["layers"].items():
         for mode, score in modes.items():
             counts = (str(score[name]) for name in ("gold", "predicted", "matched"))
-            ratios = (_figure(score[name]) for name in ("precision", "recall", "f1"))
+            ratios = (figure(score[name]) for name in ("precision", "recall", "f1"))
             layers.add_row(layer if mode == "exact" else "", mode, *counts, *ratios)
         layers.add_section()
     quotes = Table(title="Quotes matched by token overlap")
@@ -422,7 +372,7 @@ def evaluation_tables(figures: dict[str, Any]) -> list[Table]:
         quotes.add_column(name, justify="left" if name == "figure" else "right")
     for name, accuracy in figures["quotes"].items():
         counts = (str(accuracy[key]) for key in ("gold", "predicted", "matched", "correct"))
-        quotes.add_row(name.replace("_", " "), *counts, _figure(accuracy["accuracy"]))
+        quotes.add_row(name.replace("_", " "), *counts, figure(accuracy["accuracy"]))
     return [layers, quotes]
 
 
@@ -472,200 +422,6 @@ def evaluate(
         raise typer.Exit(1)
 
 
-AGREEMENT_TABLES = {
-    "layers": "Spans: F1 between annotators (summed over pairs)",
-    "relations": "Relations: quote \u2192 speaker",
-    "alpha": "Quote attributes: Krippendorff's alpha (nominal)",
-    "annotators": "Per annotator (mean over their pairs)",
-    "pairs": "Per pair of annotators",
-}
-
-
-def figures_table(title: str, rows: dict[str, Any]) -> Table:
-    """A mapping of mappings as a table: one row per key, one column per inner key."""
-    table = Table(title=title)
-    table.add_column("")
-    columns = list(dict.fromkeys(key for inner in rows.values() for key in inner))
-    for column in columns:
-        table.add_column(column.replace("_", " "), justify="right")
-    for name, inner in rows.items():
-        cells = (inner.get(c) for c in columns)
-        table.add_row(name, *(_figure(c) if isinstance(c, float | None) else str(c) for c in cells))
-    return table
-
-
-@app.command()
-def agreement(
-    export_file: Annotated[
-        Path | None, typer.Argument(help="a Label Studio JSON export (instead of --project)")
-    ] = None,
-    project: Annotated[str | None, typer.Option("--project", help="project title")] = None,
-    json_file: Annotated[
-        Path | None, typer.Option("--json", help="also write the figures to this JSON file")
-    ] = None,
-    url: UrlOption = None,
-    api_key: KeyOption = None,
-    data_dir: DataDirOption = None,
-) -> None:
-    """Measure how far annotators agree on the tasks they annotated in common.
-
-    Per pair of annotators: span F1 per layer (exact and token overlap) and the share of
-    quotes both marked with the same speaker; Krippendorff's alpha on stance, quote type and
-    speaker name; per annotator and overall.
-
-    Example: quotegold agreement --project "SCO quotes" --json agreement.json
-    """
-    from quotegold.agreement import agreement_of_file, agreement_of_project
-    from quotegold.evaluate import write_json
-
-    if (project is None) == (export_file is None):
-        fail("give exactly one of --project TITLE or EXPORT.json")
-    with user_errors():
-        if export_file is not None:
-            measured = agreement_of_file(export_file)
-        else:
-            settings = load_settings(url=url, api_key=api_key, data_dir=data_dir)
-            with make_client(settings) as client, err.status("downloading the project…"):
-                measured = agreement_of_project(client, str(project))
-        figures = measured.to_dict()
-        if json_file is not None:
-            write_json(figures, json_file)
-    summary = figures["summary"]
-    out.print(
-        f"{summary['tasks_compared']} of {summary['tasks']} task(s) annotated by two annotators "
-        f"or more; {summary['annotators']} annotator(s), {summary['pairs']} pair(s), "
-        f"{summary['quotes_compared']} quote(s) marked by several"
-    )
-    if measured.pairs:
-        for key, title in AGREEMENT_TABLES.items():
-            out.print(figures_table(title, figures[key]))
-    if json_file is not None:
-        out.print(f"figures written to {json_file}")
-    if measured.issues:
-        print_issues(list(measured.issues), title="left out of the agreement")
-        raise typer.Exit(1)
-
-
-@app.command()
-def adjudicate(
-    project: Annotated[str, typer.Option("--project", help="project title")],
-    accept: Annotated[
-        int | None,
-        typer.Option(
-            "--accept",
-            metavar="ANNOTATION_ID",
-            help="mark this annotation as its task's ground truth (unmarking any other)",
-        ),
-    ] = None,
-    url: UrlOption = None,
-    api_key: KeyOption = None,
-    data_dir: DataDirOption = None,
-) -> None:
-    """List the tasks whose annotators disagree, with links; or accept one annotation.
-
-    The choice is stored in Label Studio as the task's ground truth, so the next
-    `quotegold export` takes it. An adjudicator may also submit their own annotation in
-    Label Studio and accept that one.
-
-    Example: quotegold adjudicate --project "SCO quotes" --accept 1234
-    """
-    from quotegold.adjudicate import accept_annotation, project_conflicts
-
-    with user_errors():
-        settings = load_settings(url=url, api_key=api_key, data_dir=data_dir)
-        with make_client(settings) as client:
-            if accept is not None:
-                found = client.require_project(project)
-                accepted = accept_annotation(client, accept, project=found)
-                link = client.task_url(found.id, accepted.task_id)
-                out.print(
-                    f"annotation {accepted.annotation_id} is now the ground truth of task "
-                    f"{accepted.task_id}: {link}"
-                )
-                if accepted.unmarked:
-                    shown = ", ".join(map(str, accepted.unmarked))
-                    out.print(f"  no longer ground truth: annotation(s) {shown}")
-                return
-            with err.status("downloading the project…"):
-                _, conflicts = project_conflicts(client, project)
-    print_conflicts(project, conflicts)
-
-
-def print_conflicts(project: str, conflicts: list[Conflict]) -> None:
-    out.print(f"project {project!r}: {len(conflicts)} task(s) in conflict")
-    for conflict in conflicts:
-        annotations = ", ".join(map(str, conflict.annotation_ids))
-        annotators = ", ".join(map(str, conflict.annotator_ids))
-        out.print(
-            f"\ntask {conflict.task_id} (article {conflict.article_id}): {conflict.link}\n"
-            f"  annotations {annotations} by annotator(s) {annotators} disagree on:"
-        )
-        for difference in conflict.differences:
-            out.print(f"  - {difference}")
-    if conflicts:
-        out.print(
-            f"\naccept one with: quotegold adjudicate --project {shlex.quote(project)} "
-            "--accept ANNOTATION_ID"
-        )
-
-
-annotators_app = typer.Typer(
-    help="Manage annotator accounts in Label Studio.", no_args_is_help=True
-)
-app.add_typer(annotators_app, name="annotators")
-
-
-@annotators_app.command("add")
-def annotators_add(
-    email: Annotated[str, typer.Argument(help="the annotator's email; they log in with it")],
-    password: Annotated[
-        str,
-        typer.Option(
-            prompt=True,
-            hide_input=True,
-            confirmation_prompt=True,
-            envvar="QUOTEGOLD_ANNOTATOR_PASSWORD",
-            help="their password, 8 characters or more [asked when not given]",
-        ),
-    ],
-    url: UrlOption = None,
-    api_key: KeyOption = None,
-    data_dir: DataDirOption = None,
-) -> None:
-    """Create an annotator account in Label Studio's organisation, as the invite link does.
-
-    Example: quotegold annotators add ann@example.com
-    """
-    with user_errors():
-        settings = load_settings(url=url, api_key=api_key, data_dir=data_dir)
-        with make_client(settings) as client:
-            created = client.sign_up(email, password)
-    out.print(f"created annotator {created.email} (user id {created.id})")
-    out.print(f"  they log in at {settings.url}/user/login/ with that email and password")
-
-
-@annotators_app.command("list")
-def annotators_list(
-    url: UrlOption = None,
-    api_key: KeyOption = None,
-    data_dir: DataDirOption = None,
-) -> None:
-    """List the members of Label Studio's organisation.
-
-    Example: quotegold annotators list
-    """
-    with user_errors():
-        settings = load_settings(url=url, api_key=api_key, data_dir=data_dir)
-        with make_client(settings) as client:
-            users = client.list_users()
-    table = Table(title=f"users at {settings.url}")
-    for name in ("id", "email", "username"):
-        table.add_column(name, justify="right" if name == "id" else "left")
-    for user in users:
-        table.add_row(str(user.id), user.email, user.username)
-    out.print(table)
-
-
 @app.command()
 def report(
     export_dir: Annotated[Path, typer.Argument(help="an export folder, e.g. exports/demo")],
@@ -703,6 +459,12 @@ def schema(
     if stale:
         fail(f"out of date: {', '.join(map(str, stale))}; run `quotegold schema --write`")
     out.print(f"schema {SCHEMA.version}: rendered copies are up to date")
+
+
+# The team's commands live in `quotegold.cli_team`.
+app.command()(cli_team.agreement)
+app.command()(cli_team.adjudicate)
+app.add_typer(cli_team.annotators_app, name="annotators")
 
 
 if __name__ == "__main__":  # pragma: no cover
