@@ -24,9 +24,9 @@ from quotegold.agreement import (
     measure_agreement,
 )
 from quotegold.cli import app
-from quotegold.convert import record_to_results
 from quotegold.export import ExportOptions, export_file
 from quotegold.report import write_report
+from quotegold.results import record_to_results
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()

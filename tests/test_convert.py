@@ -16,10 +16,10 @@ from quotegold.convert import (
     JOINER,
     ProjectRef,
     annotation_to_record,
-    record_to_results,
     trim_unpaired_marks,
 )
 from quotegold.errors import Location
+from quotegold.results import record_to_results
 from quotegold.schema import SCHEMA, SCHEMA_VERSION
 from quotegold.validate import GoldValidator
 

@@ -17,11 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 from quotegold.cli import app
-from quotegold.convert import record_to_results
 from quotegold.errors import LabelStudioError, QuotegoldError
 from quotegold.ingest import Article
 from quotegold.labelstudio import Annotator, LabelStudioClient
 from quotegold.push import push_articles
+from quotegold.results import record_to_results
 from quotegold.server import ServerInfo
 
 runner = CliRunner()

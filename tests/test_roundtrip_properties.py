@@ -28,11 +28,12 @@ from hypothesis import strategies as st
 
 from quotegold.adjudicate import choose_annotation
 from quotegold.boilerplate import Boilerplate
-from quotegold.convert import JOINER, record_to_results, trim_unpaired_marks
+from quotegold.convert import JOINER, trim_unpaired_marks
 from quotegold.export import ExportOptions, export_project, export_tasks
 from quotegold.ingest import Article
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.push import push_articles
+from quotegold.results import record_to_results
 from quotegold.schema import SCHEMA, SCHEMA_VERSION
 from quotegold.tasks import article_to_task
 from quotegold.validate import GoldValidator

@@ -1,7 +1,7 @@
 """Label Studio predictions from the pre-annotator, and refreshing them in a project.
 
 A prediction is `{"model_version", "score", "result"}`. The result is the suggested record
-turned into result items by `quotegold.convert.record_to_results` (relations kept), and every
+turned into result items by `quotegold.results.record_to_results` (relations kept), and every
 region's items carry that region's `score`, which Label Studio shows in the region list. The
 prediction's own `score` is the suggestion's overall confidence: annotators sort tasks by it
 in the Data Manager.
@@ -20,11 +20,11 @@ from itertools import islice
 from typing import Any
 
 from quotegold.boilerplate import Boilerplate
-from quotegold.convert import record_to_results
 from quotegold.errors import Issue, LabelStudioNotFound, Location
 from quotegold.ingest import Article, article_id_for
 from quotegold.labelstudio import LabelStudioClient, Project, StoredPrediction
 from quotegold.preannotate import MODEL_VERSION, PREANNOTATOR_NAME, Suggestion, preannotate
+from quotegold.results import record_to_results
 from quotegold.tasks import ARTICLE_ID_FIELD, Predictor
 
 __all__ = [

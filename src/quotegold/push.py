@@ -27,13 +27,13 @@ from typing import Any
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from quotegold.convert import record_to_results
 from quotegold.errors import LabelStudioUnavailable, ValidationError
 from quotegold.exportfile import read_gold_jsonl
 from quotegold.ingest import Article
 from quotegold.labelconfig import render_instructions, render_label_config
 from quotegold.labelstudio import LabelStudioClient, Project
 from quotegold.prepool import PredictionWorker, can_run_in_worker, predict
+from quotegold.results import record_to_results
 from quotegold.schema import SCHEMA
 from quotegold.tasks import Predictor, article_to_task
 from quotegold.validate import default_validator

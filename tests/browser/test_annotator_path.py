@@ -17,12 +17,12 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from quotegold.convert import record_to_results
 from quotegold.export import ExportOptions, export_project
 from quotegold.ingest import Article, read_articles
 from quotegold.labelconfig import render_instructions, render_label_config
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.push import push_articles
+from quotegold.results import record_to_results
 from quotegold.schema import SCHEMA
 from quotegold.server import ServerInfo
 
