@@ -8,9 +8,8 @@ A data dir (mode 0700) holds:
     server.lock                 held while a server is being started
     data/                       Label Studio's own data: SQLite database, uploads, secret key
 
-The database is SQLite in data/ unless `start_server` gets a `DatabaseSettings`: then it is
-that PostgreSQL database (see scripts/postgres, which runs a private one and writes its
-settings to a file `DatabaseSettings.from_env_file` reads).
+The database is SQLite in data/ unless `start_server` gets a `DatabaseSettings`
+(`quotegold.database`): then it is that PostgreSQL database.
 
 The server listens on 127.0.0.1 only, refuses sign-up without an invite link, makes no
 version check and sends no error reports or analytics. Secrets (the admin's password and
@@ -25,21 +24,21 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import stat
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from dotenv import dotenv_values
 
+from quotegold.database import DatabaseSettings
 from quotegold.errors import ServerError
+from quotegold.processes import terminate, track
 from quotegold.settings import CREDENTIALS_FILE, read_credentials
 
 __all__ = ["DatabaseSettings", "ServerInfo", "server_status", "start_server", "stop_server"]
@@ -67,88 +66,6 @@ _CONTROLLED = frozenset(
         "COLLECT_ANALYTICS", "collect_analytics",
     }
 )  # fmt: skip
-
-# Popen objects of the servers this process started: kept so that a stopped server is
-# reaped (no zombie that looks alive) and never garbage-collected while running.
-_spawned: dict[int, subprocess.Popen[bytes]] = {}
-
-
-# The PostgreSQL settings Label Studio 1.23 reads (label_studio/core/settings/base.py), in
-# the order of DatabaseSettings' fields. DJANGO_DB=default selects them; unset means SQLite.
-_POSTGRES_NAMES = tuple(f"POSTGRE_{part}" for part in ("NAME", "USER", "PASSWORD", "HOST", "PORT"))
-_POSTGRES_SELECTORS = frozenset({"default", "postgresql"})
-
-
-@dataclass(frozen=True)
-class DatabaseSettings:
-    """A PostgreSQL database for Label Studio: where it listens and the role that owns it."""
-
-    name: str
-    user: str
-    password: str = field(repr=False)
-    host: str
-    port: int
-
-    @classmethod
-    def from_env_file(cls, path: Path) -> DatabaseSettings:
-        """Read the file `scripts/postgres start` writes (`export POSTGRE_NAME=...` lines)."""
-        if not path.is_file():
-            raise ServerError(
-                f"no PostgreSQL settings at {path}; run `scripts/postgres start` to make the "
-                "database and that file, or give the path of the file it wrote"
-            )
-        try:
-            values = dotenv_values(path)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ServerError(f"cannot read the PostgreSQL settings in {path}: {exc}") from exc
-        return cls._from_values({k: v for k, v in values.items() if v is not None}, str(path))
-
-    @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> DatabaseSettings | None:
-        """The PostgreSQL settings in `environ` if DJANGO_DB selects PostgreSQL; None for SQLite.
-
-        Names are looked up the way Label Studio does: LABEL_STUDIO_NAME, HEARTEX_NAME, NAME.
-        """
-        selector = _label_studio_setting(environ, "DJANGO_DB")
-        if selector in (None, "", "sqlite"):
-            return None
-        if selector not in _POSTGRES_SELECTORS:
-            raise ServerError(
-                f"DJANGO_DB is {selector!r}: the local Label Studio runs on SQLite (DJANGO_DB "
-                "unset) or PostgreSQL (DJANGO_DB=default, with the POSTGRE_* settings)"
-            )
-        return cls._from_values(environ, "the environment")
-
-    @classmethod
-    def _from_values(cls, values: Mapping[str, str], source: str) -> DatabaseSettings:
-        found = {name: _label_studio_setting(values, name) for name in _POSTGRES_NAMES}
-        missing = [name for name, value in found.items() if not value]
-        if missing:
-            raise ServerError(
-                f"{source} lacks {', '.join(missing)} for PostgreSQL; "
-                "`scripts/postgres env` prints the settings of the local one"
-            )
-        name, user, password, host, port = (str(found[name]) for name in _POSTGRES_NAMES)
-        if not (port.isdigit() and 0 < int(port) < 65536):
-            raise ServerError(f"POSTGRE_PORT in {source} is {port!r}, not a port number")
-        return cls(name=name, user=user, password=password, host=host, port=int(port))
-
-    @property
-    def url(self) -> str:
-        """Where the database is, without the password (safe to show and to log)."""
-        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.name}"
-
-    def server_env(self) -> dict[str, str]:
-        """The environment that points Label Studio at this database."""
-        values = (self.name, self.user, self.password, self.host, str(self.port))
-        return {"DJANGO_DB": "default", **dict(zip(_POSTGRES_NAMES, values, strict=True))}
-
-
-def _label_studio_setting(values: Mapping[str, str], name: str) -> str | None:
-    for key in (f"LABEL_STUDIO_{name}", f"HEARTEX_{name}", name):
-        if key in values:
-            return values[key]
-    return None
 
 
 @dataclass(frozen=True)
@@ -206,7 +123,7 @@ def start_server(
             _write_pid_file(data_dir, proc.pid, url, where)
             _wait_until_ready(proc, data_dir, port, credentials, deadline, log_offset)
         except BaseException:
-            _terminate(proc.pid, timeout=10.0)
+            terminate(proc.pid, timeout=10.0)
             (data_dir / PID_FILE).unlink(missing_ok=True)
             raise
         return _info(data_dir, url, proc.pid, credentials, started=True, database=where)
@@ -224,7 +141,7 @@ def stop_server(*, data_dir: Path, timeout: float = 30.0) -> bool:
         return False
     pid = record[0]
     ours = _is_our_server(pid, data_dir)
-    if ours and not _terminate(pid, timeout=timeout):
+    if ours and not terminate(pid, timeout=timeout):
         raise ServerError(
             f"Label Studio (pid {pid}) for {data_dir} did not exit after SIGTERM and SIGKILL; "
             f"check it with `ps -p {pid}` and stop it by hand"
@@ -499,7 +416,7 @@ def _spawn(
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stop it whole, survive our exit
         )
-    _spawned[proc.pid] = proc
+    track(proc)
     return proc, log_offset
 
 
@@ -578,46 +495,3 @@ def _log_since(log_path: Path, offset: int) -> str:
 def _log_tail(log_path: Path, offset: int) -> str:
     lines = _log_since(log_path, offset).splitlines() or ["(nothing)"]
     return "\n".join(f"  {line}" for line in lines[-_LOG_TAIL:])
-
-
-# --- stopping ---------------------------------------------------------------------------
-
-
-def _terminate(pid: int, *, timeout: float) -> bool:
-    """SIGTERM the process group led by `pid`, SIGKILL it after `timeout`; True once gone."""
-    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
-        _signal_group(pid, sig)
-        if _wait_gone(pid, wait):
-            _spawned.pop(pid, None)
-            return True
-    return False
-
-
-def _signal_group(pid: int, sig: signal.Signals) -> None:
-    with suppress(ProcessLookupError):
-        # Our servers lead their own session; anything else gets only the single signal.
-        if os.getpgid(pid) == pid:
-            os.killpg(pid, sig)
-        else:
-            os.kill(pid, sig)
-
-
-def _wait_gone(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while True:
-        if not _alive(pid):
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-
-
-def _alive(pid: int) -> bool:
-    proc = _spawned.get(pid)
-    if proc is not None:
-        return proc.poll() is None  # also reaps it
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
