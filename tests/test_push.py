@@ -17,12 +17,11 @@ from typing import Any
 
 import pytest
 
-from quotegold.errors import LabelStudioAuthError, LabelStudioUnavailable
+from quotegold.errors import LabelStudioAuthError, LabelStudioUnavailable, PreannotationError
 from quotegold.ingest import Article, read_articles
 from quotegold.labelconfig import render_label_config
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.predictions import predict_article
-from quotegold.prepool import PreannotationError
 from quotegold.push import push_articles
 from quotegold.server import ServerInfo
 from quotegold.tasks import Predictor

@@ -10,6 +10,7 @@
     │   ├── LabelStudioUnavailable    nothing answers at the URL, or it timed out
     │   └── LabelStudioNotFound       a project or task does not exist
     ├── ValidationError               gold records broke rules; carries located issues
+    ├── PreannotationError            the pre-annotator failed on an article, or its process died
     └── ExportError                   a dataset could not be written
 
 Every message says what failed, where, and what to do next.
@@ -105,6 +106,10 @@ class ValidationError(QuotegoldError):
         more = f"\n  … and {len(issues) - 20} more" if len(issues) > 20 else ""
         super().__init__(f"{len(issues)} validation problem(s):\n{shown}{more}")
         self.issues = issues
+
+
+class PreannotationError(QuotegoldError):
+    """The pre-annotator failed on an article, or the process running it died."""
 
 
 class ExportError(QuotegoldError):

@@ -30,15 +30,11 @@ from multiprocessing.process import BaseProcess
 from types import TracebackType
 from typing import Any
 
-from quotegold.errors import QuotegoldError
+from quotegold.errors import PreannotationError
 from quotegold.ingest import Article
 from quotegold.tasks import Predictor
 
 __all__ = ["PreannotationError", "PredictionWorker", "can_run_in_worker", "predict"]
-
-
-class PreannotationError(QuotegoldError):
-    """The pre-annotator failed on an article, or the process running it died."""
 
 
 def predict(predictor: Predictor, article: Article) -> dict[str, Any]:
