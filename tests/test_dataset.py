@@ -17,6 +17,7 @@ import yaml  # type: ignore[import-untyped]
 from datasets import ClassLabel, List
 
 from quotegold import dataset as dataset_module
+from quotegold import splitfiles
 from quotegold.dataset import CONFIGS, DatasetSummary, features_for, write_dataset
 from quotegold.errors import ExportError, ValidationError
 from quotegold.schema import SCHEMA, SCHEMA_VERSION
@@ -769,7 +770,7 @@ def test_the_default_licence_is_other_with_a_note(tmp_path: Path) -> None:
 
 
 def failing_after(calls: int, error: BaseException) -> Callable[..., int]:
-    real = dataset_module._write_parquet
+    real = splitfiles._write_parquet
     seen = []
 
     def write(*args: Any) -> int:
@@ -794,7 +795,7 @@ def test_a_failed_export_leaves_the_previous_one_as_it_was(
     out = tmp_path / "exports" / "sco"
     write_dataset(make_records(), out=out, report=REPORT, name="sco")
     before = snapshot(out)
-    monkeypatch.setattr(dataset_module, "_write_parquet", failing_after(3, error))
+    monkeypatch.setattr(splitfiles, "_write_parquet", failing_after(3, error))
     with pytest.raises(raised):
         write_dataset(make_records(), out=out, report={"changed": True}, name="sco")
     assert snapshot(out) == before

@@ -38,12 +38,12 @@ import quotegold.cli
 import quotegold.push
 from faultproxy import FaultProxy
 from quotegold.cli import app
-from quotegold.convert import record_to_results
 from quotegold.errors import LabelStudioUnavailable
 from quotegold.export import ExportOptions, export_project
 from quotegold.ingest import Article
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.push import push_articles
+from quotegold.results import record_to_results
 from quotegold.server import start_server, stop_server
 from quotegold.settings import CREDENTIALS_FILE, Settings, read_credentials
 

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from quotegold import exportfile, spill
-from quotegold.convert import record_to_results
 from quotegold.errors import ValidationError
 from quotegold.export import ExportOptions, build_gold, export_file
 from quotegold.exportfile import iter_label_studio_export, read_label_studio_export
 from quotegold.ingest import Article
+from quotegold.results import record_to_results
 from quotegold.schema import SCHEMA_VERSION
 from quotegold.spill import SortedSpill
 from quotegold.tasks import article_to_task
