@@ -219,3 +219,37 @@ def test_cli_validate(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["validate", str(FIXTURES / "export_broken.json")])
     assert bad.exit_code == 1
     assert "task 305" in bad.stderr and "Traceback" not in bad.stderr
+
+
+class SlicingClient(LabelStudioClient):
+    """Downloads the project export 3 tasks at a time, as a large project is."""
+
+    def download_export(self, project_id: int, destination: Path, *, slice_size: int = 3) -> int:
+        return super().download_export(project_id, destination, slice_size=slice_size)
+
+
+def test_a_project_downloaded_in_slices_exports_the_same(
+    client: LabelStudioClient, label_studio: Any, title: str, tmp_path: Path
+) -> None:
+    plain = [Article(id=f"plain-{n}", text=f"Plain article {n} 😀 नमस्ते.") for n in range(6)]
+    articles = [*read_articles([SEEDS]).articles, *plain]
+    pushed = push_articles(
+        client, articles, project_title=title, task_extras=gold_annotations(SEED_GOLD)
+    )
+    whole, sliced = tmp_path / "whole.json", tmp_path / "sliced.json"
+    client.download_export(pushed.project.id, whole)
+    for size in (1, 3, 7):  # every task its own slice; slices of 3; all but one in the first
+        client.download_export(pushed.project.id, sliced, slice_size=size)
+        got = json.loads(sliced.read_text(encoding="utf-8"))
+        expected = json.loads(whole.read_text(encoding="utf-8"))
+        assert len(got) == len(articles)
+        assert sorted(got, key=lambda t: t["id"]) == sorted(expected, key=lambda t: t["id"])
+    assert not list(tmp_path.glob("*.slice")), "the slice file is removed"
+
+    options = ExportOptions(name="sliced")
+    export_project(client, title, out=tmp_path / "one", options=options)
+    with SlicingClient(url=label_studio.url, api_key=label_studio.api_key) as slicing:
+        export_project(slicing, title, out=tmp_path / "sliced", options=options)
+    assert read_jsonl(tmp_path / "sliced" / "gold.jsonl") == read_jsonl(
+        tmp_path / "one" / "gold.jsonl"
+    )
