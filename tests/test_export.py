@@ -15,7 +15,9 @@ from quotegold.cli import app
 from quotegold.errors import LabelStudioNotFound, ValidationError
 from quotegold.export import ExportOptions, export_project
 from quotegold.ingest import Article, read_articles
+from quotegold.labelconfig import render_label_config
 from quotegold.labelstudio import LabelStudioClient
+from quotegold.labelstudio.client import EXPORT_SLICE, WHOLE_EXPORT_MAX
 from quotegold.push import gold_annotations, push_articles
 
 ROOT = Path(__file__).parents[1]
@@ -224,8 +226,8 @@ def test_cli_validate(tmp_path: Path) -> None:
 class SlicingClient(LabelStudioClient):
     """Downloads the project export 3 tasks at a time, as a large project is."""
 
-    def download_export(self, project_id: int, destination: Path, *, slice_size: int = 3) -> int:
-        return super().download_export(project_id, destination, slice_size=slice_size)
+    def download_export(self, project_id: int, destination: Path, **options: Any) -> int:
+        return super().download_export(project_id, destination, slice_size=3, whole_up_to=0)
 
 
 def test_a_project_downloaded_in_slices_exports_the_same(
@@ -237,9 +239,10 @@ def test_a_project_downloaded_in_slices_exports_the_same(
         client, articles, project_title=title, task_extras=gold_annotations(SEED_GOLD)
     )
     whole, sliced = tmp_path / "whole.json", tmp_path / "sliced.json"
-    client.download_export(pushed.project.id, whole)
+    assert client.task_count(pushed.project.id) <= WHOLE_EXPORT_MAX
+    client.download_export(pushed.project.id, whole)  # small enough to come whole
     for size in (1, 3, 7):  # every task its own slice; slices of 3; all but one in the first
-        client.download_export(pushed.project.id, sliced, slice_size=size)
+        client.download_export(pushed.project.id, sliced, slice_size=size, whole_up_to=0)
         got = json.loads(sliced.read_text(encoding="utf-8"))
         expected = json.loads(whole.read_text(encoding="utf-8"))
         assert len(got) == len(articles)
@@ -252,4 +255,21 @@ def test_a_project_downloaded_in_slices_exports_the_same(
         export_project(slicing, title, out=tmp_path / "sliced", options=options)
     assert read_jsonl(tmp_path / "sliced" / "gold.jsonl") == read_jsonl(
         tmp_path / "one" / "gold.jsonl"
+    )
+
+
+def test_the_default_slice_is_one_label_studio_accepts(
+    client: LabelStudioClient, title: str, tmp_path: Path
+) -> None:
+    # Django refuses more than 1,000 query parameters: a slice of ids must stay under that.
+    project = client.ensure_project(
+        title, label_config=render_label_config(), instructions="", description=""
+    ).project
+    count = EXPORT_SLICE + 2
+    tasks = [{"data": {"article_id": f"a{n}", "text": f"Text {n}."}} for n in range(count)]
+    client.import_tasks(project.id, tasks)
+    client.download_export(project.id, tmp_path / "export.json", whole_up_to=0)
+    exported = json.loads((tmp_path / "export.json").read_text(encoding="utf-8"))
+    assert sorted(task["data"]["article_id"] for task in exported) == sorted(
+        task["data"]["article_id"] for task in tasks
     )
