@@ -23,7 +23,7 @@ from quotegold.adjudicate import Choice, choose_annotation
 from quotegold.agreement import AgreementCounter
 from quotegold.convert import ProjectRef
 from quotegold.dataset import DatasetSummary, write_dataset
-from quotegold.errors import Issue, LabelStudioNotFound, Location, ValidationError
+from quotegold.errors import Issue, Location, ValidationError
 from quotegold.exportfile import iter_label_studio_export
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.schema import SCHEMA
@@ -225,13 +225,7 @@ def export_project(
 ) -> tuple[DatasetSummary, dict[str, Any]]:
     """Export from a live project: download its JSON export to a temporary file, then
     stream it as from a file."""
-    project = client.find_project(title)
-    if project is None:
-        raise LabelStudioNotFound(
-            f"no project titled {title!r} at {client.url}; push articles first "
-            "(`quotegold push … --project TITLE`) or check the title",
-            url=client.url,
-        )
+    project = client.require_project(title)
     source = {"label_studio_url": client.url, "project_id": project.id, "project_title": title}
     with tempfile.TemporaryDirectory(prefix="quotegold-export-") as scratch:
         download = Path(scratch) / "export.json"
