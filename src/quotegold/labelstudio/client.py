@@ -404,12 +404,7 @@ class LabelStudioClient:
 
     def task_ids(self, project_id: int) -> list[int]:
         """The ids of every task in the project, in increasing order."""
-        pager = self._call(
-            f"listing the task ids of project {project_id}",
-            lambda: self._sdk.tasks.list(project=project_id, include="id", page_size=1000),
-        )
-        with self._translated(f"listing the task ids of project {project_id}"):
-            return sorted(int(task.id) for task in pager)
+        return sorted(int(task.id) for task in self._task_pages(project_id, include="id"))
 
     def project_tasks(self, project_id: int) -> list[dict[str, Any]]:
         """Every task of the project with its annotations, read from its full JSON export."""
@@ -420,23 +415,23 @@ class LabelStudioClient:
 
     def iter_tasks(self, project_id: int) -> Iterator[dict[str, Any]]:
         """Every task of the project with its annotations, drafts and predictions, as dicts."""
-        pager = self._call(
-            f"listing the tasks of project {project_id}",
-            lambda: self._sdk.tasks.list(project=project_id, fields="all", page_size=100),
-        )
-        with self._translated(f"listing the tasks of project {project_id}"):
-            for task in pager:
-                yield task.model_dump(mode="json")
+        for task in self._task_pages(project_id, fields="all", page_size=100):
+            yield task.model_dump(mode="json")
 
     def iter_task_data(self, project_id: int) -> Iterator[tuple[int, dict[str, Any]]]:
         """(task id, data) of every task of the project, without annotations or predictions."""
+        for task in self._task_pages(project_id, include="id,data"):
+            yield int(task.id), dict(task.data or {})
+
+    def _task_pages(self, project_id: int, *, page_size: int = 1000, **query: str) -> Iterator[Any]:
+        """The project's tasks as the SDK lists them, its errors translated on every page."""
+        action = f"listing the tasks of project {project_id}"
         pager = self._call(
-            f"listing the tasks of project {project_id}",
-            lambda: self._sdk.tasks.list(project=project_id, include="id,data", page_size=1000),
+            action,
+            lambda: self._sdk.tasks.list(project=project_id, page_size=page_size, **query),
         )
-        with self._translated(f"listing the tasks of project {project_id}"):
-            for task in pager:
-                yield int(task.id), dict(task.data or {})
+        with self._translated(action):  # the pager fetches its later pages as it is read
+            yield from pager
 
     # -- predictions -------------------------------------------------------------------
 
