@@ -28,7 +28,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from badinput import generate
-from quotegold.cli import app
+from quotegold.cli import PROBLEMS_SHOWN, app
 from quotegold.ingest import article_id_for, read_articles
 
 CORPUS = Path(__file__).parent / "badinput"
@@ -290,6 +290,13 @@ def check_export(path: Path, case: ExportCase, previous: Path, tmp_path: Path) -
     if case.per_task:
         assert result.exit_code == 0, result.stderr
         assert "problem(s) kept records out; see the report" in result.stderr
+        # Each problem is printed on a line of its own: the file, task and region, and the fix.
+        lines = [line.strip() for line in result.stderr.splitlines()]
+        located = [line for line in lines if line.startswith(f"{path}, {case.where}")]
+        assert located, result.stderr
+        for words in case.export_words or case.words:
+            assert any(words in line for line in located), result.stderr
+        assert all(len(line) < 1000 for line in lines)  # a 10 MB string is never echoed
         gold = [json.loads(line)["id"] for line in (out / "gold.jsonl").read_text().splitlines()]
         assert gold == ["good-1"]
         report = json.loads((out / "report.json").read_text("utf-8"))
@@ -331,6 +338,26 @@ def test_generated_bad_export(
     path = write(tmp_path / name, GOOD_TASK)
     check_validate(path, case)
     check_export(path, case, previous_export, tmp_path)
+
+
+def test_an_export_prints_the_first_problems_and_counts_the_rest(tmp_path: Path) -> None:
+    good, bad = json.loads((EXPORTS / "offset_past_end.json").read_text("utf-8"))
+    extra = 5
+    copies = [
+        {**bad, "id": 100 + n, "data": {**bad["data"], "article_id": f"bad-{n}"}}
+        for n in range(PROBLEMS_SHOWN + extra)
+    ]
+    path = tmp_path / "many_bad.json"
+    path.write_text(json.dumps([good, *copies]), "utf-8")
+    result = runner.invoke(app, ["export", "--from-file", str(path), "--out", str(tmp_path / "ds")])
+    assert_no_traceback(result)
+    assert result.exit_code == 0, result.stderr
+    shown = [line for line in result.stderr.splitlines() if line.strip().startswith(str(path))]
+    assert len(shown) == PROBLEMS_SHOWN
+    assert all("past the end of the text" in line for line in shown)
+    assert f"… and {extra} more" in result.stderr
+    report = json.loads((tmp_path / "ds" / "report.json").read_text("utf-8"))
+    assert len(report["problems"]) == PROBLEMS_SHOWN + extra  # the report keeps every one
 
 
 @pytest.mark.parametrize(("file", "exported"), ACCEPTED_EXPORTS.items())

@@ -261,6 +261,10 @@ def predict(
         raise typer.Exit(1)
 
 
+# Problems an export prints, the first ones; its report lists every one.
+PROBLEMS_SHOWN = 20
+
+
 def parse_ratios(value: str) -> tuple[float, ...]:
     try:
         return tuple(float(part) for part in value.split(","))
@@ -302,7 +306,7 @@ def export(
 
     Example: quotegold export --project "quotegold demo" --out exports/demo
     """
-    from quotegold.export import ExportOptions, export_file, export_project
+    from quotegold.export import ExportOptions, export_file, export_project, report_issues
 
     if (project is None) == (from_file is None):
         fail("give exactly one of --project TITLE or --from-file EXPORT.json")
@@ -335,6 +339,9 @@ def export(
     for conflict in report["conflicts"]:
         err.print(f"[yellow]conflict[/yellow] task {conflict['task_id']}: {conflict['link'] or ''}")
     if report["problems"]:
+        # The report has them all; the first few here say at once what to fix and where.
+        file = str(from_file) if from_file is not None else None
+        print_issues(report_issues(report, file=file), title="problems", limit=PROBLEMS_SHOWN)
         err.print(f"[yellow]{len(report['problems'])} problem(s) kept records out; see the report")
 
 

@@ -54,12 +54,15 @@ def user_errors() -> Iterator[None]:
         fail(str(exc))
 
 
-def print_issues(issues: list[Issue], *, title: str) -> None:
+def print_issues(issues: list[Issue], *, title: str, limit: int | None = None) -> None:
+    """Each issue on a line of its own under `title`; past `limit`, only how many more."""
     if not issues:
         return
     err.print(f"[yellow]{title} ({len(issues)}):[/yellow]")
-    for issue in issues:
+    for issue in issues[:limit]:
         err.print(f"  {issue}", soft_wrap=True)
+    if limit is not None and len(issues) > limit:
+        err.print(f"  … and {len(issues) - limit} more")
 
 
 def make_client(settings: Settings) -> LabelStudioClient:

@@ -60,6 +60,16 @@ def issue_dict(issue: Issue) -> dict[str, Any]:
     return {**located, "message": issue.message}
 
 
+def report_issues(report: Mapping[str, Any], *, file: str | None = None) -> list[Issue]:
+    """The problems of a report made by `build_report`, as issues again (the inverse of
+    `issue_dict`), located in `file` when the export was read from one."""
+    issues = []
+    for problem in report["problems"]:
+        located = {key: value for key, value in problem.items() if key != "message"}
+        issues.append(Issue(Location(**{"file": file, **located}), problem["message"]))
+    return issues
+
+
 def task_link(project_url: str | None, task_id: object) -> str | None:
     return f"{project_url}?task={task_id}" if project_url and task_id is not None else None
 
