@@ -27,7 +27,12 @@ from pathlib import Path
 import pytest
 
 from quotegold.labelstudio import LabelStudioClient
-from quotegold.server import DatabaseSettings, ServerInfo, start_server, stop_server
+from quotegold.labelstudio.local.server import (
+    DatabaseSettings,
+    ServerInfo,
+    start_server,
+    stop_server,
+)
 
 ROOT = Path(__file__).parents[1]
 TEST_DATABASE = os.environ.get("QUOTEGOLD_TEST_DATABASE", "sqlite").strip().lower() or "sqlite"

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from quotegold.adjudicate import Conflict, choose_annotation, describe_differences
-from quotegold.convert import ProjectRef, annotation_to_record
 from quotegold.errors import QuotegoldError
+from quotegold.gold.adjudicate import Conflict, choose_annotation, describe_differences
+from quotegold.gold.convert import ProjectRef, annotation_to_record
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

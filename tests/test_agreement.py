@@ -17,16 +17,16 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from quotegold import agreement as agreement_module
-from quotegold.agreement import (
+from quotegold.cli.main import app
+from quotegold.gold.results import record_to_results
+from quotegold.measure import agreement as agreement_module
+from quotegold.measure.agreement import (
     Alpha,
     krippendorff_alpha,
     measure_agreement,
 )
-from quotegold.cli import app
-from quotegold.export import ExportOptions, export_file
-from quotegold.report import write_report
-from quotegold.results import record_to_results
+from quotegold.report.page import write_report
+from quotegold.workflows.export import ExportOptions, export_file
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()

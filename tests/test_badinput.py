@@ -28,8 +28,8 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from badinput import generate
-from quotegold.cli import PROBLEMS_SHOWN, app
-from quotegold.ingest import article_id_for, read_articles
+from quotegold.articles.ingest import article_id_for, read_articles
+from quotegold.cli.main import PROBLEMS_SHOWN, app
 
 CORPUS = Path(__file__).parent / "badinput"
 ARTICLES = CORPUS / "articles"

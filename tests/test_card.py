@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from quotegold.card import (
+from quotegold.dataset.card import (
     CONFIG_ROWS,
     FIELD_DOCS,
     RELATION_FIELDS,
@@ -12,8 +12,8 @@ from quotegold.card import (
     _size_category,
     _table,
 )
-from quotegold.dataset import CONFIGS, features_for
-from quotegold.schema import SCHEMA
+from quotegold.dataset.writer import CONFIGS, features_for
+from quotegold.schema.definition import SCHEMA
 
 
 @pytest.mark.parametrize("config", CONFIGS)

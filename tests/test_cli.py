@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from quotegold.cli import app
-from quotegold.server import ServerInfo
+from quotegold.cli.main import app
+from quotegold.labelstudio.local.server import ServerInfo
 
 SEEDS = Path(__file__).parents[1] / "tasks" / "seeds"
 runner = CliRunner()

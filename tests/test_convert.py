@@ -12,16 +12,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from quotegold.convert import (
-    JOINER,
-    ProjectRef,
-    annotation_to_record,
-    trim_unpaired_marks,
-)
 from quotegold.errors import Location
-from quotegold.results import record_to_results
-from quotegold.schema import SCHEMA, SCHEMA_VERSION
-from quotegold.validate import GoldValidator
+from quotegold.gold.convert import ProjectRef, annotation_to_record, trim_unpaired_marks
+from quotegold.gold.results import record_to_results
+from quotegold.gold.validate import GoldValidator
+from quotegold.schema.definition import SCHEMA, SCHEMA_VERSION
+from quotegold.schema.formats import JOINER
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

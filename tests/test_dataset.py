@@ -16,13 +16,13 @@ import pytest
 import yaml  # type: ignore[import-untyped]
 from datasets import ClassLabel, List
 
-from quotegold import dataset as dataset_module
-from quotegold import splitfiles
-from quotegold.dataset import CONFIGS, DatasetSummary, features_for, write_dataset
+from quotegold.dataset import splitfiles
+from quotegold.dataset import writer as dataset_module
+from quotegold.dataset.splits import split_for
+from quotegold.dataset.tokens import LAYER_TAGS, layer_column
+from quotegold.dataset.writer import CONFIGS, DatasetSummary, features_for, write_dataset
 from quotegold.errors import ExportError, ValidationError
-from quotegold.schema import SCHEMA, SCHEMA_VERSION
-from quotegold.splits import split_for
-from quotegold.tokens import LAYER_TAGS, layer_column
+from quotegold.schema.definition import SCHEMA, SCHEMA_VERSION
 
 # --- gold records, by hand ------------------------------------------------------------------
 

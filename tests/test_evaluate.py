@@ -1,4 +1,4 @@
-"""Tests for quotegold.comparison, quotegold.evaluate and `evaluate`, on hand-built records.
+"""Tests for measure.comparison, measure.evaluate and `evaluate`, on hand-built records.
 
 Expected figures are counted by hand from the token lists written next to each text
 (spaCy's blank English tokenizer: words and punctuation, whitespace left out).
@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from quotegold.adjudicate import choose_annotation
-from quotegold.cli import app
-from quotegold.comparison import LAYERS, Comparison, Score, compare, speaker_key
+from quotegold.cli.main import app
 from quotegold.errors import SettingsError, ValidationError
-from quotegold.evaluate import article_from_record, evaluate_files, load_records
-from quotegold.exportfile import read_label_studio_export
+from quotegold.gold.adjudicate import choose_annotation
+from quotegold.gold.exportfile import read_label_studio_export
+from quotegold.measure.comparison import LAYERS, Comparison, Score, compare, speaker_key
+from quotegold.measure.evaluate import article_from_record, evaluate_files, load_records
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS_GOLD = ROOT / "tasks" / "gold" / "seeds.jsonl"

@@ -11,14 +11,14 @@ import datasets
 import pytest
 from typer.testing import CliRunner
 
-from quotegold.cli import app
+from quotegold.articles.ingest import Article, read_articles
+from quotegold.cli.main import app
 from quotegold.errors import LabelStudioNotFound, ValidationError
-from quotegold.export import ExportOptions, export_project
-from quotegold.ingest import Article, read_articles
-from quotegold.labelconfig import render_label_config
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.labelstudio.client import EXPORT_SLICE, WHOLE_EXPORT_MAX
-from quotegold.push import gold_annotations, push_articles
+from quotegold.schema.labelconfig import render_label_config
+from quotegold.workflows.export import ExportOptions, export_project
+from quotegold.workflows.push import gold_annotations, push_articles
 
 ROOT = Path(__file__).parents[1]
 SEEDS = ROOT / "tasks" / "seeds"

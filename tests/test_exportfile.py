@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from quotegold.errors import Issue, Location, QuotegoldError, ValidationError
-from quotegold.exportfile import detect_kind, read_gold_jsonl, read_label_studio_export
+from quotegold.gold.exportfile import detect_kind, read_gold_jsonl, read_label_studio_export
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

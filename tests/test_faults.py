@@ -34,18 +34,18 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-import quotegold.cli
-import quotegold.push
+import quotegold.cli.main
+import quotegold.workflows.push
 from faultproxy import FaultProxy
-from quotegold.cli import app
+from quotegold.articles.ingest import Article
+from quotegold.cli.main import app
 from quotegold.errors import LabelStudioUnavailable
-from quotegold.export import ExportOptions, export_project
-from quotegold.ingest import Article
+from quotegold.gold.results import record_to_results
 from quotegold.labelstudio import LabelStudioClient
-from quotegold.push import push_articles
-from quotegold.results import record_to_results
-from quotegold.server import start_server, stop_server
+from quotegold.labelstudio.local.server import start_server, stop_server
 from quotegold.settings import CREDENTIALS_FILE, Settings, read_credentials
+from quotegold.workflows.export import ExportOptions, export_project
+from quotegold.workflows.push import push_articles
 
 pytestmark = pytest.mark.integration
 
@@ -155,8 +155,10 @@ def quick_cli(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -
             **QUICK,
         )
 
-    monkeypatch.setattr(quotegold.cli, "make_client", make_client)
-    monkeypatch.setattr(quotegold.push, "push_articles", functools.partial(push_articles, **QUICK))
+    monkeypatch.setattr(quotegold.cli.main, "make_client", make_client)
+    monkeypatch.setattr(
+        quotegold.workflows.push, "push_articles", functools.partial(push_articles, **QUICK)
+    )
 
 
 def articles(count: int, prefix: str) -> list[Article]:

@@ -6,12 +6,12 @@ import datasets
 import pytest
 from datasets import ClassLabel, List
 
-from quotegold import dataset
+from quotegold.dataset import writer as dataset
+from quotegold.dataset.features import CONFIGS, describe, features_for, project
+from quotegold.dataset.tokens import layer_column, ner_tag_names
 from quotegold.errors import ExportError
-from quotegold.features import CONFIGS, describe, features_for, project
-from quotegold.rows import ATTRIBUTE_FIELDS, LAYER_KEYS
-from quotegold.schema import SCHEMA
-from quotegold.tokens import layer_column, ner_tag_names
+from quotegold.schema.definition import SCHEMA
+from quotegold.schema.formats import ATTRIBUTE_FIELDS, LAYER_KEYS
 
 
 def test_dataset_re_exports_the_features() -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from quotegold.exportfile import read_gold_jsonl
-from quotegold.ingest import read_articles
-from quotegold.validate import validate_file
+from quotegold.articles.ingest import read_articles
+from quotegold.gold.exportfile import read_gold_jsonl
+from quotegold.gold.validate import validate_file
 
 TASKS = Path(__file__).parents[1] / "tasks"
 GOLD_FILES = sorted((TASKS / "gold").glob("*.jsonl"))

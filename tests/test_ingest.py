@@ -1,4 +1,4 @@
-"""Tests for quotegold.ingest: normalisation, ids, boilerplate flags and reading files."""
+"""Tests for quotegold.articles.ingest: normalisation, ids, boilerplate flags and reading files."""
 
 # The texts use curly quotes, full-width punctuation and astral letters on purpose.
 # ruff: noqa: RUF001, RUF003
@@ -13,8 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quotegold.errors import Issue, Location
-from quotegold.ingest import (
+from quotegold.articles.ingest import (
     Article,
     Boilerplate,
     article_id_for,
@@ -22,6 +21,7 @@ from quotegold.ingest import (
     normalise_text,
     read_articles,
 )
+from quotegold.errors import Issue, Location
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SEEDS = REPOSITORY / "tasks" / "seeds"

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from quotegold.cli import app
+from quotegold.articles.ingest import Article
+from quotegold.cli.main import app
 from quotegold.errors import LabelStudioError, QuotegoldError
-from quotegold.ingest import Article
+from quotegold.gold.results import record_to_results
 from quotegold.labelstudio import Annotator, LabelStudioClient
-from quotegold.push import push_articles
-from quotegold.results import record_to_results
-from quotegold.server import ServerInfo
+from quotegold.labelstudio.local.server import ServerInfo
+from quotegold.workflows.push import push_articles
 
 runner = CliRunner()
 PASSWORD = "correct horse battery"
@@ -252,7 +252,7 @@ def test_annotators_per_task_on_an_existing_project(client: LabelStudioClient, t
 def test_accept_refuses_an_annotation_of_another_project(
     client: LabelStudioClient, title: str
 ) -> None:
-    from quotegold.adjudicate import accept_annotation
+    from quotegold.workflows.team import accept_annotation
 
     here = push_articles(client, [Article(id="here", text=TEXTS[0])], project_title=title)
     there = push_articles(

@@ -18,11 +18,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from quotegold.articles.ingest import read_articles
 from quotegold.errors import ServerError
-from quotegold.ingest import read_articles
 from quotegold.labelstudio import LabelStudioClient
-from quotegold.push import push_articles
-from quotegold.server import (
+from quotegold.labelstudio.local.server import (
     DatabaseSettings,
     ServerInfo,
     _Credentials,
@@ -30,6 +29,7 @@ from quotegold.server import (
     _server_env,
     server_status,
 )
+from quotegold.workflows.push import push_articles
 
 if TYPE_CHECKING:
     from conftest import Postgres

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import quotegold.preannotate as preannotate_module
-from quotegold.boilerplate import find_boilerplate
-from quotegold.convert import JOINER
-from quotegold.ingest import Article, read_articles
+from quotegold.articles.boilerplate import find_boilerplate
+from quotegold.articles.ingest import Article, read_articles
+from quotegold.gold.validate import default_validator
 from quotegold.preannotate import (
     MODEL_VERSION,
     PREANNOTATOR_NAME,
@@ -27,8 +27,8 @@ from quotegold.preannotate import (
     Suggestion,
     preannotate,
 )
-from quotegold.schema import SCHEMA_VERSION
-from quotegold.validate import default_validator
+from quotegold.schema.definition import SCHEMA_VERSION
+from quotegold.schema.formats import JOINER
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_000 = ROOT / "tasks" / "seeds" / "000_39aac9fc28ccbe21.txt"

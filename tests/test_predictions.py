@@ -10,22 +10,22 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from quotegold.cli import app
-from quotegold.convert import annotation_to_record
-from quotegold.ingest import Article, read_articles
+from quotegold.articles.ingest import Article, read_articles
+from quotegold.articles.tasks import article_to_task, iter_tasks
+from quotegold.cli.main import app
+from quotegold.gold.convert import annotation_to_record
+from quotegold.gold.validate import default_validator
 from quotegold.labelstudio import LabelStudioClient
+from quotegold.labelstudio.local.server import ServerInfo
 from quotegold.preannotate import MODEL_VERSION, Suggestion
-from quotegold.predictions import (
+from quotegold.preannotate.predictions import (
     article_from_task,
     is_ours,
     predict_article,
-    refresh_predictions,
     suggestion_to_prediction,
 )
-from quotegold.push import push_articles
-from quotegold.server import ServerInfo
-from quotegold.tasks import article_to_task, iter_tasks
-from quotegold.validate import default_validator
+from quotegold.workflows.predict import refresh_predictions
+from quotegold.workflows.push import push_articles
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "tasks" / "seeds"

@@ -17,14 +17,14 @@ from typing import Any
 
 import pytest
 
+from quotegold.articles.ingest import Article, read_articles
+from quotegold.articles.tasks import Predictor
 from quotegold.errors import LabelStudioAuthError, LabelStudioUnavailable, PreannotationError
-from quotegold.ingest import Article, read_articles
-from quotegold.labelconfig import render_label_config
 from quotegold.labelstudio import LabelStudioClient
-from quotegold.predictions import predict_article
-from quotegold.push import push_articles
-from quotegold.server import ServerInfo
-from quotegold.tasks import Predictor
+from quotegold.labelstudio.local.server import ServerInfo
+from quotegold.preannotate.predictions import predict_article
+from quotegold.schema.labelconfig import render_label_config
+from quotegold.workflows.push import push_articles
 
 SEEDS = Path(__file__).parents[1] / "tasks" / "seeds"
 
@@ -364,7 +364,7 @@ sys.path.insert(0, {tests!r})
 from test_push import made_up_articles, slow_logged_prediction
 
 from quotegold.labelstudio import LabelStudioClient
-from quotegold.push import push_articles
+from quotegold.workflows.push import push_articles
 
 if __name__ == "__main__":
     with LabelStudioClient(url={url!r}, api_key={key!r}) as client:

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from quotegold.dataset import write_dataset
+from quotegold.dataset.writer import write_dataset
 from quotegold.errors import ExportError, ValidationError
-from quotegold.highlight import Mark, render
-from quotegold.report import write_report
-from quotegold.schema import SCHEMA, SCHEMA_VERSION
+from quotegold.report.highlight import Mark, render
+from quotegold.report.page import write_report
+from quotegold.schema.definition import SCHEMA, SCHEMA_VERSION
 
 # --- an export, by hand ---------------------------------------------------------------------
 

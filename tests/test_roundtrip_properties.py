@@ -26,17 +26,18 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quotegold.adjudicate import choose_annotation
-from quotegold.boilerplate import Boilerplate
-from quotegold.convert import JOINER, trim_unpaired_marks
-from quotegold.export import ExportOptions, export_project, export_tasks
-from quotegold.ingest import Article
+from quotegold.articles.boilerplate import Boilerplate
+from quotegold.articles.ingest import Article
+from quotegold.articles.tasks import article_to_task
+from quotegold.gold.adjudicate import choose_annotation
+from quotegold.gold.convert import trim_unpaired_marks
+from quotegold.gold.results import record_to_results
+from quotegold.gold.validate import GoldValidator
 from quotegold.labelstudio import LabelStudioClient
-from quotegold.push import push_articles
-from quotegold.results import record_to_results
-from quotegold.schema import SCHEMA, SCHEMA_VERSION
-from quotegold.tasks import article_to_task
-from quotegold.validate import GoldValidator
+from quotegold.schema.definition import SCHEMA, SCHEMA_VERSION
+from quotegold.schema.formats import JOINER
+from quotegold.workflows.export import ExportOptions, export_project, export_tasks
+from quotegold.workflows.push import push_articles
 
 VALIDATOR = GoldValidator()
 LAYERS = ("speakers", "cues", "quotes", "initiatives")

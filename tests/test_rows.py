@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from quotegold.rows import normalise_name, speaker_key, speaker_rows
+from quotegold.dataset.rows import normalise_name, speaker_key, speaker_rows
 
 A = 'Sergey  Lavrov said "we welcome the plan". Russia backs the Moscow Format. Lavrov: "no."'
 B = 'Russia said "terror must end". Sergey Lavrov agreed. "Fine," said a man. Sources: "soon".'

@@ -10,10 +10,10 @@ import jsonschema
 import pytest
 from label_studio_sdk.label_interface import LabelInterface
 
-from quotegold.goldschema import JSON_SCHEMA_DIALECT, render_gold_schema
-from quotegold.labelconfig import render_instructions, render_label_config
-from quotegold.rendered import RENDERED, check_rendered, write_rendered
-from quotegold.schema import SCHEMA, schema_dir
+from quotegold.schema.definition import SCHEMA, schema_dir
+from quotegold.schema.goldschema import JSON_SCHEMA_DIALECT, render_gold_schema
+from quotegold.schema.labelconfig import render_instructions, render_label_config
+from quotegold.schema.rendered import RENDERED, check_rendered, write_rendered
 
 EXPECTED_LABELS = {"SPEAKER", "CUE", "QUOTE", "INITIATIVE"}
 EXPECTED_RELATIONS = {"said_by", "cued_by", "put_forward_by", "continues"}

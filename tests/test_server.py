@@ -1,4 +1,5 @@
-"""The local Label Studio that quotegold.server starts: safe settings, finding it, stopping it.
+"""The local Label Studio that labelstudio.local.server starts: safe settings, finding it,
+stopping it.
 
 All integration tests share the one session server from conftest; none starts another.
 """
@@ -22,9 +23,9 @@ import pytest
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
-import quotegold.server
+import quotegold.labelstudio.local.server
 from quotegold.errors import ServerError
-from quotegold.server import (
+from quotegold.labelstudio.local.server import (
     ServerInfo,
     _Credentials,
     _server_env,
@@ -271,7 +272,9 @@ def fake_label_studio(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callab
         path.parent.mkdir(exist_ok=True)
         path.write_text(f"#!/bin/sh\n{script}\n")
         path.chmod(0o755)
-        monkeypatch.setattr(quotegold.server, "_label_studio_executable", lambda: str(path))
+        monkeypatch.setattr(
+            quotegold.labelstudio.local.server, "_label_studio_executable", lambda: str(path)
+        )
 
     return install
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from quotegold.dataset.splits import DEFAULT_RATIOS, SPLITS, check_ratios, split_for, split_records
 from quotegold.errors import ExportError
-from quotegold.splits import DEFAULT_RATIOS, SPLITS, check_ratios, split_for, split_records
 
 
 def test_splits_stay_put_when_articles_are_added() -> None:

@@ -15,15 +15,16 @@ from typing import Any
 
 import pytest
 
-from quotegold import exportfile, spill
+from quotegold.articles.ingest import Article
+from quotegold.articles.tasks import article_to_task
+from quotegold.dataset import spill
+from quotegold.dataset.spill import SortedSpill
 from quotegold.errors import ValidationError
-from quotegold.export import ExportOptions, build_gold, export_file
-from quotegold.exportfile import iter_label_studio_export, read_label_studio_export
-from quotegold.ingest import Article
-from quotegold.results import record_to_results
-from quotegold.schema import SCHEMA_VERSION
-from quotegold.spill import SortedSpill
-from quotegold.tasks import article_to_task
+from quotegold.gold import exportfile
+from quotegold.gold.exportfile import iter_label_studio_export, read_label_studio_export
+from quotegold.gold.results import record_to_results
+from quotegold.schema.definition import SCHEMA_VERSION
+from quotegold.workflows.export import ExportOptions, build_gold, export_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -1,4 +1,4 @@
-"""Tests for quotegold.tasks: Label Studio task dictionaries and the task file."""
+"""Tests for quotegold.articles.tasks: Label Studio task dictionaries and the task file."""
 
 from __future__ import annotations
 
@@ -12,15 +12,10 @@ from typing import Any
 
 import pytest
 
+from quotegold.articles.ingest import Article, Boilerplate, read_articles
+from quotegold.articles.tasks import article_to_task, iter_tasks, task_article_id, write_task_file
 from quotegold.errors import ExportError
-from quotegold.ingest import Article, Boilerplate, read_articles
-from quotegold.tasks import (
-    ARTICLE_ID_FIELD,
-    article_to_task,
-    iter_tasks,
-    task_article_id,
-    write_task_file,
-)
+from quotegold.schema.formats import ARTICLE_ID_FIELD
 
 SEEDS = Path(__file__).resolve().parents[1] / "tasks" / "seeds"
 

@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quotegold.schema import SCHEMA
-from quotegold.tokens import (
+from quotegold.dataset.tokens import (
     PRECEDENCE,
     _tokenizer,
     layer_column,
@@ -22,6 +21,7 @@ from quotegold.tokens import (
     token_columns,
     tokenize,
 )
+from quotegold.schema.definition import SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,15 +14,15 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from quotegold.errors import Location
-from quotegold.fastcheck import _CheckSource, fast_check
-from quotegold.goldschema import render_gold_schema
-from quotegold.validate import (
+from quotegold.gold.fastcheck import _CheckSource, fast_check
+from quotegold.gold.validate import (
     GoldValidator,
     _follows_rules,
     default_validator,
     validate_file,
     validate_records,
 )
+from quotegold.schema.goldschema import render_gold_schema
 
 TEXT = "Singh said: “We will win.” Officials said talks went well."
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from quotegold.server import ServerInfo
+from quotegold.labelstudio.local.server import ServerInfo
 
 from .editor import Editor
 

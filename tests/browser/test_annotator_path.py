@@ -3,7 +3,7 @@
 Every region is made as an annotator makes it: the label's hotkey, then a mouse drag over
 the words. Attributes are set with their hotkeys or by clicking, relations with Alt+R and a
 click on the other region, and the label of a relation in the relations panel. The export
-is the real one (`quotegold.export.export_project`), so these tests check what reaches the
+is the real one (`quotegold.workflows.export.export_project`), so these tests check what reaches the
 gold data, with offsets computed independently by Python's `str.index`.
 """
 
@@ -17,14 +17,14 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from quotegold.export import ExportOptions, export_project
-from quotegold.ingest import Article, read_articles
-from quotegold.labelconfig import render_instructions, render_label_config
+from quotegold.articles.ingest import Article, read_articles
+from quotegold.gold.results import record_to_results
 from quotegold.labelstudio import LabelStudioClient
-from quotegold.push import push_articles
-from quotegold.results import record_to_results
-from quotegold.schema import SCHEMA
-from quotegold.server import ServerInfo
+from quotegold.labelstudio.local.server import ServerInfo
+from quotegold.schema.definition import SCHEMA
+from quotegold.schema.labelconfig import render_instructions, render_label_config
+from quotegold.workflows.export import ExportOptions, export_project
+from quotegold.workflows.push import push_articles
 
 from .conftest import admin_credentials, log_in, new_context
 from .editor import Editor, Span, utf16_offset

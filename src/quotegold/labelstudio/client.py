@@ -23,7 +23,7 @@ from quotegold.errors import (
     LabelStudioUnavailable,
     SettingsError,
 )
-from quotegold.exportfile import read_label_studio_export
+from quotegold.gold.exportfile import read_label_studio_export
 from quotegold.labelstudio.calls import Calls
 from quotegold.labelstudio.records import (
     Annotator,
@@ -33,8 +33,8 @@ from quotegold.labelstudio.records import (
     User,
 )
 from quotegold.labelstudio.webforms import FormSession
+from quotegold.schema.formats import ARTICLE_ID_FIELD
 from quotegold.settings import DEFAULT_EXPORT_TIMEOUT
-from quotegold.tasks import ARTICLE_ID_FIELD
 
 # The Data Manager filter takes a regex; longer alternations make the server slow or fail.
 _IDS_PER_LOOKUP = 400

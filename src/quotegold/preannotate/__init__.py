@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from quotegold.ingest import Article
+from quotegold.articles.ingest import Article
 from quotegold.preannotate.initiatives import find_initiatives
 from quotegold.preannotate.orphans import find_orphans
 from quotegold.preannotate.quotes import find_attributions

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quotegold.convert import JOINER
-from quotegold.ingest import Article
+from quotegold.articles.ingest import Article
 from quotegold.preannotate import lexicon as lex
 from quotegold.preannotate.cues import Cue
 from quotegold.preannotate.initiatives import Initiative
@@ -14,7 +13,8 @@ from quotegold.preannotate.quotes import Found
 from quotegold.preannotate.speakers import Mention, speaker_left
 from quotegold.preannotate.stance import stance
 from quotegold.preannotate.textview import TextView
-from quotegold.schema import SCHEMA_VERSION
+from quotegold.schema.definition import SCHEMA_VERSION
+from quotegold.schema.formats import JOINER
 
 _PROPONENT_VERBS = lex.PROPOSE_WORDS | lex.AGREE_WORDS | lex.ENDORSE_WORDS
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from quotegold.preannotate import lexicon as lex
-from quotegold.schema import STANCE_TARGETS
+from quotegold.schema.definition import STANCE_TARGETS
 
 _TARGET_ORDER = tuple(choice.value for choice in STANCE_TARGETS)
 _WINDOW = 10

@@ -1,0 +1,234 @@
+"""The rows of each dataset configuration, built from gold records as plain dicts.
+
+Nothing here imports `datasets`: rows are dicts of plain values (strings for class labels),
+and `quotegold.dataset.features.project` trims them to a configuration's features before writing.
+The report uses the speaker rows too, without paying for the `datasets` import.
+
+Speaker identity across articles: a SPEAKER mention's canonical `name` casefolded with its
+whitespace collapsed, together with its `kind`. The same name with two kinds ("India" the
+country and "India" an organisation, say) is two speakers: the kind is part of what the
+annotator said, and merging would hide a disagreement worth seeing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from quotegold.dataset.tokens import token_columns
+from quotegold.schema.definition import SCHEMA
+from quotegold.schema.formats import ATTRIBUTE_FIELDS, LAYER_KEYS
+
+__all__ = [
+    "article_row",
+    "normalise_name",
+    "quote_rows",
+    "speaker_contributions",
+    "speaker_key",
+    "speaker_order",
+    "speaker_row",
+    "speaker_rows",
+    "token_row",
+]
+
+
+# --- one row per article or quote -----------------------------------------------------------
+
+
+def article_row(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The `articles` row: the record, its meta fields lifted, annotator ids as strings."""
+    provenance = record["provenance"]
+    return {
+        **record["meta"],
+        **record,
+        "provenance": {
+            **provenance,
+            "annotator_ids": [str(annotator) for annotator in provenance["annotator_ids"]],
+        },
+        "schema_version": provenance["schema_version"],
+    }
+
+
+def quote_rows(record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The `quotes` rows of one article: each quote with its speaker, cue and context."""
+    text: str = record["text"]
+    speakers = {speaker["id"]: speaker for speaker in record["speakers"]}
+    cues = {cue["id"]: cue for cue in record["cues"]}
+    speaker_fields = [ATTRIBUTE_FIELDS[a.name] for a in SCHEMA.attributes_for("SPEAKER")]
+    rows = []
+    for quote in record["quotes"]:
+        speaker = speakers.get(quote["speaker_id"]) if quote["speaker_id"] else None
+        cue = cues.get(quote["cue_id"]) if quote["cue_id"] else None
+        start = min(span["start"] for span in quote["spans"])
+        end = max(span["end"] for span in quote["spans"])
+        # The context is the line(s) the quote sits on: the paragraph, in most articles.
+        context_start = text.rfind("\n", 0, start) + 1
+        context_end = text.find("\n", end)
+        rows.append(
+            {
+                **quote,
+                "article_id": record["id"],
+                "quote_id": quote["id"],
+                "quote": quote["text"],
+                "start": start,
+                "end": end,
+                "speaker": speaker["text"] if speaker else None,
+                **{f"speaker_{key}": speaker[key] if speaker else None for key in speaker_fields},
+                "cue": cue["text"] if cue else None,
+                "context": text[context_start : context_end if context_end >= 0 else len(text)],
+                "context_start": context_start,
+            }
+        )
+    return rows
+
+
+def _spans(record: Mapping[str, Any], label: str) -> list[tuple[int, int]]:
+    regions = record[LAYER_KEYS[label]]
+    return [
+        (span["start"], span["end"]) for region in regions for span in region.get("spans", [region])
+    ]
+
+
+def token_row(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The `tokens` row: the article's tokens and BIO tags, per layer and combined."""
+    spans = {label: _spans(record, label) for label in SCHEMA.label_values}
+    return {"id": record["id"], **token_columns(record["text"], spans)}
+
+
+# --- one row per speaker, across articles ---------------------------------------------------
+
+
+def normalise_name(name: str) -> str:
+    """A canonical name as compared across articles: casefolded, whitespace collapsed."""
+    return " ".join(name.casefold().split())
+
+
+def speaker_key(mention: Mapping[str, Any]) -> tuple[str, str]:
+    """Who a SPEAKER mention is: (normalised canonical name, kind).
+
+    A name that is only whitespace falls back to the mention's text, so such mentions are
+    grouped by what was written rather than all lumped together.
+    """
+    name = normalise_name(mention["name"]) or normalise_name(mention["text"])
+    return name, mention["kind"]
+
+
+def _stances(quotes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Quote counts by target and stance: schema targets in schema order, then no target."""
+    stances = SCHEMA.attribute("stance").values
+    order = {target: rank for rank, target in enumerate(SCHEMA.attribute("stance_target").values)}
+    counts: dict[str | None, Counter[str]] = {}
+    for quote in quotes:
+        counts.setdefault(quote["stance_target"], Counter())[quote["stance"]] += 1
+    targets = sorted(counts, key=lambda t: (t is None, order.get(t or "", len(order)), t or ""))
+    return [
+        {"target": target, **{stance: counts[target][stance] for stance in stances}}
+        for target in targets
+    ]
+
+
+def speaker_contributions(record: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """What one record adds to each speaker it mentions, by `speaker_key`.
+
+    Each contribution holds the record's `article_id`, the written `names` of its mentions
+    and the record's `mentions`, `quotes` and `initiatives` entries of that speaker, in the
+    record's order. `speaker_row` turns a speaker's contributions into its row; they need
+    not all be in memory at once, so the export can group them on disk.
+    """
+    article = record["id"]
+    keys: dict[str, tuple[str, str]] = {}
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for mention in record["speakers"]:
+        key = keys[mention["id"]] = speaker_key(mention)
+        entry = found.setdefault(
+            key,
+            {"article_id": article, "names": [], "mentions": [], "quotes": [], "initiatives": []},
+        )
+        entry["names"].append(
+            " ".join(mention["name"].split()) or " ".join(mention["text"].split())
+        )
+        entry["mentions"].append(
+            {"article_id": article, **{k: mention[k] for k in ("id", "text", "start", "end")}}
+        )
+    for quote in record["quotes"]:
+        said_by = keys.get(quote["speaker_id"] or "")
+        if said_by is not None:
+            found[said_by]["quotes"].append(
+                {
+                    "article_id": article,
+                    "quote_id": quote["id"],
+                    "quote": quote["text"],
+                    "speaker_id": quote["speaker_id"],
+                    **{k: quote[k] for k in ("quote_type", "stance", "stance_target")},
+                }
+            )
+    for initiative in record["initiatives"]:
+        # Two mentions of one speaker may both put an initiative forward: list it once.
+        for key in dict.fromkeys(keys[p] for p in initiative["proponent_ids"] if p in keys):
+            _put_initiative(
+                found[key]["initiatives"],
+                {
+                    "article_id": article,
+                    "initiative_id": initiative["id"],
+                    "text": initiative["text"],
+                    "status": initiative["status"],
+                },
+            )
+    return found
+
+
+def _put_initiative(listed: list[dict[str, Any]], item: dict[str, Any]) -> None:
+    """Add an initiative once per id: a later one with the same id takes the first's place."""
+    for index, known in enumerate(listed):
+        if known["initiative_id"] == item["initiative_id"]:
+            listed[index] = item
+            return
+    listed.append(item)
+
+
+def speaker_order(key: tuple[str, str]) -> tuple[str, int]:
+    """Where a speaker's row goes: by normalised name, then kind in schema order."""
+    return key[0], _KIND_RANK.get(key[1], 0)
+
+
+def speaker_row(kind: str, contributions: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The `speakers` row of one speaker from its contributions, in the records' order."""
+    names: Counter[str] = Counter()
+    articles: dict[str, None] = {}
+    mentions: list[dict[str, Any]] = []
+    quotes: list[dict[str, Any]] = []
+    initiatives: dict[tuple[str, str], dict[str, Any]] = {}
+    for contribution in contributions:
+        names.update(contribution["names"])
+        articles[contribution["article_id"]] = None
+        mentions += contribution["mentions"]
+        quotes += contribution["quotes"]
+        for item in contribution["initiatives"]:
+            initiatives[(item["article_id"], item["initiative_id"])] = item
+    return {
+        "name": names.most_common(1)[0][0],
+        "kind": kind,
+        "mentions": mentions,
+        "articles": list(articles),
+        "quotes": quotes,
+        "stances": _stances(quotes),
+        "initiatives": list(initiatives.values()),
+    }
+
+
+def speaker_rows(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The `speakers` rows: one per canonical speaker (see `speaker_key`) over all records.
+
+    `name` is the most frequent written form of the canonical name (the first seen on a tie);
+    mentions, articles, quotes and initiatives keep the order of the records given. Rows are
+    sorted by normalised name, then kind in schema order (see `speaker_order`).
+    """
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for record in records:
+        for key, contribution in speaker_contributions(record).items():
+            grouped.setdefault(key, []).append(contribution)
+    return [speaker_row(key[1], grouped[key]) for key in sorted(grouped, key=speaker_order)]
+
+
+_KIND_RANK = {kind: rank for rank, kind in enumerate(SCHEMA.attribute("speaker_kind").values)}

@@ -1,0 +1,214 @@
+"""The Parquet files of a dataset folder, written a row group at a time.
+
+`SplitFiles` opens `data/<config>/<split>-00000-of-00001.parquet` at the first row a
+split of a configuration gets (`datasets` cannot load an empty split, so a split with no rows
+has no file) and writes each with its features embedded, as `Dataset.to_parquet` does. Rows
+wait as Python objects only in small batches: memory stays flat in the number of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import datasets
+import pyarrow as pa
+from datasets import ClassLabel, List
+from datasets.arrow_writer import ParquetWriter
+
+from quotegold.dataset.features import CONFIGS, features_for
+from quotegold.dataset.splits import SPLITS
+
+# Rows are turned into Arrow a batch at a time and written in row groups of about 8 MiB of
+# Arrow data: a few hundred `tokens` rows (each holds hundreds of tokens), thousands of quotes.
+# A `speakers` row holds every mention of its speaker in the whole export: one at a time.
+_BATCH_ROWS = {"articles": 64, "quotes": 256, "tokens": 32, "speakers": 1}
+_GROUP_BYTES = 8 * 2**20
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """The library never prints: hide the progress bars `datasets` shows while writing."""
+    enabled = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()
+    try:
+        yield
+    finally:
+        if enabled:
+            datasets.enable_progress_bars()
+
+
+def _write_parquet(writer: ParquetWriter, table: pa.Table) -> None:
+    """Write one row group of a split file (features embedded, as `Dataset.to_parquet`)."""
+    writer.write_table(table, writer_batch_size=table.num_rows)
+
+
+Encode = Callable[[Any], Any]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _encoder(feature: Any) -> Encode:
+    """Trim a row to the features (as `features.project`) and turn class labels into their
+    numbers (as `Features.encode_example`), in one pass made for these features.
+
+    `datasets` encodes a row by walking its features for every value, which took most of
+    the time of an export; this walks them once. Other values are left as they are, as
+    `datasets` leaves them when they already have the right type; Arrow checks the types.
+    """
+    if isinstance(feature, dict):
+        fields = [(key, _encoder(inner)) for key, inner in feature.items()]
+        return lambda value: (
+            None if value is None else {key: encode(value.get(key)) for key, encode in fields}
+        )
+    if isinstance(feature, List):
+        if isinstance(feature.feature, ClassLabel):  # a tag per token: thousands a row
+            return _class_labels(feature.feature.names)
+        item = _encoder(feature.feature)
+        if item is _same:
+            return _same
+        return lambda value: None if value is None else [item(entry) for entry in value]
+    if isinstance(feature, ClassLabel):
+        return _class_label(feature.names)
+    return _same
+
+
+def _class_label(names: list[str]) -> Encode:
+    numbers = {name: number for number, name in enumerate(names)}
+
+    def encode(value: Any) -> Any:
+        if value is None or isinstance(value, int):
+            return value
+        if value not in numbers:
+            raise ValueError(f"Invalid string class label {value!r}; expected one of {names}")
+        return numbers[value]
+
+    return encode
+
+
+def _class_labels(names: list[str]) -> Encode:
+    one = _class_label(names)
+    numbers = {name: number for number, name in enumerate(names)}
+
+    def encode(values: Any) -> Any:
+        if values is None:
+            return None
+        try:
+            return [numbers[value] for value in values]
+        except (KeyError, TypeError):  # numbers already, or a value to report
+            return [one(value) for value in values]
+
+    return encode
+
+
+class SplitFile:
+    """One split file of one configuration: made at its first row, written a row group at
+    a time. `datasets` cannot load an empty split, so a split with no rows has no file.
+
+    Rows wait as Python objects only in small batches: each batch becomes an Arrow table
+    (a tenth of the memory), and the tables are written as one row group once they hold
+    `_GROUP_BYTES`, so row groups are large enough to compress well and memory stays flat.
+    """
+
+    def __init__(self, path: Path, config: str) -> None:
+        self.path = path
+        self.features = features_for(config)
+        self._encode = _encoder(self.features)
+        self._schema = self.features.arrow_schema
+        self._batch_rows = _BATCH_ROWS[config]
+        self.rows: list[dict[str, Any]] = []
+        self._tables: list[pa.Table] = []
+        self._waiting = 0  # bytes of the tables not yet written
+        self.count = 0
+        self.size = 0  # bytes of the rows in Arrow, for the card's split info
+        self._writer: ParquetWriter | None = None
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        self.rows.append(self._encode(row))
+        if len(self.rows) >= self._batch_rows:
+            self._batch()
+
+    def _batch(self) -> None:
+        if self.rows:
+            table = pa.Table.from_pylist(self.rows, schema=self._schema)
+            self.rows = []
+            self._tables.append(table)
+            self._waiting += table.nbytes
+        if self._waiting >= _GROUP_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._tables:
+            return
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = ParquetWriter(features=self.features, path=str(self.path))
+        table = pa.concat_tables(self._tables)
+        self._tables, self._waiting = [], 0
+        _write_parquet(self._writer, table)
+        self.count += table.num_rows
+
+    def finish(self) -> None:
+        self._batch()
+        self._flush()
+        if self._writer is not None:
+            with quiet():
+                _, self.size = self._writer.finalize()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
+class SplitFiles:
+    """The split files of every configuration, opened as rows arrive, closed on exit."""
+
+    def __init__(self, folder: Path, stack: ExitStack) -> None:
+        self._folder = folder
+        self._stack = stack
+        self.by_config: dict[str, dict[str, SplitFile]] = {config: {} for config in CONFIGS}
+        self.done: dict[str, dict[str, FileInfo]] = {}
+
+    def add(self, config: str, split: str, row: Mapping[str, Any]) -> None:
+        files = self.by_config[config]
+        if split not in files:
+            path = self._folder / "data" / config / f"{split}-00000-of-00001.parquet"
+            files[split] = self._stack.enter_context(_closing(SplitFile(path, config)))
+        files[split].add(row)
+
+    def finish(self) -> None:
+        for config, files in self.by_config.items():
+            for split, file in files.items():
+                file.finish()
+                self.adopt(config, split, FileInfo(file.path, file.count, file.size))
+
+    def adopt(self, config: str, split: str, info: FileInfo) -> None:
+        """Count a finished file, written here or by a helper process."""
+        self.done.setdefault(config, {})[split] = info
+
+    def ordered(self, config: str) -> list[tuple[str, FileInfo]]:
+        """The finished files of a configuration in split order (train, validation, test)."""
+        files = self.done.get(config, {})
+        return [(split, files[split]) for split in SPLITS if split in files]
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """A finished split file: where, its rows, and the bytes of its rows in Arrow."""
+
+    path: Path
+    count: int
+    size: int
+
+
+@contextmanager
+def _closing(file: SplitFile) -> Iterator[SplitFile]:
+    try:
+        yield file
+    finally:
+        file.close()

@@ -1,0 +1,251 @@
+"""Read the result items of one Label Studio annotation into regions checked against the text.
+
+Each labelled region becomes a `Region` with its attributes; relation items are passed on
+as they are, for `quotegold.gold.convert` to resolve. Every problem is added to the `Context`,
+located by task, annotation and region. A region whose offsets do not match the text is
+broken (`Context.fail`): a shifted span is never exported as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeGuard
+
+from quotegold.errors import Issue, Location
+from quotegold.schema.definition import SCHEMA, SCHEMA_VERSION, Attribute
+from quotegold.schema.formats import LABELS_NAME, TEXT_NAME
+
+ATTRIBUTES = {attribute.name: attribute for attribute in SCHEMA.attributes}
+QUOTE_ATTRIBUTES = ("quote_type", "stance", "stance_target")
+_BAD = object()
+
+
+@dataclass
+class Region:
+    id: str
+    label: str
+    start: int
+    end: int
+    text: str
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[int, int, str]:
+        return (self.start, self.end, self.id)
+
+
+@dataclass
+class Context:
+    task: int | str | None
+    annotation: int | str | None
+    issues: list[Issue] = field(default_factory=list)
+    broken: bool = False
+    # Regions with a relation to a broken region: what they lack is not worth reporting.
+    near_broken: set[str] = field(default_factory=set)
+
+    def add(self, message: str, region: str | None = None) -> None:
+        location = Location(task=self.task, annotation=self.annotation, region=region)
+        self.issues.append(Issue(location, message))
+
+    def fail(self, message: str, region: str | None = None) -> None:
+        self.broken = True
+        self.add(message, region)
+
+
+def is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def id_of(obj: object) -> int | str | None:
+    value = obj.get("id") if isinstance(obj, Mapping) else None
+    return value if is_int(value) or isinstance(value, str) else None
+
+
+def show(value: object) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "…" + shown[-1]
+
+
+def kind_of(value: object) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def parse_result(
+    result: list[Any], text: str, ctx: Context
+) -> tuple[dict[str, Region], set[str], list[Mapping[str, Any]]]:
+    """Regions by id, the ids of regions already reported as broken, and relation items."""
+    regions: dict[str, Region] = {}
+    broken: set[str] = set()
+    attributes: list[Mapping[str, Any]] = []
+    relations: list[Mapping[str, Any]] = []
+    for index, item in enumerate(result, start=1):
+        kind = _classify(index, item, ctx)
+        if kind == "relation":
+            relations.append(item)
+        elif kind == "attribute":
+            attributes.append(item)
+        elif kind == "label":
+            region = _parse_label(item, text, ctx)
+            if region is None:
+                broken.add(item["id"])
+            elif region.id in regions:
+                ctx.add(f"two regions share the id {region.id}; delete one", region.id)
+            else:
+                regions[region.id] = region
+    for item in attributes:
+        if item["id"] not in broken:  # the region's own issue says it all
+            _apply_attribute(item, regions, ctx)
+    return regions, broken, relations
+
+
+def _classify(index: int, item: object, ctx: Context) -> str | None:
+    if not isinstance(item, Mapping):
+        ctx.add(f"result item {index} is {kind_of(item)}, not an object; remove it")
+        return None
+    if item.get("type") == "relation":
+        return "relation"
+    region = item.get("id")
+    if not isinstance(region, str) or not region:
+        keys = ", ".join(sorted(map(str, item))) or "none"
+        ctx.add(f"result item {index} is neither a region nor a relation (keys: {keys}); remove it")
+        return None
+    name = item.get("from_name")
+    if name == LABELS_NAME:
+        expected = "labels"
+    elif isinstance(name, str) and name in ATTRIBUTES:
+        expected = "textarea" if ATTRIBUTES[name].kind == "text" else "choices"
+    else:
+        known = ", ".join([LABELS_NAME, *ATTRIBUTES])
+        ctx.add(
+            f"unknown control {show(name)} (schema {SCHEMA_VERSION} has {known}); the project's "
+            "labelling config does not match the schema — update it and redo this region",
+            region,
+        )
+        return None
+    if item.get("type") != expected or item.get("to_name") != TEXT_NAME:
+        ctx.add(
+            f"result item {index} ({name}) has type {show(item.get('type'))} and to_name "
+            f"{show(item.get('to_name'))}, expected {expected!r} and {TEXT_NAME!r}; redo it",
+            region,
+        )
+        return None
+    return "label" if expected == "labels" else "attribute"
+
+
+def _parse_label(item: Mapping[str, Any], text: str, ctx: Context) -> Region | None:
+    rid: str = item["id"]
+    value = item.get("value")
+    if not isinstance(value, Mapping):
+        ctx.fail(f"region {rid} has no value with start, end and text; mark it again", rid)
+        return None
+    span = _check_span(value, text, ctx, rid)
+    label = _one_label(value.get("labels"), ctx, rid)
+    if span is None or label is None:
+        return None
+    return Region(rid, label, *span)
+
+
+def _check_span(
+    value: Mapping[str, Any], text: str, ctx: Context, rid: str
+) -> tuple[int, int, str] | None:
+    start, end, stored = value.get("start"), value.get("end"), value.get("text")
+    fix = "delete the region and mark it again in Label Studio"
+    if not is_int(start) or not is_int(end):
+        ctx.fail(f"offsets {show(start)}-{show(end)} are not whole numbers; {fix}", rid)
+        return None
+    if start < 0:
+        problem = f"start {start} is negative"
+    elif end > len(text):
+        problem = f"end {end} is past the end of the text ({len(text)} characters)"
+    elif start >= end:
+        problem = f"start {start} is not before end {end}"
+    elif stored != text[start:end]:
+        ctx.fail(
+            f"stored text {show(stored)} does not match text[{start}:{end}] "
+            f"{show(text[start:end])} — the offsets are shifted; fix the region in Label Studio",
+            rid,
+        )
+        return None
+    else:
+        return start, end, stored
+    ctx.fail(f"{problem}; {fix}", rid)
+    return None
+
+
+def _one_label(labels: object, ctx: Context, rid: str) -> str | None:
+    if isinstance(labels, list) and len(labels) == 1 and labels[0] in SCHEMA.label_values:
+        label: str = labels[0]
+        return label  # the common case, before any message is made
+    known = ", ".join(SCHEMA.label_values)
+    if labels is not None and not isinstance(labels, list):
+        ctx.add(f"region {rid} has labels {show(labels)}, not a list; give it one of {known}", rid)
+        return None
+    if not isinstance(labels, list) or not labels:
+        ctx.add(f"region {rid} has no label; give it one of {known}", rid)
+        return None
+    if len(labels) > 1:
+        ctx.add(f"region {rid} has {len(labels)} labels {show(labels)}; keep exactly one", rid)
+        return None
+    ctx.add(f"unknown label {show(labels[0])} on region {rid}; relabel it as one of {known}", rid)
+    return None
+
+
+def _apply_attribute(item: Mapping[str, Any], regions: dict[str, Region], ctx: Context) -> None:
+    rid: str = item["id"]
+    attribute = ATTRIBUTES[item["from_name"]]
+    region = regions.get(rid)
+    if region is None:
+        ctx.add(f"{attribute.name} is set on {rid}, which is not a labelled region; delete it", rid)
+        return
+    if region.label != attribute.label:
+        ctx.add(
+            f"{attribute.name} belongs to {attribute.label} regions but {rid} is a "
+            f"{region.label}; remove it in Label Studio",
+            rid,
+        )
+        return
+    value = item.get("value")
+    where = (value.get("start"), value.get("end")) if isinstance(value, Mapping) else None
+    if not isinstance(value, Mapping) or where != (region.start, region.end):
+        shown = "missing" if where is None else f"{show(where[0])}-{show(where[1])}"
+        ctx.add(
+            f"the {attribute.name} of region {rid} is stored at {shown} but the region is at "
+            f"{region.start}-{region.end}; select the region and set {attribute.name} again",
+            rid,
+        )
+        return
+    parsed = _attribute_value(attribute, value, ctx, rid)
+    if parsed is _BAD:
+        return
+    if attribute.name in region.attrs and region.attrs[attribute.name] != parsed:
+        ctx.add(f"region {rid} has two values for {attribute.name}; keep one", rid)
+    region.attrs.setdefault(attribute.name, parsed)
+
+
+def _attribute_value(attribute: Attribute, value: Mapping[str, Any], ctx: Context, rid: str) -> Any:
+    if attribute.kind == "text":
+        raw = value.get("text")
+        raw = [raw] if isinstance(raw, str) else raw
+        if not isinstance(raw, list) or not all(isinstance(entry, str) for entry in raw):
+            ctx.add(f"{attribute.name} of region {rid} is {show(raw)}, not text; retype it", rid)
+            return _BAD
+        entries = [entry.strip() for entry in raw if entry.strip()]
+        if len(entries) > 1:
+            ctx.add(f"region {rid} has several {attribute.name}s {show(entries)}; keep one", rid)
+            return _BAD
+        return entries[0] if entries else None
+    choices = value.get("choices")
+    if (
+        not isinstance(choices, list)
+        or not all(c in attribute.values for c in choices)
+        or (attribute.kind == "choice" and len(choices) > 1)
+    ):
+        allowed = ", ".join(attribute.values)
+        ctx.add(
+            f"{attribute.name} of region {rid} is {show(choices)}; choose one of {allowed}", rid
+        )
+        return _BAD
+    if attribute.kind == "flag":
+        return bool(choices)
+    return choices[0] if choices else None

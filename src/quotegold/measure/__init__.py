@@ -1,0 +1,2 @@
+"""Measuring: span comparison, evaluation of suggestions against gold, inter-annotator
+agreement."""

@@ -1,0 +1,384 @@
+"""Pairwise comparison of annotated records: the core of evaluation and of agreement.
+
+`compare(reference, candidate)` pairs records by article id and scores each span layer
+(SPEAKER, CUE, QUOTE, INITIATIVE) three ways:
+
+- **exact**: a candidate region matches a reference region of the same layer with the same
+  offsets (a quote: the same spans, in order);
+- **overlap**: a candidate region matches one of the same layer when they share at least one
+  token (spaCy's blank English tokenizer, as in the dataset: a token belongs to a region
+  when it overlaps any of its spans). Matching is one-to-one and greedy: the pair sharing
+  the most tokens first (ties: the tighter pair, then text order);
+- **tokens**: each token covered by the layer on each side, counted once.
+
+Quotes matched by overlap are the `quote_pairs`; over them the speaker attribution (the
+canonical names compared case- and whitespace-insensitively, no speaker on both sides
+counting as equal), the stance, and the stance with its target are compared. Agreement
+between annotators reuses the same pairs.
+
+Figures are micro-averaged: counts are summed over articles, then divided. An article only
+in the reference is compared with an empty candidate (everything missed); one only in the
+candidate has nothing to be judged against and is left out; both are listed. Precision is
+undefined (None) when nothing was predicted, recall when there was nothing to find; F1 is
+2·matched / (gold + predicted), undefined only when both sides are empty. "Gold" and
+"predicted" in the figures are the reference and the candidate.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from quotegold.dataset.tokens import Token, tokenize
+from quotegold.schema.definition import SCHEMA
+from quotegold.schema.formats import LAYER_KEYS
+
+__all__ = [
+    "LAYERS",
+    "MATCH_MODES",
+    "Accuracy",
+    "Comparison",
+    "LayerScores",
+    "QuotePair",
+    "Score",
+    "compare",
+    "speaker_key",
+]
+
+LAYERS: tuple[str, ...] = SCHEMA.label_values
+MATCH_MODES: tuple[str, ...] = ("exact", "overlap", "tokens")
+
+
+# -- figures -------------------------------------------------------------------------------
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+@dataclass(frozen=True)
+class Score:
+    """Precision, recall and F1 from counts: gold (reference), predicted (candidate), matched."""
+
+    gold: int = 0
+    predicted: int = 0
+    matched: int = 0
+
+    @property
+    def precision(self) -> float | None:
+        return _ratio(self.matched, self.predicted)
+
+    @property
+    def recall(self) -> float | None:
+        return _ratio(self.matched, self.gold)
+
+    @property
+    def f1(self) -> float | None:
+        return _ratio(2 * self.matched, self.gold + self.predicted)
+
+    def __add__(self, other: Score) -> Score:
+        return Score(
+            self.gold + other.gold, self.predicted + other.predicted, self.matched + other.matched
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "gold": self.gold,
+            "predicted": self.predicted,
+            "matched": self.matched,
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+        }
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """A share of matched quote pairs that agree on something, with the counts behind it."""
+
+    gold: int
+    predicted: int
+    matched: int
+    correct: int
+
+    @property
+    def accuracy(self) -> float | None:
+        return _ratio(self.correct, self.matched)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "gold": self.gold,
+            "predicted": self.predicted,
+            "matched": self.matched,
+            "correct": self.correct,
+            "accuracy": self.accuracy,
+        }
+
+
+@dataclass(frozen=True)
+class LayerScores:
+    """One layer's scores under each way of matching."""
+
+    exact: Score = Score()
+    overlap: Score = Score()
+    tokens: Score = Score()
+
+    def __add__(self, other: LayerScores) -> LayerScores:
+        return LayerScores(
+            self.exact + other.exact, self.overlap + other.overlap, self.tokens + other.tokens
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {mode: getattr(self, mode).to_dict() for mode in MATCH_MODES}
+
+
+def speaker_key(name: str | None) -> str | None:
+    """A canonical speaker name compared case- and whitespace-insensitively; None: nobody."""
+    if name is None:
+        return None
+    return " ".join(name.split()).casefold() or None
+
+
+@dataclass(frozen=True)
+class QuotePair:
+    """A reference quote and the candidate quote matched to it by token overlap."""
+
+    article_id: str
+    reference: Mapping[str, Any]
+    candidate: Mapping[str, Any]
+    # Canonical speaker names as written; None when the quote has no speaker.
+    reference_speaker: str | None
+    candidate_speaker: str | None
+    shared_tokens: int
+    exact: bool
+
+    @property
+    def same_speaker(self) -> bool:
+        return speaker_key(self.reference_speaker) == speaker_key(self.candidate_speaker)
+
+    @property
+    def same_stance(self) -> bool:
+        return self.reference.get("stance") == self.candidate.get("stance")
+
+    @property
+    def same_stance_and_target(self) -> bool:
+        target = self.reference.get("stance_target") == self.candidate.get("stance_target")
+        return self.same_stance and target
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Everything `compare` found; `to_dict` gives the figures as JSON-ready data."""
+
+    layers: Mapping[str, LayerScores]
+    quote_pairs: tuple[QuotePair, ...]
+    compared: tuple[str, ...]
+    only_in_reference: tuple[str, ...]
+    only_in_candidate: tuple[str, ...]
+    text_differs: tuple[str, ...] = ()
+    duplicates: tuple[str, ...] = ()
+
+    def _accuracy(self, correct: int) -> Accuracy:
+        quotes = self.layers["QUOTE"].overlap
+        return Accuracy(quotes.gold, quotes.predicted, len(self.quote_pairs), correct)
+
+    @property
+    def speaker_attribution(self) -> Accuracy:
+        return self._accuracy(sum(pair.same_speaker for pair in self.quote_pairs))
+
+    @property
+    def stance(self) -> Accuracy:
+        return self._accuracy(sum(pair.same_stance for pair in self.quote_pairs))
+
+    @property
+    def stance_and_target(self) -> Accuracy:
+        return self._accuracy(sum(pair.same_stance_and_target for pair in self.quote_pairs))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "articles": {
+                "compared": len(self.compared),
+                "only_in_gold": list(self.only_in_reference),
+                "only_in_predicted": list(self.only_in_candidate),
+                "text_differs": list(self.text_differs),
+                "duplicates": list(self.duplicates),
+            },
+            "layers": {layer: scores.to_dict() for layer, scores in self.layers.items()},
+            "quotes": {
+                "speaker_attribution": self.speaker_attribution.to_dict(),
+                "stance": self.stance.to_dict(),
+                "stance_and_target": self.stance_and_target.to_dict(),
+            },
+        }
+
+
+# -- comparing -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Region:
+    spans: tuple[tuple[int, int], ...]
+    tokens: frozenset[int]
+    data: Mapping[str, Any]
+
+
+def compare(
+    reference: Sequence[Mapping[str, Any]], candidate: Sequence[Mapping[str, Any]]
+) -> Comparison:
+    """Score `candidate` records against `reference` records, paired by article id.
+
+    Records need `id`, `text` and the four region lists, as gold records have; attributes
+    may be missing (a missing stance simply never agrees with a given one). An article whose
+    text differs between the sides is left out and listed in `text_differs`: its offsets
+    cannot be compared. Of several records with one id, the first counts.
+    """
+    references, duplicates = _by_id(reference)
+    candidates, more = _by_id(candidate)
+    totals = {layer: LayerScores() for layer in LAYERS}
+    pairs: list[QuotePair] = []
+    compared: list[str] = []
+    differs: list[str] = []
+    for article_id, ref in references.items():
+        cand = candidates.get(article_id)
+        if cand is not None and cand.get("text") != ref.get("text"):
+            differs.append(article_id)
+            continue
+        scores, found = _compare_article(article_id, ref, cand)
+        totals = {layer: totals[layer] + scores[layer] for layer in LAYERS}
+        pairs += found
+        compared.append(article_id)
+    return Comparison(
+        layers=totals,
+        quote_pairs=tuple(pairs),
+        compared=tuple(compared),
+        only_in_reference=tuple(i for i in references if i not in candidates),
+        only_in_candidate=tuple(i for i in candidates if i not in references),
+        text_differs=tuple(differs),
+        duplicates=tuple(dict.fromkeys(duplicates + more)),
+    )
+
+
+def _by_id(
+    records: Iterable[Mapping[str, Any]],
+) -> tuple[dict[str, Mapping[str, Any]], list[str]]:
+    found: dict[str, Mapping[str, Any]] = {}
+    duplicates: list[str] = []
+    for record in records:
+        article_id = str(record["id"])
+        if article_id in found:
+            duplicates.append(article_id)
+        else:
+            found[article_id] = record
+    return found, duplicates
+
+
+def _compare_article(
+    article_id: str, reference: Mapping[str, Any], candidate: Mapping[str, Any] | None
+) -> tuple[dict[str, LayerScores], list[QuotePair]]:
+    tokens = tokenize(str(reference["text"]))
+    ref_regions = _regions(reference, tokens)
+    cand_regions = _regions(candidate, tokens) if candidate is not None else {}
+    scores: dict[str, LayerScores] = {}
+    pairs: list[QuotePair] = []
+    for layer in LAYERS:
+        ref, cand = ref_regions.get(layer, []), cand_regions.get(layer, [])
+        matches = _overlap_matches(ref, cand)
+        scores[layer] = LayerScores(
+            exact=Score(len(ref), len(cand), _exact_matches(ref, cand)),
+            overlap=Score(len(ref), len(cand), len(matches)),
+            tokens=_token_score(ref, cand),
+        )
+        if layer == "QUOTE" and candidate is not None:
+            pairs = [
+                _quote_pair(article_id, ref[i], cand[j], reference, candidate, shared)
+                for i, j, shared in matches
+            ]
+    return scores, pairs
+
+
+def _regions(record: Mapping[str, Any], tokens: Sequence[Token]) -> dict[str, list[_Region]]:
+    starts = [token.start for token in tokens]
+    ends = [token.end for token in tokens]
+    regions: dict[str, list[_Region]] = {}
+    for layer, name in LAYER_KEYS.items():
+        for item in record.get(name) or []:
+            spans = tuple((span["start"], span["end"]) for span in item.get("spans", [item]))
+            covered = frozenset(i for span in spans for i in _token_indices(starts, ends, span))
+            regions.setdefault(layer, []).append(_Region(spans, covered, item))
+    return regions
+
+
+def _token_indices(
+    starts: Sequence[int], ends: Sequence[int], span: tuple[int, int]
+) -> Iterable[int]:
+    # Tokens do not overlap, so their ends rise: the first whose end is past the span's
+    # start is the first that can overlap it.
+    index = bisect_right(ends, span[0])
+    while index < len(starts) and starts[index] < span[1]:
+        yield index
+        index += 1
+
+
+def _exact_matches(reference: Sequence[_Region], candidate: Sequence[_Region]) -> int:
+    wanted = Counter(region.spans for region in reference)
+    offered = Counter(region.spans for region in candidate)
+    return sum((wanted & offered).values())
+
+
+def _overlap_matches(
+    reference: Sequence[_Region], candidate: Sequence[_Region]
+) -> list[tuple[int, int, int]]:
+    """One-to-one (reference index, candidate index, shared tokens), most shared first."""
+    options = []
+    for i, ref in enumerate(reference):
+        for j, cand in enumerate(candidate):
+            shared = len(ref.tokens & cand.tokens)
+            if shared:
+                options.append((-shared, len(ref.tokens | cand.tokens), i, j))
+    used_ref: set[int] = set()
+    used_cand: set[int] = set()
+    matches = []
+    for negative, _, i, j in sorted(options):
+        if i not in used_ref and j not in used_cand:
+            used_ref.add(i)
+            used_cand.add(j)
+            matches.append((i, j, -negative))
+    return sorted(matches)
+
+
+def _token_score(reference: Sequence[_Region], candidate: Sequence[_Region]) -> Score:
+    ref = frozenset().union(*(region.tokens for region in reference))
+    cand = frozenset().union(*(region.tokens for region in candidate))
+    return Score(len(ref), len(cand), len(ref & cand))
+
+
+def _speaker_name(record: Mapping[str, Any], quote: Mapping[str, Any]) -> str | None:
+    if quote.get("no_speaker") is True or quote.get("speaker_id") is None:
+        return None
+    for speaker in record.get("speakers") or []:
+        if speaker.get("id") == quote["speaker_id"]:
+            name = speaker.get("name")
+            return name if isinstance(name, str) else None
+    return None
+
+
+def _quote_pair(
+    article_id: str,
+    reference: _Region,
+    candidate: _Region,
+    reference_record: Mapping[str, Any],
+    candidate_record: Mapping[str, Any],
+    shared: int,
+) -> QuotePair:
+    return QuotePair(
+        article_id=article_id,
+        reference=reference.data,
+        candidate=candidate.data,
+        reference_speaker=_speaker_name(reference_record, reference.data),
+        candidate_speaker=_speaker_name(candidate_record, candidate.data),
+        shared_tokens=shared,
+        exact=reference.spans == candidate.spans,
+    )

@@ -1,0 +1,133 @@
+"""Label Studio predictions from the pre-annotator.
+
+A prediction is `{"model_version", "score", "result"}`. The result is the suggested record
+turned into result items by `quotegold.gold.results.record_to_results` (relations kept), and every
+region's items carry that region's `score`, which Label Studio shows in the region list. The
+prediction's own `score` is the suggestion's overall confidence: annotators sort tasks by it
+in the Data Manager.
+
+`predict_tasks` pre-annotates the tasks of a project as read back from Label Studio;
+`quotegold.workflows.predict` stores the results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from quotegold.articles.boilerplate import Boilerplate
+from quotegold.articles.ingest import Article, article_id_for
+from quotegold.articles.tasks import Predictor
+from quotegold.errors import Issue, Location
+from quotegold.gold.results import record_to_results
+from quotegold.preannotate import MODEL_VERSION, PREANNOTATOR_NAME, Suggestion, preannotate
+from quotegold.schema.formats import ARTICLE_ID_FIELD
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "MODEL_VERSION",
+    "article_from_task",
+    "is_ours",
+    "predict_article",
+    "predict_tasks",
+    "suggestion_to_prediction",
+]
+
+DEFAULT_BATCH_SIZE = 500
+_OUR_PREFIX = f"{PREANNOTATOR_NAME}-"
+_META_FIELDS = ("title", "url", "source", "published")
+
+
+def suggestion_to_prediction(suggestion: Suggestion) -> dict[str, Any]:
+    """One Label Studio prediction for a suggestion, with a score on every region's items.
+
+    A region the suggestion gives no score (such as the later parts of a quote split in
+    two, which get fresh ids here) takes the score of the part it continues, else the
+    suggestion's overall score.
+    """
+    overall = float(suggestion.score)
+    results = record_to_results(suggestion.record)
+    scores = _region_scores(results, suggestion.scores, overall)
+    for item in results:
+        if item.get("type") != "relation":
+            item["score"] = scores.get(item["id"], overall)
+    return {"model_version": MODEL_VERSION, "score": overall, "result": results}
+
+
+def _region_scores(
+    results: Sequence[Mapping[str, Any]], given: Mapping[str, float], overall: float
+) -> dict[str, float]:
+    scores = {region: float(score) for region, score in given.items()}
+    # `continues` relations come in chain order, so each part's score is known before the next.
+    for item in results:
+        if item.get("type") == "relation" and "continues" in item.get("labels", ()):
+            scores.setdefault(item["to_id"], scores.get(item["from_id"], overall))
+    return scores
+
+
+def predict_article(article: Article) -> dict[str, Any]:
+    """Pre-annotate one article and return its Label Studio prediction (a `Predictor`)."""
+    return suggestion_to_prediction(preannotate(article))
+
+
+def is_ours(model_version: str | None) -> bool:
+    """Whether a prediction was made by any version of our pre-annotator."""
+    return model_version is not None and model_version.startswith(_OUR_PREFIX)
+
+
+def article_from_task(data: Mapping[str, Any], *, task_id: int | None = None) -> Article:
+    """The article behind a task's data, as the pre-annotator needs it.
+
+    The text is taken as stored, not normalised: a prediction's offsets must fit the text
+    Label Studio shows. Raises `ValueError` when the data has no text.
+    """
+    text = data.get("text")
+    if not isinstance(text, str) or not text:
+        raise ValueError(f"task {task_id} has no text")
+    given = data.get(ARTICLE_ID_FIELD)
+    article_id = str(given) if isinstance(given, str | int) and str(given) else None
+    meta = {name: _text_or_none(data.get(name)) for name in _META_FIELDS}
+    return Article(
+        id=article_id or article_id_for(text),
+        text=text,
+        origin=f"task {task_id}",
+        boilerplate=_boilerplate(data.get("boilerplate"), text),
+        **meta,
+    )
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _boilerplate(entries: object, text: str) -> tuple[Boilerplate, ...]:
+    found = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, Mapping):
+            continue
+        start, end = entry.get("start"), entry.get("end")
+        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+            reason = entry.get("reason")
+            found.append(
+                Boilerplate(start, end, text[start:end], reason if isinstance(reason, str) else "")
+            )
+    return tuple(found)
+
+
+def predict_tasks(
+    batch: list[tuple[int, dict[str, Any]]],
+    predictor: Predictor,
+    issues: list[Issue],
+) -> dict[int, dict[str, Any]]:
+    """Predictions for a batch of `(task id, task data)`, by task id; a task without text
+    is left out and listed in `issues`."""
+    fresh: dict[int, dict[str, Any]] = {}
+    for task_id, data in batch:
+        try:
+            article = article_from_task(data, task_id=task_id)
+        except ValueError:
+            message = "the task has no text to pre-annotate; left as it was"
+            issues.append(Issue(Location(task=task_id), message))
+            continue
+        fresh[task_id] = predictor(article)
+    return fresh

@@ -1,0 +1,1 @@
+"""The HTML report about an export: the page, its charts and the highlighted articles."""

@@ -1,0 +1,250 @@
+"""Export: Label Studio tasks → adjudicated, validated gold records → a dataset folder.
+
+Per task, adjudication picks the gold annotation (or reports a conflict), the record is
+validated, and only valid records go into the dataset. Everything else is in the report:
+problems located by task, annotation and region; conflicts with a link to the task; rejected
+records with their reasons. `strict` turns any problem into a failed export. The dataset is
+written atomically by `dataset.writer`, so a failed export leaves the previous one as it was.
+Tasks stream through one at a time, from the export file to the dataset writer, so memory
+does not grow with their number.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from quotegold.dataset.splits import DEFAULT_RATIOS
+from quotegold.dataset.writer import DatasetSummary, write_dataset
+from quotegold.errors import Issue, Location, ValidationError
+from quotegold.gold.adjudicate import Choice, choose_annotation
+from quotegold.gold.convert import ProjectRef
+from quotegold.gold.exportfile import iter_label_studio_export
+from quotegold.gold.validate import default_validator
+from quotegold.labelstudio import LabelStudioClient
+from quotegold.measure.agreement import AgreementCounter
+from quotegold.schema.definition import SCHEMA
+
+
+@dataclass
+class GoldBuild:
+    """Gold records from a set of tasks, and what kept the others out."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    problems: list[Issue] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How to turn tasks into a dataset."""
+
+    name: str
+    strategy: str = "default"
+    strict: bool = False
+    license: str = "other"
+    attribution: str | None = None
+    ratios: Sequence[float] = DEFAULT_RATIOS
+
+
+def issue_dict(issue: Issue) -> dict[str, Any]:
+    """An issue as plain JSON: location fields that are set, and the message."""
+    located = {key: value for key, value in asdict(issue.location).items() if value is not None}
+    return {**located, "message": issue.message}
+
+
+def report_issues(report: Mapping[str, Any], *, file: str | None = None) -> list[Issue]:
+    """The problems of a report made by `build_report`, as issues again (the inverse of
+    `issue_dict`), located in `file` when the export was read from one."""
+    issues = []
+    for problem in report["problems"]:
+        located = {key: value for key, value in problem.items() if key != "message"}
+        issues.append(Issue(Location(**{"file": file, **located}), problem["message"]))
+    return issues
+
+
+def task_link(project_url: str | None, task_id: object) -> str | None:
+    return f"{project_url}?task={task_id}" if project_url and task_id is not None else None
+
+
+def build_gold(
+    tasks: Iterable[Mapping[str, Any]],
+    *,
+    strategy: str = "default",
+    project: ProjectRef | None = None,
+    project_url: str | None = None,
+) -> GoldBuild:
+    """Adjudicate and validate every task; collect gold records and everything else."""
+    build = GoldBuild()
+    records = iter_gold(
+        tasks, build=build, strategy=strategy, project=project, project_url=project_url
+    )
+    build.records.extend(records)
+    return build
+
+
+def iter_gold(
+    tasks: Iterable[Mapping[str, Any]],
+    *,
+    build: GoldBuild,
+    strategy: str = "default",
+    project: ProjectRef | None = None,
+    project_url: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Adjudicate and validate task by task, yielding each gold record as it is made.
+
+    Everything else (statuses, problems, conflicts, rejected records) goes into `build`,
+    whose `records` stay empty: the caller decides where the gold records go.
+    """
+    validator = default_validator()
+    for task in tasks:
+        choice = choose_annotation(task, strategy=strategy, project=project)
+        record = _collect(build, task, choice, validator.validate, project_url)
+        if record is not None:
+            yield record
+
+
+def _collect(
+    build: GoldBuild,
+    task: Mapping[str, Any],
+    choice: Choice,
+    validate: Any,
+    project_url: str | None,
+) -> dict[str, Any] | None:
+    """Count one task's outcome in `build`; its gold record if it has a valid one."""
+    task_id = task.get("id")
+    article_id = (task.get("data") or {}).get("article_id")
+    if choice.status == "conflict" and choice.conflict is not None:
+        conflict = asdict(choice.conflict)
+        conflict["link"] = task_link(project_url, task_id)
+        build.conflicts.append(conflict)
+    issues = list(choice.issues)
+    if choice.status == "gold" and choice.record is not None:
+        issues += validate(choice.record, location=Location(task=task_id))
+        if not issues:
+            build.statuses["gold"] += 1
+            return choice.record
+    status = "invalid" if issues else choice.status
+    build.statuses[status] += 1
+    if issues:
+        build.problems += issues
+        build.rejected.append(
+            {
+                "task": task_id,
+                "article_id": article_id,
+                "annotation": choice.annotation_id,
+                "link": task_link(project_url, task_id),
+                "reasons": [issue.message for issue in issues],
+            }
+        )
+    return None
+
+
+def build_report(
+    build: GoldBuild, *, source: Mapping[str, Any], options: ExportOptions
+) -> dict[str, Any]:
+    """The report written beside the dataset: counts, problems, conflicts, rejected records."""
+    return {
+        "name": options.name,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "schema_version": SCHEMA.version,
+        "source": dict(source),
+        "strategy": options.strategy,
+        "counts": {
+            "tasks": sum(build.statuses.values()),
+            **{status: build.statuses.get(status, 0) for status in _STATUSES},
+        },
+        "problems": [issue_dict(issue) for issue in build.problems],
+        "conflicts": build.conflicts,
+        "rejected": build.rejected,
+    }
+
+
+_STATUSES = ("gold", "conflict", "invalid", "unannotated", "skipped")
+
+
+def export_tasks(
+    tasks: Iterable[Mapping[str, Any]],
+    *,
+    out: Path,
+    options: ExportOptions,
+    source: Mapping[str, Any],
+    project: ProjectRef | None = None,
+    project_url: str | None = None,
+) -> tuple[DatasetSummary, dict[str, Any]]:
+    """Build, check and write the dataset; `strict` fails on any problem before writing.
+
+    `tasks` may be any iterable (a stream from an export file, say): it is read once, and
+    the report is made when the last task has been read, before anything is written.
+    """
+    build = GoldBuild()
+    # Tasks annotated by several people: how far they agree goes in the report and the card.
+    agreement = AgreementCounter(project=project)
+    made: list[dict[str, Any]] = []
+
+    def counted(tasks: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+        for task in tasks:
+            agreement.add(task)
+            yield task
+
+    def report() -> dict[str, Any]:
+        if options.strict and build.problems:
+            raise ValidationError(build.problems)
+        made.append(build_report(build, source=source, options=options))
+        measured = agreement.result()
+        if measured.pairs:
+            made[-1]["agreement"] = measured.to_dict()
+        return made[-1]
+
+    summary = write_dataset(
+        iter_gold(
+            counted(tasks),
+            build=build,
+            strategy=options.strategy,
+            project=project,
+            project_url=project_url,
+        ),
+        out=out,
+        report=report,
+        name=options.name,
+        license=options.license,
+        attribution=options.attribution,
+        ratios=options.ratios,
+        validated=True,  # iter_gold yields only records that passed validation
+    )
+    return summary, made[-1]
+
+
+def export_file(
+    path: Path, *, out: Path, options: ExportOptions
+) -> tuple[DatasetSummary, dict[str, Any]]:
+    """Export from a Label Studio JSON export file (no server needed), streaming its tasks."""
+    tasks = iter_label_studio_export(path)
+    return export_tasks(tasks, out=out, options=options, source={"file": str(path)})
+
+
+def export_project(
+    client: LabelStudioClient, title: str, *, out: Path, options: ExportOptions
+) -> tuple[DatasetSummary, dict[str, Any]]:
+    """Export from a live project: download its JSON export to a temporary file, then
+    stream it as from a file."""
+    project = client.require_project(title)
+    source = {"label_studio_url": client.url, "project_id": project.id, "project_title": title}
+    with tempfile.TemporaryDirectory(prefix="quotegold-export-") as scratch:
+        download = Path(scratch) / "export.json"
+        client.download_export(project.id, download)
+        return export_tasks(
+            iter_label_studio_export(download),
+            out=out,
+            options=options,
+            source=source,
+            project=ProjectRef(id=project.id, title=project.title),
+            project_url=project.url,
+        )
