@@ -29,7 +29,8 @@ from typer.testing import CliRunner
 
 from badinput import generate
 from quotegold.articles.ingest import article_id_for, read_articles
-from quotegold.cli.main import PROBLEMS_SHOWN, app
+from quotegold.cli.data import PROBLEMS_SHOWN
+from quotegold.cli.main import app
 
 CORPUS = Path(__file__).parent / "badinput"
 ARTICLES = CORPUS / "articles"

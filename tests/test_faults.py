@@ -34,7 +34,7 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
-import quotegold.cli.main
+import quotegold.cli.annotate
 import quotegold.workflows.push
 from faultproxy import FaultProxy
 from quotegold.articles.ingest import Article
@@ -155,7 +155,7 @@ def quick_cli(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -
             **QUICK,
         )
 
-    monkeypatch.setattr(quotegold.cli.main, "make_client", make_client)
+    monkeypatch.setattr(quotegold.cli.annotate, "make_client", make_client)
     monkeypatch.setattr(
         quotegold.workflows.push, "push_articles", functools.partial(push_articles, **QUICK)
     )

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from quotegold.errors import Issue, QuotegoldError
 from quotegold.labelstudio import LabelStudioClient
@@ -76,3 +77,14 @@ def make_client(settings: Settings) -> LabelStudioClient:
 
 def figure(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )

@@ -1,0 +1,161 @@
+"""Getting articles annotated: `tasks` (task files), `push` (into a project) and `predict`
+(refresh a project's suggestions)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from quotegold.articles.ingest import IngestResult, read_articles
+from quotegold.cli.support import (
+    ArticlesArgument,
+    DataDirOption,
+    KeyOption,
+    NoPredictionsOption,
+    UrlOption,
+    err,
+    make_client,
+    out,
+    print_issues,
+    progress_bar,
+    user_errors,
+)
+from quotegold.settings import load_settings
+
+if TYPE_CHECKING:
+    from quotegold.articles.tasks import Predictor
+
+
+def read_reporting(paths: list[Path]) -> IngestResult:
+    """Read articles, reporting unreadable ones (which are skipped, the rest go through)."""
+    result = read_articles(paths)
+    print_issues(result.issues, title="articles skipped")
+    for origin, article_id in result.duplicates:
+        err.print(f"  {origin}: duplicate of article {article_id}, read once", soft_wrap=True)
+    return result
+
+
+def tasks(
+    articles: ArticlesArgument,
+    out_file: Annotated[Path, typer.Option("--out", help="task JSON file to write")],
+    no_predictions: NoPredictionsOption = False,
+) -> None:
+    """Write Label Studio task JSON for articles (importable by hand in the UI too).
+
+    Each task carries one prediction from the rule-based pre-annotator unless
+    --no-predictions is given.
+
+    Example: quotegold tasks tasks/seeds --out tasks/seeds.tasks.json
+    """
+    from quotegold.articles.tasks import iter_tasks, write_task_file
+
+    with user_errors():
+        result = read_reporting(articles)
+        predictor = None if no_predictions else _predictor()
+        count = write_task_file(iter_tasks(result.articles, predictor=predictor), out_file)
+    out.print(f"wrote {count} task(s) to {out_file}")
+    if result.issues:
+        raise typer.Exit(1)
+
+
+def _predictor() -> Predictor:
+    from quotegold.preannotate.predictions import predict_article
+
+    return predict_article
+
+
+def push(
+    articles: ArticlesArgument,
+    project: Annotated[str, typer.Option("--project", help="project title")] = "quotegold",
+    batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 1000,
+    annotations: Annotated[
+        Path | None,
+        typer.Option(help="gold JSONL whose records are imported as annotations of new tasks"),
+    ] = None,
+    no_predictions: NoPredictionsOption = False,
+    annotators_per_task: Annotated[
+        int | None,
+        typer.Option(
+            "--annotators-per-task",
+            min=1,
+            help="have each task annotated by N people (the project keeps this setting)",
+        ),
+    ] = None,
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Push articles into a Label Studio project; articles already there are skipped.
+
+    New tasks get one prediction from the rule-based pre-annotator unless --no-predictions
+    is given; `quotegold predict` refreshes them later. With --annotators-per-task N, Label
+    Studio hands each task to N annotators before it counts as done.
+
+    Example: quotegold push tasks/seeds --project "SCO quotes" --annotators-per-task 2
+    """
+    from quotegold.workflows.push import gold_annotations, push_articles
+
+    with user_errors():
+        settings = load_settings(url=url, api_key=api_key, data_dir=data_dir)
+        extras = gold_annotations(annotations) if annotations else None
+        result = read_reporting(articles)
+        with make_client(settings) as client, progress_bar() as bar:
+            client.check_connection()
+            job = bar.add_task("pushing", total=len(result.articles))
+            pushed = push_articles(
+                client,
+                result.articles,
+                project_title=project,
+                batch_size=batch_size,
+                task_extras=extras,
+                predictor=None if no_predictions else _predictor(),
+                annotators_per_task=annotators_per_task,
+                on_progress=lambda n: bar.advance(job, n),
+            )
+    state = "created" if pushed.project_created else "updated" if pushed.config_updated else "found"
+    out.print(f"project {project!r} {state}: {pushed.project.url}")
+    out.print(f"{pushed.created} task(s) created, {pushed.already_present} already there")
+    if pushed.project.annotators_per_task > 1 or pushed.overlap_updated:
+        out.print(f"each task is annotated by {pushed.project.annotators_per_task} people")
+    if result.issues:
+        raise typer.Exit(1)
+
+
+def predict(
+    project: Annotated[str, typer.Option("--project", help="project title")] = "quotegold",
+    batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 500,
+    url: UrlOption = None,
+    api_key: KeyOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Refresh the pre-annotations of every task in a project; annotations are not touched.
+
+    Each task's predictions from any quotegold-rules version are replaced by one new one
+    made from its text; other models' predictions stay.
+
+    Example: quotegold predict --project "SCO quotes"
+    """
+    from quotegold.preannotate.predictions import MODEL_VERSION
+    from quotegold.workflows.predict import refresh_predictions
+
+    with user_errors():
+        settings = load_settings(url=url, api_key=api_key, data_dir=data_dir)
+        with make_client(settings) as client, progress_bar() as bar:
+            client.check_connection()
+            job = bar.add_task("pre-annotating", total=None)
+            refreshed = refresh_predictions(
+                client,
+                project,
+                batch_size=batch_size,
+                on_progress=lambda n, total: bar.update(job, advance=n, total=total),
+            )
+    out.print(f"project {project!r}: {refreshed.project.url}")
+    out.print(
+        f"{refreshed.refreshed} of {refreshed.tasks} task(s) refreshed with {MODEL_VERSION}, "
+        f"{refreshed.replaced} earlier prediction(s) replaced"
+    )
+    if refreshed.issues:
+        print_issues(refreshed.issues, title="tasks left as they were")
+        raise typer.Exit(1)
