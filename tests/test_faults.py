@@ -35,6 +35,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 import quotegold.cli.annotate
+import quotegold.cli.data
 import quotegold.workflows.push
 from faultproxy import FaultProxy
 from quotegold.articles.ingest import Article
@@ -156,6 +157,7 @@ def quick_cli(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -
         )
 
     monkeypatch.setattr(quotegold.cli.annotate, "make_client", make_client)
+    monkeypatch.setattr(quotegold.cli.data, "make_client", make_client)
     monkeypatch.setattr(
         quotegold.workflows.push, "push_articles", functools.partial(push_articles, **QUICK)
     )
