@@ -44,7 +44,6 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
@@ -84,8 +83,6 @@ from scripts.bench.table import (
 )
 
 TARGETS = {"push": 1.3, "export": 2.0, "validation": 20_000}
-
-Log = Callable[[str], None]
 
 
 def bench(*, sizes: list[int], steps: set[str], keep: bool) -> int:
