@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -30,6 +29,7 @@ from quotegold.labelstudio import LabelStudioClient
 from quotegold.labelstudio.local.server import (
     DatabaseSettings,
     ServerInfo,
+    free_port,
     start_server,
     stop_server,
 )
@@ -50,13 +50,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "label_studio" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.integration)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)
@@ -85,7 +78,7 @@ def postgres() -> Iterator[Postgres | None]:
     # tree to the postgres user. A short path, too: the unix socket lives in the cluster dir.
     top = Path(tempfile.mkdtemp(prefix="quotegold-pg-"))
     cluster_dir = top / "postgres"
-    port = _free_port()
+    port = free_port()
     try:
         _scripts_postgres("start", cluster_dir, port)
         settings = DatabaseSettings.from_env_file(top / "postgres-credentials.env")
@@ -120,7 +113,7 @@ def label_studio(
     database: Postgres | None = request.getfixturevalue("postgres")
     data_dir = tmp_path_factory.mktemp("labelstudio")
     settings = database.settings if database else None
-    info = start_server(data_dir=data_dir, port=_free_port(), database=settings)
+    info = start_server(data_dir=data_dir, port=free_port(), database=settings)
     try:
         yield info
     finally:

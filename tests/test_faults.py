@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import re
-import socket
 import tempfile
 import threading
 import uuid
@@ -43,7 +42,7 @@ from quotegold.cli.main import app
 from quotegold.errors import LabelStudioUnavailable
 from quotegold.gold.results import record_to_results
 from quotegold.labelstudio import LabelStudioClient
-from quotegold.labelstudio.local.server import start_server, stop_server
+from quotegold.labelstudio.local.server import free_port, start_server, stop_server
 from quotegold.settings import CREDENTIALS_FILE, Settings, read_credentials
 from quotegold.workflows.export import ExportOptions, export_project
 from quotegold.workflows.push import push_articles
@@ -53,13 +52,6 @@ pytestmark = pytest.mark.integration
 SEED_GOLD = Path(__file__).parents[1] / "tasks" / "gold" / "seeds.jsonl"
 QUICK = {"attempts": 2, "backoff": 0.05}  # retries, but in well under a second
 runner = CliRunner()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -107,7 +99,7 @@ def spare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Spare]:
     reused = os.environ.get("QUOTEGOLD_TEST_SPARE_DATA_DIR")
     data_dir = Path(reused) if reused else tmp_path_factory.mktemp("spare-labelstudio")
     recorded = read_credentials(data_dir.resolve()).get("url", "")
-    port = int(recorded.rsplit(":", 1)[1]) if recorded else _free_port()
+    port = int(recorded.rsplit(":", 1)[1]) if recorded else free_port()
     info = start_server(data_dir=data_dir, port=port, timeout=240)
     try:
         yield Spare(data_dir=info.data_dir, port=port, url=info.url, api_key=info.api_key)

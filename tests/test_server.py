@@ -11,7 +11,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import stat
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from quotegold.labelstudio.local.server import (
     ServerInfo,
     _Credentials,
     _server_env,
+    free_port,
     server_status,
     start_server,
     stop_server,
@@ -256,13 +256,6 @@ def test_start_on_a_taken_port_fails_and_clears_a_stale_pid_file(
 # --- failures while starting, with a stand-in for label-studio (no real server) ---------
 
 
-def _unused_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def fake_label_studio(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[str], None]:
     """Make start_server run a shell script instead of label-studio."""
@@ -285,7 +278,7 @@ def test_a_server_that_dies_while_starting_is_reported_with_its_log(
     fake_label_studio('echo "applying migrations"; echo "boom: no such table" >&2; exit 3')
     data_dir = tmp_path / "data-dir"
     with pytest.raises(ServerError) as failed:
-        start_server(data_dir=data_dir, port=_unused_port(), timeout=30)
+        start_server(data_dir=data_dir, port=free_port(), timeout=30)
     message = str(failed.value)
     assert "exited with code 3" in message
     assert str(data_dir / "server.log") in message
@@ -299,7 +292,7 @@ def test_a_server_that_never_answers_is_killed_with_its_children(
     fake_label_studio("sleep 60 & echo $! > child.pid; wait")
     data_dir = tmp_path / "data-dir"
     with pytest.raises(ServerError, match=r"did not come up .* in time") as failed:
-        start_server(data_dir=data_dir, port=_unused_port(), timeout=2)
+        start_server(data_dir=data_dir, port=free_port(), timeout=2)
     assert str(data_dir / "server.log") in str(failed.value)
     child = int((data_dir / "child.pid").read_text())
     assert not Path(f"/proc/{child}").exists() or "Z" in _state(child)

@@ -41,7 +41,14 @@ from quotegold.labelstudio.local.database import DatabaseSettings
 from quotegold.labelstudio.local.processes import terminate, track
 from quotegold.settings import CREDENTIALS_FILE, read_credentials
 
-__all__ = ["DatabaseSettings", "ServerInfo", "server_status", "start_server", "stop_server"]
+__all__ = [
+    "DatabaseSettings",
+    "ServerInfo",
+    "free_port",
+    "server_status",
+    "start_server",
+    "stop_server",
+]
 
 USERNAME = "admin@quotegold.local"
 PID_FILE = "server.pid"
@@ -331,6 +338,18 @@ def _is_our_server(pid: int, data_dir: Path) -> bool:
     expected = f"LABEL_STUDIO_BASE_DATA_DIR={data_dir / LS_DATA}".encode()
     is_label_studio = any(Path(os.fsdecode(arg)).name == "label-studio" for arg in argv)
     return is_label_studio and expected in environ and state not in ("Z", "X")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now, for the `port` of `start_server`.
+
+    The kernel picks it; another process may still take it before the server binds it, which
+    `start_server` then reports instead of letting Label Studio move to another port.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _port_taken(port: int) -> bool:

@@ -1,12 +1,11 @@
-#!/usr/bin/env python3
 """Benchmark the pre-annotator on real news texts, single process, one core.
+
+    .venv/bin/python -m scripts.bench preannotate [--articles N] [--seed-check]
 
 Builds N articles (default 1,000) by cycling through the raw texts in tasks/seeds and
 tasks/wikinews (never the gold files), each with its own id, warms up, then times one
 `PreAnnotator` over all of them and prints a small table. Wall time is what a user waits;
 CPU time is the process's own, steadier on a busy machine.
-
-    .venv/bin/python scripts/bench_preannotate [--articles N] [--seed-check]
 
 --seed-check also prints, for information only, how many regions of the hand-made seed gold
 (tasks/gold/seeds.jsonl) the suggestions overlap. It is a smoke test, not a score to tune.
@@ -14,27 +13,46 @@ CPU time is the process's own, steadier on a busy machine.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+from quotegold.articles.ingest import Article, read_articles
+from quotegold.preannotate import MODEL_VERSION, PreAnnotator
 
-from quotegold.articles.ingest import Article, read_articles  # noqa: E402
-from quotegold.preannotate import MODEL_VERSION, PreAnnotator  # noqa: E402
-
+ROOT = Path(__file__).resolve().parents[2]
 RAW_TEXTS = [ROOT / "tasks" / "seeds", ROOT / "tasks" / "wikinews" / "articles.jsonl"]
 SEED_GOLD = ROOT / "tasks" / "gold" / "seeds.jsonl"
 WARM_UP = 50
+LAYERS = ("speakers", "cues", "quotes", "initiatives")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One timed pass of the pre-annotator over the corpus."""
+
+    articles: int
+    megabytes: float
+    wall: float
+    cpu: float
+    regions: int
+
+
+def bench(*, articles: int, seed_check: bool) -> None:
+    """Time the pre-annotator over `articles` articles and print the table (and the seed
+    check)."""
+    pinned = pin_to_one_core()
+    print(f"{MODEL_VERSION}: {articles} articles, single process, {pinned}")
+    print_table(time_preannotator(corpus(max(articles, 1))))
+    if seed_check:
+        print_seed_check()
 
 
 def pin_to_one_core() -> str:
+    """Pin this process to one core, so the figures are a single core's; how it went."""
     if not hasattr(os, "sched_setaffinity"):
         return "not pinned (no sched_setaffinity)"
     core = min(os.sched_getaffinity(0))
@@ -43,13 +61,15 @@ def pin_to_one_core() -> str:
 
 
 def corpus(count: int) -> list[Article]:
+    """`count` articles cycling through the raw texts, each with an id of its own."""
     base = read_articles(RAW_TEXTS).articles
     if not base:
         raise SystemExit("no articles found in tasks/seeds or tasks/wikinews")
     return [replace(base[i % len(base)], id=f"{base[i % len(base)].id}-{i}") for i in range(count)]
 
 
-def bench(articles: list[Article]) -> dict[str, float]:
+def time_preannotator(articles: list[Article]) -> Timing:
+    """Wall and CPU time of one `PreAnnotator` over `articles`, after a warm-up."""
     annotator = PreAnnotator()
     for article in articles[:WARM_UP]:
         annotator(article)
@@ -57,35 +77,26 @@ def bench(articles: list[Article]) -> dict[str, float]:
     regions = 0
     for article in articles:
         record = annotator(article).record
-        regions += sum(len(record[key]) for key in ("speakers", "cues", "quotes", "initiatives"))
+        regions += sum(len(record[key]) for key in LAYERS)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     megabytes = sum(len(article.text.encode("utf-8")) for article in articles) / 1e6
-    return {
-        "articles": len(articles),
-        "MB": megabytes,
-        "wall_s": wall,
-        "cpu_s": cpu,
-        "regions": regions,
-    }
+    return Timing(len(articles), megabytes, wall, cpu, regions)
 
 
-def print_table(result: dict[str, float]) -> None:
-    count, megabytes = result["articles"], result["MB"]
-    rows = [("wall", result["wall_s"]), ("cpu", result["cpu_s"])]
+def print_table(timing: Timing) -> None:
+    """Articles and megabytes per second, by wall and by CPU time."""
+    count, megabytes = timing.articles, timing.megabytes
     print(f"{'clock':<6} {'articles':>8} {'MB':>7} {'seconds':>8} {'articles/s':>11} {'MB/s':>7}")
-    for name, seconds in rows:
+    for name, seconds in (("wall", timing.wall), ("cpu", timing.cpu)):
         print(
             f"{name:<6} {count:>8} {megabytes:>7.2f} {seconds:>8.2f} "
             f"{count / seconds:>11.1f} {megabytes / seconds:>7.2f}"
         )
-    print(f"avg article {megabytes * 1e6 / count:,.0f} bytes; {result['regions']:.0f} regions")
+    print(f"avg article {megabytes * 1e6 / count:,.0f} bytes; {timing.regions:.0f} regions")
 
 
-def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return bool(a["start"] < b["end"] and b["start"] < a["end"])
-
-
-def seed_check() -> None:
+def print_seed_check() -> None:
+    """How many regions of the seed gold the suggestions overlap, and the other way round."""
     annotator = PreAnnotator()
     by_text = {article.text: article for article in read_articles(RAW_TEXTS[:1]).articles}
     # layer -> [gold regions overlapped, gold regions, suggestions overlapping, suggestions]
@@ -109,23 +120,12 @@ def seed_check() -> None:
 
 
 def _spans(regions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The spans of regions: a quote's own spans, or the region itself."""
     spans: list[dict[str, Any]] = []
     for region in regions:
         spans.extend(region.get("spans", [region]))
     return spans
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=1000, help="how many (default 1000)")
-    parser.add_argument("--seed-check", action="store_true", help="also print the seed check")
-    options = parser.parse_args()
-    pinned = pin_to_one_core()
-    print(f"{MODEL_VERSION}: {options.articles} articles, single process, {pinned}")
-    print_table(bench(corpus(max(options.articles, 1))))
-    if options.seed_check:
-        seed_check()
-
-
-if __name__ == "__main__":
-    main()
+def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return bool(a["start"] < b["end"] and b["start"] < a["end"])
