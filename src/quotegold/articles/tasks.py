@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 from quotegold.articles.ingest import Article
 from quotegold.errors import ExportError
+from quotegold.gold.model import NewTask, Task
 from quotegold.schema.formats import ARTICLE_ID_FIELD
 
 __all__ = [
@@ -35,18 +36,19 @@ __all__ = [
 
 
 # Turns an article into one Label Studio prediction: {"model_version", "score", "result"}.
+# Plain JSON for the SDK, which a worker process sends back pickled.
 Predictor = Callable[[Article], dict[str, Any]]
 
 # A new task file is readable by others, like any file the user would save by hand.
 _NEW_FILE_MODE = 0o644
 
 
-def article_to_task(article: Article, *, predictor: Predictor | None = None) -> dict[str, Any]:
+def article_to_task(article: Article, *, predictor: Predictor | None = None) -> NewTask:
     """The Label Studio task for one article; missing metadata becomes "".
 
     With a `predictor`, the task also carries its one prediction under `predictions`.
     """
-    task: dict[str, Any] = {
+    task: NewTask = {
         "data": {
             "text": article.text,
             ARTICLE_ID_FIELD: article.id,
@@ -65,7 +67,7 @@ def article_to_task(article: Article, *, predictor: Predictor | None = None) -> 
     return task
 
 
-def task_article_id(task: dict[str, Any]) -> str | None:
+def task_article_id(task: NewTask | Task) -> str | None:
     """The article id a task (made here, or as Label Studio returns it) carries, if any."""
     data = task.get("data")
     if not isinstance(data, dict):
@@ -76,13 +78,13 @@ def task_article_id(task: dict[str, Any]) -> str | None:
 
 def iter_tasks(
     articles: Iterable[Article], *, predictor: Predictor | None = None
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[NewTask]:
     """Lazily turn articles into tasks, each with one prediction if `predictor` is given."""
     for article in articles:
         yield article_to_task(article, predictor=predictor)
 
 
-def write_task_file(tasks: Iterable[dict[str, Any]], out: Path) -> int:
+def write_task_file(tasks: Iterable[NewTask], out: Path) -> int:
     """Write tasks as a JSON list that Label Studio's import dialog accepts; return the count.
 
     The file is replaced atomically: it is written to a temporary file beside `out`, flushed
@@ -111,7 +113,7 @@ def write_task_file(tasks: Iterable[dict[str, Any]], out: Path) -> int:
     return count
 
 
-def _dump_list(tasks: Iterable[dict[str, Any]], stream: TextIO) -> int:
+def _dump_list(tasks: Iterable[NewTask], stream: TextIO) -> int:
     """Stream `tasks` as `json.dumps(list(tasks), indent=1)` would, without the list."""
     count = 0
     for task in tasks:

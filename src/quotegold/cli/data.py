@@ -4,7 +4,7 @@ export, and check the rendered `schema`."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -23,6 +23,9 @@ from quotegold.cli.support import (
 )
 from quotegold.schema.definition import SCHEMA
 from quotegold.settings import load_settings
+
+if TYPE_CHECKING:
+    from quotegold.measure.comparison import EvaluationFigures
 
 # Problems an export prints, the first ones; its report lists every one.
 PROBLEMS_SHOWN = 20
@@ -124,7 +127,7 @@ def validate(
     out.print(f"{file}: {checked} record(s), no problems")
 
 
-def evaluation_tables(figures: dict[str, Any]) -> list[Table]:
+def evaluation_tables(figures: EvaluationFigures) -> list[Table]:
     """The figures of `Comparison.to_dict()` as rich tables: layers, then quote attributes."""
     layers = Table(title="Spans (micro-averaged)")
     for name in ("layer", "match", "gold", "predicted", "matched", "P", "R", "F1"):

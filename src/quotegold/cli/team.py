@@ -7,8 +7,9 @@ prints its outcome.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.table import Table
@@ -30,7 +31,8 @@ from quotegold.settings import load_settings
 if TYPE_CHECKING:
     from quotegold.gold.adjudicate import Conflict
 
-AGREEMENT_TABLES = {
+# The tables of `Agreement.to_dict()` (`quotegold.dataset.reportfile.AgreementFigures`).
+AGREEMENT_TABLES: dict[Literal["layers", "relations", "alpha", "annotators", "pairs"], str] = {
     "layers": "Spans: F1 between annotators (summed over pairs)",
     "relations": "Relations: quote \u2192 speaker",
     "alpha": "Quote attributes: Krippendorff's alpha (nominal)",
@@ -39,7 +41,7 @@ AGREEMENT_TABLES = {
 }
 
 
-def figures_table(title: str, rows: dict[str, Any]) -> Table:
+def figures_table(title: str, rows: Mapping[str, Mapping[str, object]]) -> Table:
     """A mapping of mappings as a table: one row per key, one column per inner key."""
     table = Table(title=title)
     table.add_column("")

@@ -8,14 +8,23 @@ annotation schema, the export's counts and the report it was given.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from huggingface_hub import DatasetCard, DatasetCardData
 
+from quotegold.dataset.reportfile import AgreementFigures, ExportedDataset, ExportReport
 from quotegold.dataset.tokens import PRECEDENCE, layer_column
 from quotegold.errors import ExportError
+from quotegold.gold.model import Provenance
 from quotegold.schema.definition import SCHEMA, SCHEMA_VERSION
 from quotegold.schema.formats import JOINER
+
+
+class Sourced(TypedDict):
+    """What the card reads of a record: its provenance (a gold record will do)."""
+
+    provenance: Provenance
+
 
 TASK_CATEGORIES = ["token-classification", "text-classification"]
 TASK_IDS = ["multi-class-classification"]
@@ -141,7 +150,7 @@ def _metadata(
     )
 
 
-def _flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
+def _flatten(value: object, prefix: str = "") -> list[tuple[str, str]]:
     if isinstance(value, Mapping):
         return [row for key, inner in value.items() for row in _flatten(inner, f"{prefix}{key}.")]
     if isinstance(value, list | tuple):
@@ -149,11 +158,11 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix.rstrip("."), str(value))]
 
 
-def _made(report: Mapping[str, Any], records: Iterable[Mapping[str, Any]]) -> str:
+def _made(report: ExportReport, records: Iterable[Sourced]) -> str:
     # One pass, keeping only ids: the export streams its records here from disk.
-    found: set[tuple[str, Any]] = set()
-    tasks: set[Any] = set()
-    annotations: set[Any] = set()
+    found: set[tuple[str, int | None]] = set()
+    tasks: set[int] = set()
+    annotations: set[int] = set()
     annotators: set[str] = set()
     for record in records:
         p = record["provenance"]
@@ -189,7 +198,7 @@ def _figure(value: object) -> str:
     return f"{value:.3f}" if isinstance(value, float) else "n/a" if value is None else str(value)
 
 
-def _agreement(agreement: Mapping[str, Any]) -> str:
+def _agreement(agreement: AgreementFigures) -> str:
     """Agreement between annotators, from report.json's `agreement` (see measure.agreement)."""
     summary = agreement.get("summary") or {}
     layers = _table(
@@ -204,7 +213,7 @@ def _agreement(agreement: Mapping[str, Any]) -> str:
             for layer, scores in (agreement.get("layers") or {}).items()
         ],
     )
-    said_by = (agreement.get("relations") or {}).get("said_by") or {}
+    said_by: Mapping[str, object] = (agreement.get("relations") or {}).get("said_by") or {}
     alpha = _table(
         ["attribute", "Krippendorff's alpha", "quotes"],
         [
@@ -268,7 +277,7 @@ def _labels() -> str:
 """
 
 
-def _counts(counts: Mapping[str, Any]) -> str:
+def _counts(counts: ExportedDataset) -> str:
     splits = list(counts["splits"])
     columns = [counts["splits"][split] for split in splits] + [counts["total"]]
     rows: list[list[object]] = [
@@ -291,7 +300,9 @@ def _counts(counts: Mapping[str, Any]) -> str:
 """
 
 
-def _configurations(name: str, configs: list[dict[str, Any]], rows: Mapping[str, Any]) -> str:
+def _configurations(
+    name: str, configs: list[dict[str, Any]], rows: Mapping[str, Mapping[str, int]]
+) -> str:
     present = [config["config_name"] for config in configs]
     table = _table(
         ["configuration", "one row per", "rows per split"],
@@ -349,7 +360,7 @@ for row in speakers:
 """
 
 
-def _splits(counts: Mapping[str, Any]) -> str:
+def _splits(counts: ExportedDataset) -> str:
     ratios = ", ".join(f"{split} {ratio:g}" for split, ratio in counts["ratios"].items())
     return f"""## Splits
 
@@ -406,9 +417,9 @@ def render_card(
     configs: list[dict[str, Any]],
     dataset_info: Any,
     fields: Mapping[str, Sequence[tuple[str, str]]],
-    counts: Mapping[str, Any],
-    report: Mapping[str, Any],
-    records: Iterable[Mapping[str, Any]],
+    counts: ExportedDataset,
+    report: ExportReport,
+    records: Iterable[Sourced],
 ) -> str:
     """The README.md of an export: the Hub metadata header, then what a reader needs.
 

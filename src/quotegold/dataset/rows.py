@@ -14,13 +14,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from quotegold.dataset.tokens import token_columns
+from quotegold.gold.model import GoldRecord, Speaker, regions_of, spans_of
 from quotegold.schema.definition import SCHEMA
-from quotegold.schema.formats import ATTRIBUTE_FIELDS, LAYER_KEYS
+from quotegold.schema.formats import ATTRIBUTE_FIELDS
 
 __all__ = [
+    "SpeakerContribution",
+    "SpeakerRow",
     "article_row",
     "normalise_name",
     "quote_rows",
@@ -35,8 +38,11 @@ __all__ = [
 
 # --- one row per article or quote -----------------------------------------------------------
 
+# Rows of `articles`, `quotes` and `tokens` are plain dicts for `features.project` and Arrow:
+# their columns are the configuration's features.
 
-def article_row(record: Mapping[str, Any]) -> dict[str, Any]:
+
+def article_row(record: GoldRecord) -> dict[str, Any]:
     """The `articles` row: the record, its meta fields lifted, annotator ids as strings."""
     provenance = record["provenance"]
     return {
@@ -50,10 +56,11 @@ def article_row(record: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def quote_rows(record: Mapping[str, Any]) -> list[dict[str, Any]]:
+def quote_rows(record: GoldRecord) -> list[dict[str, Any]]:
     """The `quotes` rows of one article: each quote with its speaker, cue and context."""
-    text: str = record["text"]
-    speakers = {speaker["id"]: speaker for speaker in record["speakers"]}
+    text = record["text"]
+    # Read by the schema's attribute fields too.
+    speakers: dict[str, Mapping[str, object]] = {s["id"]: s for s in record["speakers"]}
     cues = {cue["id"]: cue for cue in record["cues"]}
     speaker_fields = [ATTRIBUTE_FIELDS[a.name] for a in SCHEMA.attributes_for("SPEAKER")]
     rows = []
@@ -83,14 +90,15 @@ def quote_rows(record: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _spans(record: Mapping[str, Any], label: str) -> list[tuple[int, int]]:
-    regions = record[LAYER_KEYS[label]]
+def _spans(record: GoldRecord, label: str) -> list[tuple[int, int]]:
     return [
-        (span["start"], span["end"]) for region in regions for span in region.get("spans", [region])
+        (span["start"], span["end"])
+        for region in regions_of(record, label)
+        for span in spans_of(region)
     ]
 
 
-def token_row(record: Mapping[str, Any]) -> dict[str, Any]:
+def token_row(record: GoldRecord) -> dict[str, Any]:
     """The `tokens` row: the article's tokens and BIO tags, per layer and combined."""
     spans = {label: _spans(record, label) for label in SCHEMA.label_values}
     return {"id": record["id"], **token_columns(record["text"], spans)}
@@ -99,12 +107,60 @@ def token_row(record: Mapping[str, Any]) -> dict[str, Any]:
 # --- one row per speaker, across articles ---------------------------------------------------
 
 
+class SpeakerMention(TypedDict):
+    article_id: str
+    id: str
+    text: str
+    start: int
+    end: int
+
+
+class SpeakerQuote(TypedDict):
+    article_id: str
+    quote_id: str
+    quote: str
+    speaker_id: str | None  # the mention the quote is attributed to
+    quote_type: str
+    stance: str
+    stance_target: str | None
+
+
+class SpeakerInitiative(TypedDict):
+    article_id: str
+    initiative_id: str
+    text: str
+    status: str
+
+
+class SpeakerContribution(TypedDict):
+    """What one record adds to one speaker (see `speaker_contributions`)."""
+
+    article_id: str
+    names: list[str]
+    mentions: list[SpeakerMention]
+    quotes: list[SpeakerQuote]
+    initiatives: list[SpeakerInitiative]
+
+
+class SpeakerRow(TypedDict):
+    """A row of the `speakers` configuration."""
+
+    name: str
+    kind: str
+    mentions: list[SpeakerMention]
+    articles: list[str]
+    quotes: list[SpeakerQuote]
+    # Per target (null: none given): "target", then the quote count of each stance.
+    stances: list[dict[str, Any]]
+    initiatives: list[SpeakerInitiative]
+
+
 def normalise_name(name: str) -> str:
     """A canonical name as compared across articles: casefolded, whitespace collapsed."""
     return " ".join(name.casefold().split())
 
 
-def speaker_key(mention: Mapping[str, Any]) -> tuple[str, str]:
+def speaker_key(mention: Speaker) -> tuple[str, str]:
     """Who a SPEAKER mention is: (normalised canonical name, kind).
 
     A name that is only whitespace falls back to the mention's text, so such mentions are
@@ -114,7 +170,7 @@ def speaker_key(mention: Mapping[str, Any]) -> tuple[str, str]:
     return name, mention["kind"]
 
 
-def _stances(quotes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _stances(quotes: Sequence[SpeakerQuote]) -> list[dict[str, Any]]:
     """Quote counts by target and stance: schema targets in schema order, then no target."""
     stances = SCHEMA.attribute("stance").values
     order = {target: rank for rank, target in enumerate(SCHEMA.attribute("stance_target").values)}
@@ -128,7 +184,7 @@ def _stances(quotes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def speaker_contributions(record: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+def speaker_contributions(record: GoldRecord) -> dict[tuple[str, str], SpeakerContribution]:
     """What one record adds to each speaker it mentions, by `speaker_key`.
 
     Each contribution holds the record's `article_id`, the written `names` of its mentions
@@ -138,7 +194,7 @@ def speaker_contributions(record: Mapping[str, Any]) -> dict[tuple[str, str], di
     """
     article = record["id"]
     keys: dict[str, tuple[str, str]] = {}
-    found: dict[tuple[str, str], dict[str, Any]] = {}
+    found: dict[tuple[str, str], SpeakerContribution] = {}
     for mention in record["speakers"]:
         key = keys[mention["id"]] = speaker_key(mention)
         entry = found.setdefault(
@@ -149,7 +205,13 @@ def speaker_contributions(record: Mapping[str, Any]) -> dict[tuple[str, str], di
             " ".join(mention["name"].split()) or " ".join(mention["text"].split())
         )
         entry["mentions"].append(
-            {"article_id": article, **{k: mention[k] for k in ("id", "text", "start", "end")}}
+            {
+                "article_id": article,
+                "id": mention["id"],
+                "text": mention["text"],
+                "start": mention["start"],
+                "end": mention["end"],
+            }
         )
     for quote in record["quotes"]:
         said_by = keys.get(quote["speaker_id"] or "")
@@ -160,7 +222,9 @@ def speaker_contributions(record: Mapping[str, Any]) -> dict[tuple[str, str], di
                     "quote_id": quote["id"],
                     "quote": quote["text"],
                     "speaker_id": quote["speaker_id"],
-                    **{k: quote[k] for k in ("quote_type", "stance", "stance_target")},
+                    "quote_type": quote["quote_type"],
+                    "stance": quote["stance"],
+                    "stance_target": quote["stance_target"],
                 }
             )
     for initiative in record["initiatives"]:
@@ -178,7 +242,7 @@ def speaker_contributions(record: Mapping[str, Any]) -> dict[tuple[str, str], di
     return found
 
 
-def _put_initiative(listed: list[dict[str, Any]], item: dict[str, Any]) -> None:
+def _put_initiative(listed: list[SpeakerInitiative], item: SpeakerInitiative) -> None:
     """Add an initiative once per id: a later one with the same id takes the first's place."""
     for index, known in enumerate(listed):
         if known["initiative_id"] == item["initiative_id"]:
@@ -192,13 +256,13 @@ def speaker_order(key: tuple[str, str]) -> tuple[str, int]:
     return key[0], _KIND_RANK.get(key[1], 0)
 
 
-def speaker_row(kind: str, contributions: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def speaker_row(kind: str, contributions: Iterable[SpeakerContribution]) -> SpeakerRow:
     """The `speakers` row of one speaker from its contributions, in the records' order."""
     names: Counter[str] = Counter()
     articles: dict[str, None] = {}
-    mentions: list[dict[str, Any]] = []
-    quotes: list[dict[str, Any]] = []
-    initiatives: dict[tuple[str, str], dict[str, Any]] = {}
+    mentions: list[SpeakerMention] = []
+    quotes: list[SpeakerQuote] = []
+    initiatives: dict[tuple[str, str], SpeakerInitiative] = {}
     for contribution in contributions:
         names.update(contribution["names"])
         articles[contribution["article_id"]] = None
@@ -217,14 +281,14 @@ def speaker_row(kind: str, contributions: Iterable[Mapping[str, Any]]) -> dict[s
     }
 
 
-def speaker_rows(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def speaker_rows(records: Iterable[GoldRecord]) -> list[SpeakerRow]:
     """The `speakers` rows: one per canonical speaker (see `speaker_key`) over all records.
 
     `name` is the most frequent written form of the canonical name (the first seen on a tie);
     mentions, articles, quotes and initiatives keep the order of the records given. Rows are
     sorted by normalised name, then kind in schema order (see `speaker_order`).
     """
-    grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    grouped: dict[tuple[str, str], list[SpeakerContribution]] = {}
     for record in records:
         for key, contribution in speaker_contributions(record).items():
             grouped.setdefault(key, []).append(contribution)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from quotegold.errors import ExportError
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 DEFAULT_RATIOS: tuple[float, float, float] = (0.8, 0.1, 0.1)
 
-Record = TypeVar("Record", bound=Mapping[str, Any])
+Record = TypeVar("Record", bound=Mapping[str, object])  # anything with an "id"
 
 # Ratios are floats typed by hand ("0.7, 0.2, 0.1"); their sum is 1 only up to rounding.
 _TOLERANCE = 1e-9

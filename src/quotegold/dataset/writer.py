@@ -52,8 +52,9 @@ from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.splits import SplitDict, SplitInfo
 from huggingface_hub import DatasetCardData
 
-from quotegold.dataset.card import render_card
+from quotegold.dataset.card import Sourced, render_card
 from quotegold.dataset.features import CONFIGS, DEFAULT_CONFIG, describe, features_for
+from quotegold.dataset.reportfile import ExportedDataset, ExportReport, SplitTally
 from quotegold.dataset.rows import (
     article_row,
     quote_rows,
@@ -66,6 +67,7 @@ from quotegold.dataset.spill import SortedSpill
 from quotegold.dataset.splitfiles import FileInfo, SplitFiles
 from quotegold.dataset.splits import DEFAULT_RATIOS, SPLITS, article_position, check_ratios
 from quotegold.errors import ExportError, Issue, Location, ValidationError
+from quotegold.gold.model import GoldRecord, regions_of
 from quotegold.gold.validate import default_validator
 from quotegold.schema.definition import SCHEMA, SCHEMA_VERSION
 from quotegold.schema.formats import ATTRIBUTE_FIELDS, LAYER_KEYS
@@ -75,12 +77,12 @@ __all__ = ["CONFIGS", "DatasetSummary", "features_for", "write_dataset"]
 # Configurations with one row per entity across all articles: written as one `train` split.
 AGGREGATE_SPLIT = "train"
 # The `tokens` rows are made apart, by `_write_tokens`.
-_PER_ARTICLE: dict[str, Callable[[Mapping[str, Any]], list[dict[str, Any]]]] = {
+_PER_ARTICLE: dict[str, Callable[[GoldRecord], list[dict[str, Any]]]] = {
     "articles": lambda record: [article_row(record)],
     "quotes": quote_rows,
 }
 
-Report = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+Report = ExportReport | Callable[[], ExportReport]
 
 
 @dataclass(frozen=True)
@@ -110,12 +112,13 @@ class _Tally:
         self.labels: Counter[str] = Counter({label: 0 for label in LAYER_KEYS})
         self.values: dict[str, Counter[str]] = {a.name: Counter() for a in self._CHOICES}
 
-    def add(self, record: Mapping[str, Any]) -> None:
+    def add(self, record: GoldRecord) -> None:
         self.articles += 1
-        for label, key in LAYER_KEYS.items():
-            self.labels[label] += len(record[key])
+        for label in LAYER_KEYS:
+            self.labels[label] += len(regions_of(record, label))
         for attribute in self._CHOICES:
-            for region in record[LAYER_KEYS[attribute.label]]:
+            fields: Sequence[Mapping[str, object]] = regions_of(record, attribute.label)
+            for region in fields:
                 value = region[ATTRIBUTE_FIELDS[attribute.name]]
                 self.values[attribute.name]["(none)" if value is None else str(value)] += 1
 
@@ -126,7 +129,7 @@ class _Tally:
         for name, counter in other.values.items():
             self.values[name].update(counter)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> SplitTally:
         return {
             "articles": self.articles,
             "tokens": self.tokens,
@@ -141,7 +144,7 @@ class _Tally:
 
 
 def _spill_checked(
-    records: Iterable[Mapping[str, Any]], spill: SortedSpill, *, validated: bool
+    records: Iterable[GoldRecord], spill: SortedSpill, *, validated: bool
 ) -> list[Issue]:
     """Validate each record as it comes (unless `validated` says it was) and spill the valid
     ones as JSON lines keyed by id; the issues of the others."""
@@ -174,8 +177,8 @@ def _write_sorted(spill: SortedSpill, handle: TextIO) -> list[Issue]:
     return issues
 
 
-def _record(line: str) -> dict[str, Any]:
-    record: dict[str, Any] = json.loads(line)
+def _record(line: str) -> GoldRecord:
+    record: GoldRecord = json.loads(line)  # a line this export wrote: a valid record
     return record
 
 
@@ -248,7 +251,7 @@ class _Written:
 
     def exported(
         self, *, name: str, license: str, ratios: tuple[float, float, float]
-    ) -> dict[str, Any]:
+    ) -> ExportedDataset:
         """This export's own entry in report.json: settings and counts per split and in all."""
         total = _Tally()
         for tally in self.tallies.values():
@@ -287,7 +290,7 @@ def _write_rows(
         with sorted_gold.open(encoding="utf-8") as lines:
             for line in lines:
                 gold.write(line)
-                record = json.loads(line)
+                record: GoldRecord = json.loads(line)
                 split = _split_of(str(record["id"]), ratios)
                 written.tallies[split].add(record)
                 for config, rows_of in _PER_ARTICLE.items():
@@ -299,8 +302,8 @@ def _write_rows(
                 provenance.write(json.dumps(record["provenance"], ensure_ascii=False) + "\n")
         # Sorted by name and kind, each speaker's contributions in the records' order.
         for key, contributions in speakers.groups():
-            row = speaker_row(key[2], (json.loads(entry) for entry in contributions))
-            written.files.add("speakers", AGGREGATE_SPLIT, row)
+            speaker = speaker_row(key[2], (json.loads(entry) for entry in contributions))
+            written.files.add("speakers", AGGREGATE_SPLIT, speaker)
         written.files.finish()
     return written
 
@@ -315,7 +318,7 @@ def _write_tokens(
         files = SplitFiles(folder, stack)
         with sorted_gold.open(encoding="utf-8") as lines:
             for line in lines:
-                record = json.loads(line)
+                record: GoldRecord = json.loads(line)
                 split = _split_of(str(record["id"]), ratios)
                 row = token_row(record)
                 tokens[split] += len(row["tokens"])
@@ -357,7 +360,7 @@ def _tokens_alongside(
             future.cancel()
 
 
-def _provenance_of(path: Path) -> Iterator[dict[str, Any]]:
+def _provenance_of(path: Path) -> Iterator[Sourced]:
     with path.open(encoding="utf-8") as lines:
         for line in lines:
             yield {"provenance": json.loads(line)}
@@ -367,7 +370,7 @@ def _build(
     folder: Path,
     sorted_gold: Path,
     *,
-    report: Mapping[str, Any],
+    report: ExportReport,
     ratios: tuple[float, float, float],
     name: str,
     license: str,
@@ -441,7 +444,7 @@ def _swap(built: Path, out: Path) -> None:
 
 
 def write_dataset(
-    records: Iterable[Mapping[str, Any]],
+    records: Iterable[GoldRecord],
     *,
     out: Path,
     report: Report,

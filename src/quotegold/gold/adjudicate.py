@@ -23,16 +23,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal, TypeVar
 
 from quotegold.errors import Issue, Location, SettingsError
 from quotegold.gold.convert import ProjectRef, annotation_to_record
+from quotegold.gold.model import Annotation, GoldRecord, GoldRegion, Provenance, Task, spans_of
 
 Status = Literal["gold", "conflict", "unannotated", "invalid", "skipped"]
 STRATEGIES = ("default", "latest")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 RegionKey = tuple[str, tuple[tuple[int, int], ...]]
+# The attributes of a region that agreement compares, by name.
+Attributes = dict[str, str | bool | None]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -58,14 +62,14 @@ class Choice:
     """What adjudication decided for one task."""
 
     status: Status
-    record: dict[str, Any] | None = None
+    record: GoldRecord | None = None
     annotation_id: int | str | None = None
     conflict: Conflict | None = None
     issues: list[Issue] = field(default_factory=list)
 
 
 def choose_annotation(
-    task: Mapping[str, Any], *, strategy: str = "default", project: ProjectRef | None = None
+    task: Task, *, strategy: str = "default", project: ProjectRef | None = None
 ) -> Choice:
     """Pick the gold record of a task, or say why there is none."""
     if strategy not in STRATEGIES:
@@ -90,7 +94,7 @@ def _plain_id(value: object) -> int | str | None:
     return value if isinstance(value, int | str) and not isinstance(value, bool) else None
 
 
-def _stamp(annotation: Mapping[str, Any]) -> datetime:
+def _stamp(annotation: Annotation) -> datetime:
     for name in ("updated_at", "created_at"):
         value = annotation.get(name)
         try:
@@ -102,22 +106,20 @@ def _stamp(annotation: Mapping[str, Any]) -> datetime:
     return _EPOCH
 
 
-def recency(annotation: Mapping[str, Any]) -> tuple[datetime, int]:
+def recency(annotation: Annotation) -> tuple[datetime, int]:
     """A sort key: later `updated_at` (or `created_at`) last, then the higher id."""
     number = annotation.get("id")
     return _stamp(annotation), number if isinstance(number, int) else -1
 
 
-def _latest(annotations: list[Mapping[str, Any]]) -> Mapping[str, Any]:
+def _latest(annotations: list[Annotation]) -> Annotation:
     return max(annotations, key=recency)
 
 
-def _decide(
-    task: Mapping[str, Any], candidates: list[Mapping[str, Any]], project: ProjectRef | None
-) -> Choice:
+def _decide(task: Task, candidates: list[Annotation], project: ProjectRef | None) -> Choice:
     candidates = sorted(candidates, key=recency, reverse=True)
     single = _plain_id(candidates[0].get("id")) if len(candidates) == 1 else None
-    records: dict[int | str, dict[str, Any]] = {}
+    records: dict[int | str, GoldRecord] = {}
     issues: list[Issue] = []
     for number, annotation in enumerate(candidates, start=1):
         record, found = annotation_to_record(task, annotation, project=project)
@@ -134,9 +136,7 @@ def _decide(
     return Choice("gold", record=_merged(list(records.values())), annotation_id=chosen)
 
 
-def _conflict(
-    task: Mapping[str, Any], records: dict[int | str, dict[str, Any]], differences: list[str]
-) -> Conflict:
+def _conflict(task: Task, records: dict[int | str, GoldRecord], differences: list[str]) -> Conflict:
     first = next(iter(records.values()))
     return Conflict(
         task_id=_plain_id(task.get("id")),
@@ -147,14 +147,14 @@ def _conflict(
     )
 
 
-def _unique(lists: Any) -> list[Any]:
+def _unique(lists: Iterable[Iterable[_T]]) -> list[_T]:
     return list(dict.fromkeys(value for values in lists for value in values))
 
 
-def _merged(records: list[dict[str, Any]]) -> dict[str, Any]:
+def _merged(records: list[GoldRecord]) -> GoldRecord:
     """The first (most recent) record, with every agreeing annotation in its provenance."""
     first = records[0]
-    provenance = {
+    provenance: Provenance = {
         **first["provenance"],
         "annotation_ids": _unique(r["provenance"]["annotation_ids"] for r in records),
         "annotator_ids": _unique(r["provenance"]["annotator_ids"] for r in records),
@@ -162,33 +162,36 @@ def _merged(records: list[dict[str, Any]]) -> dict[str, Any]:
     return {**first, "provenance": provenance}
 
 
-def _span_key(label: str, region: Mapping[str, Any]) -> RegionKey:
-    spans = region.get("spans", [region])
-    return label, tuple((span["start"], span["end"]) for span in spans)
+def _span_key(label: str, region: GoldRegion) -> RegionKey:
+    return label, tuple((span["start"], span["end"]) for span in spans_of(region))
 
 
-def _regions(record: Mapping[str, Any]) -> dict[RegionKey, dict[str, Any]]:
-    regions: dict[RegionKey, dict[str, Any]] = {}
+def _regions(record: GoldRecord) -> dict[RegionKey, Attributes]:
+    regions: dict[RegionKey, Attributes] = {}
     for speaker in record["speakers"]:
         regions[_span_key("SPEAKER", speaker)] = {"name": speaker["name"], "kind": speaker["kind"]}
     for cue in record["cues"]:
         regions[_span_key("CUE", cue)] = {}
     for quote in record["quotes"]:
-        names = ("quote_type", "stance", "stance_target", "no_speaker")
-        regions[_span_key("QUOTE", quote)] = {name: quote[name] for name in names}
+        regions[_span_key("QUOTE", quote)] = {
+            "quote_type": quote["quote_type"],
+            "stance": quote["stance"],
+            "stance_target": quote["stance_target"],
+            "no_speaker": quote["no_speaker"],
+        }
     for initiative in record["initiatives"]:
         regions[_span_key("INITIATIVE", initiative)] = {"status": initiative["status"]}
     return regions
 
 
-def _relations(record: Mapping[str, Any]) -> set[tuple[str, RegionKey, RegionKey]]:
+def _relations(record: GoldRecord) -> set[tuple[str, RegionKey, RegionKey]]:
     keys = {s["id"]: _span_key("SPEAKER", s) for s in record["speakers"]}
     keys |= {c["id"]: _span_key("CUE", c) for c in record["cues"]}
     relations = set()
     for quote in record["quotes"]:
-        for field_name, kind in (("speaker_id", "said_by"), ("cue_id", "cued_by")):
-            if quote[field_name] in keys:
-                relations.add((kind, _span_key("QUOTE", quote), keys[quote[field_name]]))
+        for target, kind in ((quote["speaker_id"], "said_by"), (quote["cue_id"], "cued_by")):
+            if target in keys:
+                relations.add((kind, _span_key("QUOTE", quote), keys[target]))
     for initiative in record["initiatives"]:
         for speaker in initiative["proponent_ids"]:
             if speaker in keys:
@@ -207,7 +210,7 @@ def _only_in(ids: list[int | str]) -> str:
     return f"only in annotation {names}" if len(ids) == 1 else f"only in annotations {names}"
 
 
-def describe_differences(records: Mapping[int | str, Mapping[str, Any]]) -> list[str]:
+def describe_differences(records: Mapping[int | str, GoldRecord]) -> list[str]:
     """What differs between converted records of one task (keyed by annotation id);
     empty when they agree."""
     per = {aid: _regions(record) for aid, record in records.items()}
@@ -227,8 +230,10 @@ def describe_differences(records: Mapping[int | str, Mapping[str, Any]]) -> list
     return lines
 
 
-def _attribute_difference(name: str, key: RegionKey, values: dict[int | str, Any]) -> list[str]:
-    groups: dict[Any, list[str]] = {}
+def _attribute_difference(
+    name: str, key: RegionKey, values: dict[int | str, str | bool | None]
+) -> list[str]:
+    groups: dict[str | bool | None, list[str]] = {}
     for aid, value in values.items():
         groups.setdefault(value, []).append(str(aid))
     if len(groups) < 2:
@@ -243,7 +248,7 @@ def _attribute_difference(name: str, key: RegionKey, values: dict[int | str, Any
 
 
 def find_conflicts(
-    tasks: Iterable[Mapping[str, Any]],
+    tasks: Iterable[Task],
     *,
     project: ProjectRef | None = None,
     link: Callable[[int | str], str] | None = None,

@@ -26,6 +26,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from quotegold.errors import Issue
+from quotegold.gold.model import (
+    Annotation,
+    ArticleMeta,
+    BoilerplateRange,
+    Cue,
+    GoldRecord,
+    Initiative,
+    Provenance,
+    Quote,
+    Span,
+    Speaker,
+    Task,
+    TaskData,
+)
 from quotegold.gold.regions import (
     ATTRIBUTES,
     QUOTE_ATTRIBUTES,
@@ -43,7 +57,6 @@ from quotegold.schema.formats import JOINER, TEXT_NAME
 _PAIRS = {(relation.source, relation.target): relation.value for relation in SCHEMA.relations}
 _ALLOWED = ", ".join(f"{r.source}-{r.target} ({r.value})" for r in SCHEMA.relations)
 _NEEDS_TARGET = ("support", "oppose")
-_META_FIELDS = ("title", "url", "source", "published")
 
 
 @dataclass(frozen=True)
@@ -59,12 +72,13 @@ _Links = dict[str, dict[str, set[str]]]
 
 
 def annotation_to_record(
-    task: Mapping[str, Any], annotation: Mapping[str, Any], *, project: ProjectRef | None = None
-) -> tuple[dict[str, Any] | None, list[Issue]]:
+    task: Task, annotation: Annotation, *, project: ProjectRef | None = None
+) -> tuple[GoldRecord | None, list[Issue]]:
     """Convert one annotation of one task into a gold record, with located issues.
 
     The record is `None` when the task has no text or article id, or when any span's
-    offsets do not match the text. It is gold only when the issue list is empty.
+    offsets do not match the text. It is gold only when the issue list is empty: until
+    then a field may hold what the annotation gave instead (a missing name is None).
     """
     ctx = Context(id_of(task), id_of(annotation))
     data = task.get("data") if isinstance(task, Mapping) else None
@@ -80,12 +94,12 @@ def annotation_to_record(
         return None, ctx.issues
     regions, broken, relations = parse_result(result, text, ctx)
     links = _resolve_relations(relations, regions, broken, ctx)
-    record = {
+    record: GoldRecord = {
         "id": article_id,
         "text": text,
         "meta": _meta(data, text, ctx),
         "speakers": _speakers(regions, ctx),
-        "cues": [_span(region, with_id=True) for region in _sorted(regions, "CUE")],
+        "cues": [_cue(region) for region in _sorted(regions, "CUE")],
         "quotes": _quotes(regions, links, ctx),
         "initiatives": _initiatives(regions, links, ctx),
         "provenance": _provenance(task, annotation, project),
@@ -93,7 +107,7 @@ def annotation_to_record(
     return (None if ctx.broken else record), ctx.issues
 
 
-def _text_and_id(data: Mapping[str, Any], ctx: Context) -> tuple[str | None, str | None]:
+def _text_and_id(data: TaskData, ctx: Context) -> tuple[str | None, str | None]:
     text = data.get(TEXT_NAME)
     if not isinstance(text, str) or not text:
         ctx.fail(f"the task's data has no '{TEXT_NAME}'; re-import the article with quotegold")
@@ -165,9 +179,8 @@ def _sorted(regions: dict[str, Region], label: str) -> list[Region]:
     return sorted((r for r in regions.values() if r.label == label), key=lambda r: r.key)
 
 
-def _span(region: Region, *, with_id: bool = False) -> dict[str, Any]:
-    span = {"start": region.start, "end": region.end, "text": region.text}
-    return {"id": region.id, **span} if with_id else span
+def _cue(region: Region) -> Cue:
+    return {"id": region.id, "start": region.start, "end": region.end, "text": region.text}
 
 
 # (opening, closing) marks whose unpaired copies are trimmed from quote edges.
@@ -194,7 +207,7 @@ def trim_unpaired_marks(text: str) -> tuple[int, int]:
     return head, len(text) - tail
 
 
-def _quote_span(region: Region) -> dict[str, Any]:
+def _quote_span(region: Region) -> Span:
     head, tail = trim_unpaired_marks(region.text)
     text = region.text[head : len(region.text) - tail]
     return {"start": region.start + head, "end": region.end - tail, "text": text}
@@ -208,10 +221,13 @@ def _required(value: Any, name: str, rid: str, ctx: Context) -> Any:
     return value
 
 
-def _speakers(regions: dict[str, Region], ctx: Context) -> list[dict[str, Any]]:
+def _speakers(regions: dict[str, Region], ctx: Context) -> list[Speaker]:
     return [
         {
-            **_span(region, with_id=True),
+            "id": region.id,
+            "start": region.start,
+            "end": region.end,
+            "text": region.text,
             "name": _required(region.attrs.get("speaker_name"), "speaker_name", region.id, ctx),
             "kind": _required(region.attrs.get("speaker_kind"), "speaker_kind", region.id, ctx),
         }
@@ -219,8 +235,8 @@ def _speakers(regions: dict[str, Region], ctx: Context) -> list[dict[str, Any]]:
     ]
 
 
-def _initiatives(regions: dict[str, Region], links: _Links, ctx: Context) -> list[dict[str, Any]]:
-    initiatives = []
+def _initiatives(regions: dict[str, Region], links: _Links, ctx: Context) -> list[Initiative]:
+    initiatives: list[Initiative] = []
     for region in _sorted(regions, "INITIATIVE"):
         status = _required(
             region.attrs.get("initiative_status"), "initiative_status", region.id, ctx
@@ -228,12 +244,19 @@ def _initiatives(regions: dict[str, Region], links: _Links, ctx: Context) -> lis
         proponents = links["put_forward_by"].get(region.id, set())
         proponent_ids = sorted(proponents, key=lambda i: regions[i].key)
         initiatives.append(
-            {**_span(region, with_id=True), "status": status, "proponent_ids": proponent_ids}
+            {
+                "id": region.id,
+                "start": region.start,
+                "end": region.end,
+                "text": region.text,
+                "status": status,
+                "proponent_ids": proponent_ids,
+            }
         )
     return initiatives
 
 
-def _quotes(regions: dict[str, Region], links: _Links, ctx: Context) -> list[dict[str, Any]]:
+def _quotes(regions: dict[str, Region], links: _Links, ctx: Context) -> list[Quote]:
     parts = _sorted(regions, "QUOTE")
     quotes = [_quote(chain, links, ctx) for chain in _chains(parts, links["continues"], ctx)]
     return sorted(quotes, key=lambda q: (q["spans"][0]["start"], q["spans"][0]["end"], q["id"]))
@@ -276,7 +299,7 @@ def _agreed(pairs: Iterable[tuple[str, Any]], what: str, qid: str, ctx: Context)
     return next(iter(carriers), None)
 
 
-def _quote(chain: list[Region], links: _Links, ctx: Context) -> dict[str, Any]:
+def _quote(chain: list[Region], links: _Links, ctx: Context) -> Quote:
     qid = chain[0].id
     values = {
         name: _agreed(((r.id, r.attrs.get(name)) for r in chain), name, qid, ctx)
@@ -318,16 +341,29 @@ def _check_quote(
         ctx.add(f"QUOTE {qid} has a speaker ({speaker}) and {flag}; keep one", qid)
 
 
-def _meta(data: Mapping[str, Any], text: str, ctx: Context) -> dict[str, Any]:
-    meta: dict[str, Any] = {}
-    for name in _META_FIELDS:
-        value = data.get(name)
-        if value is not None and not isinstance(value, str):
-            ctx.add(f"the task's {name} is {kind_of(value)}, not text; re-import the article")
-            value = None
-        meta[name] = value or None
-    boilerplate = data.get("boilerplate") or []
-    meta["boilerplate"] = []
+def _meta(data: TaskData, text: str, ctx: Context) -> ArticleMeta:
+    # In this order: each field's issue comes before the boilerplate's.
+    return {
+        "title": _meta_text(data, "title", ctx),
+        "url": _meta_text(data, "url", ctx),
+        "source": _meta_text(data, "source", ctx),
+        "published": _meta_text(data, "published", ctx),
+        "boilerplate": _boilerplate(data, text, ctx),
+    }
+
+
+def _meta_text(data: TaskData, name: str, ctx: Context) -> str | None:
+    value = data.get(name)
+    if value is not None and not isinstance(value, str):
+        ctx.add(f"the task's {name} is {kind_of(value)}, not text; re-import the article")
+        value = None
+    return value or None
+
+
+def _boilerplate(data: TaskData, text: str, ctx: Context) -> list[BoilerplateRange]:
+    # Read as untyped JSON: a hand-made task may hold one entry, or anything else.
+    boilerplate: object = data.get("boilerplate") or []
+    ranges: list[BoilerplateRange] = []
     for entry in boilerplate if isinstance(boilerplate, list) else [boilerplate]:
         start, end = (
             (entry.get("start"), entry.get("end")) if isinstance(entry, Mapping) else (0, 0)
@@ -335,8 +371,8 @@ def _meta(data: Mapping[str, Any], text: str, ctx: Context) -> dict[str, Any]:
         if not (is_int(start) and is_int(end) and 0 <= start < end <= len(text)):
             ctx.add(f"the task's boilerplate entry {show(entry)} is not a span of the text")
             continue
-        meta["boilerplate"].append({"start": start, "end": end})
-    return meta
+        ranges.append({"start": start, "end": end})
+    return ranges
 
 
 def _annotator(value: object) -> int | str | None:
@@ -347,12 +383,9 @@ def _annotator(value: object) -> int | str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _provenance(
-    task: Mapping[str, Any], annotation: Mapping[str, Any], project: ProjectRef | None
-) -> dict[str, Any]:
+def _provenance(task: Task, annotation: Annotation, project: ProjectRef | None) -> Provenance:
     project_id = project.id if project else task.get("project")
     annotation_id, annotator = annotation.get("id"), _annotator(annotation.get("completed_by"))
-    stamps = {name: annotation.get(name) for name in ("created_at", "updated_at")}
     return {
         "schema_version": SCHEMA_VERSION,
         "project_id": project_id if is_int(project_id) else None,
@@ -360,5 +393,10 @@ def _provenance(
         "task_id": task.get("id") if is_int(task.get("id")) else None,
         "annotation_ids": [annotation_id] if is_int(annotation_id) else [],
         "annotator_ids": [] if annotator is None else [annotator],
-        **{name: value if isinstance(value, str) else None for name, value in stamps.items()},
+        "created_at": _stamp(annotation.get("created_at")),
+        "updated_at": _stamp(annotation.get("updated_at")),
     }
+
+
+def _stamp(value: object) -> str | None:
+    return value if isinstance(value, str) else None

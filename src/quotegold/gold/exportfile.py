@@ -8,6 +8,10 @@ one-task export, because it is unambiguous and the alternative would only annoy.
 File-level problems (missing file, not UTF-8, truncated JSON, wrong top-level type, items
 that are not tasks) raise `ValidationError` with the file and, for JSON syntax errors, the
 line and column. In a gold JSONL file a bad line is an issue and the other lines still count.
+
+This is where JSON becomes the typed dicts of `quotegold.gold.model`, unchecked beyond the
+above: a task's keys are read defensively by its readers, and a gold record keeps its promised
+shape only once `quotegold.gold.validate` has accepted it.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, cast
 
 from quotegold.errors import Issue, Location, ValidationError
+from quotegold.gold.model import GoldRecord, Task
 
 Kind = Literal["gold-jsonl", "label-studio-export"]
 _AGAIN = "download the export again from Label Studio (Export → JSON)"
@@ -28,13 +33,16 @@ _AGAIN = "download the export again from Label Studio (Export → JSON)"
 
 @dataclass
 class GoldFile:
-    """The records of a gold JSONL file, each with its file and line, and the bad lines."""
+    """The records of a gold JSONL file, each with its file and line, and the bad lines.
+
+    A record is any JSON object on a line: validate it before relying on its shape.
+    """
 
     path: Path
-    records: list[tuple[dict[str, Any], Location]] = field(default_factory=list)
+    records: list[tuple[GoldRecord, Location]] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
 
-    def __iter__(self) -> Iterator[tuple[dict[str, Any], Location]]:
+    def __iter__(self) -> Iterator[tuple[GoldRecord, Location]]:
         return iter(self.records)
 
 
@@ -56,12 +64,12 @@ def _read_bytes(path: Path) -> bytes:
         raise _fail(path, f"cannot read the file ({exc.strerror or exc}); check the path") from exc
 
 
-def read_label_studio_export(path: Path) -> list[dict[str, Any]]:
+def read_label_studio_export(path: Path) -> list[Task]:
     """The tasks of a Label Studio JSON export file, or `ValidationError` saying what is wrong."""
     return list(iter_label_studio_export(path))
 
 
-def iter_label_studio_export(path: Path) -> Iterator[dict[str, Any]]:
+def iter_label_studio_export(path: Path) -> Iterator[Task]:
     """The tasks of a Label Studio JSON export file, read one at a time.
 
     Memory stays flat however large the file: it is decoded in chunks and each task is
@@ -211,7 +219,7 @@ class _ExportReader:
 
     # -- the two shapes of an export ----------------------------------------------------
 
-    def tasks(self, position: int) -> Iterator[dict[str, Any]]:
+    def tasks(self, position: int) -> Iterator[Task]:
         """The items of the top-level list whose "[" ends just before `position`."""
         issues: list[Issue] = []
         index = 0
@@ -245,7 +253,7 @@ class _ExportReader:
         if extra is not None:
             raise self._syntax_error("Extra data", extra)
 
-    def whole(self, start: int) -> Iterator[dict[str, Any]]:
+    def whole(self, start: int) -> Iterator[Task]:
         """A file that is not a list: one task object, or an error saying what it is."""
         while self._read(0):
             pass
@@ -265,7 +273,7 @@ class _ExportReader:
         issues = _task_issues(self.path, 1, data)
         if issues:
             raise ValidationError(issues)
-        yield data
+        yield cast(Task, data)  # an object with a `data` object: the rest is read with care
 
 
 def _task_issues(path: Path, index: int, item: object) -> list[Issue]:
@@ -308,7 +316,8 @@ def read_gold_jsonl(path: Path) -> GoldFile:
             message = f"the line is {_kind(record)}, not a gold record object; fix or remove it"
             gold.issues.append(Issue(where, message))
             continue
-        gold.records.append((record, where))
+        # Any object is taken as a record; validation says whether it has the shape.
+        gold.records.append((cast(GoldRecord, record), where))
     return gold
 
 

@@ -8,22 +8,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from itertools import pairwise
-from typing import Any
+from typing import Any, Literal
 
+from quotegold.gold.model import (
+    GoldRecord,
+    Quote,
+    RegionItem,
+    RelationItem,
+    ResultItem,
+    ResultValue,
+    Span,
+)
 from quotegold.gold.regions import ATTRIBUTES, QUOTE_ATTRIBUTES
 from quotegold.schema.formats import LABELS_NAME, TEXT_NAME
 
 
-def record_to_results(record: Mapping[str, Any]) -> list[dict[str, Any]]:
+def record_to_results(record: GoldRecord) -> list[ResultItem]:
     """Label Studio result items for a gold record: the inverse of `annotation_to_record`.
 
     Continued quotes become one region per span, joined by `continues` relations; the
     parts after the first get fresh ids. Attributes and relations sit on the first part.
     """
-    taken = {
-        r["id"] for name in ("speakers", "cues", "quotes", "initiatives") for r in record[name]
-    }
-    results: list[dict[str, Any]] = []
+    regions = (*record["speakers"], *record["cues"], *record["quotes"], *record["initiatives"])
+    taken = {region["id"] for region in regions}
+    results: list[ResultItem] = []
     for speaker in record["speakers"]:
         attrs = {"speaker_name": speaker["name"], "speaker_kind": speaker["kind"]}
         results += _region_items(speaker["id"], "SPEAKER", speaker, attrs)
@@ -41,7 +49,7 @@ def record_to_results(record: Mapping[str, Any]) -> list[dict[str, Any]]:
     return results
 
 
-def _quote_items(quote: Mapping[str, Any], taken: set[str]) -> list[dict[str, Any]]:
+def _quote_items(quote: Quote, taken: set[str]) -> list[ResultItem]:
     ids = [quote["id"]]
     for number in range(2, len(quote["spans"]) + 1):
         candidate = f"{quote['id']}-{number}"
@@ -49,22 +57,26 @@ def _quote_items(quote: Mapping[str, Any], taken: set[str]) -> list[dict[str, An
             candidate += "x"
         taken.add(candidate)
         ids.append(candidate)
-    attrs = {name: quote[name] for name in (*QUOTE_ATTRIBUTES, "no_speaker")}
+    fields: Mapping[str, object] = quote  # read by the attribute names of the schema
+    attrs = {name: fields[name] for name in (*QUOTE_ATTRIBUTES, "no_speaker")}
     items = _region_items(ids[0], "QUOTE", quote["spans"][0], attrs)
     for rid, span in zip(ids[1:], quote["spans"][1:], strict=True):
         items += _region_items(rid, "QUOTE", span, {})
     items += [_relation(first, then, "continues") for first, then in pairwise(ids)]
-    for name, kind in (("speaker_id", "said_by"), ("cue_id", "cued_by")):
-        if quote[name] is not None:
-            items.append(_relation(ids[0], quote[name], kind))
+    for target, kind in ((quote["speaker_id"], "said_by"), (quote["cue_id"], "cued_by")):
+        if target is not None:
+            items.append(_relation(ids[0], target, kind))
     return items
 
 
-def _region_items(
-    rid: str, label: str, span: Mapping[str, Any], attrs: Mapping[str, Any]
-) -> list[dict[str, Any]]:
-    where = {"start": span["start"], "end": span["end"], "text": span["text"]}
-    items = [_item(rid, LABELS_NAME, "labels", {**where, "labels": [label]})]
+def _region_items(rid: str, label: str, span: Span, attrs: Mapping[str, Any]) -> list[ResultItem]:
+    """The items of one region: its label, then one per attribute that is set.
+
+    `attrs` maps schema attribute names to values whose type goes with the attribute's
+    kind (text, choice or flag), which only the schema knows.
+    """
+    where: ResultValue = {"start": span["start"], "end": span["end"], "text": span["text"]}
+    items: list[ResultItem] = [_item(rid, LABELS_NAME, "labels", {**where, "labels": [label]})]
     for name, value in attrs.items():
         attribute = ATTRIBUTES[name]
         if attribute.kind == "text" and value is not None:
@@ -76,9 +88,17 @@ def _region_items(
     return items
 
 
-def _item(rid: str, name: str, kind: str, value: dict[str, Any]) -> dict[str, Any]:
+def _item(
+    rid: str, name: str, kind: Literal["labels", "choices", "textarea"], value: ResultValue
+) -> RegionItem:
     return {"id": rid, "from_name": name, "to_name": TEXT_NAME, "type": kind, "value": value}
 
 
-def _relation(source: str, target: str, label: str) -> dict[str, Any]:
-    return dict(type="relation", from_id=source, to_id=target, direction="right", labels=[label])
+def _relation(source: str, target: str, label: str) -> RelationItem:
+    return {
+        "type": "relation",
+        "from_id": source,
+        "to_id": target,
+        "direction": "right",
+        "labels": [label],
+    }

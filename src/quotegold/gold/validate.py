@@ -34,6 +34,7 @@ from quotegold.errors import Issue, Location, SchemaError
 from quotegold.gold.adjudicate import choose_annotation
 from quotegold.gold.exportfile import detect_kind, read_gold_jsonl, read_label_studio_export
 from quotegold.gold.fastcheck import fast_check
+from quotegold.gold.model import GoldRecord, Span
 from quotegold.schema.definition import SCHEMA, AnnotationSchema
 from quotegold.schema.formats import JOINER
 from quotegold.schema.goldschema import render_gold_schema
@@ -119,7 +120,7 @@ def validate_file(path: Path) -> tuple[int, list[Issue]]:
     if detect_kind(path) == "gold-jsonl":
         gold = read_gold_jsonl(path)
         return len(gold.records), gold.issues + validate_records(gold.records)
-    records: list[tuple[Any, Location]] = []
+    records: list[tuple[GoldRecord, Location]] = []
     issues: list[Issue] = []
     for task in read_label_studio_export(path):
         choice = choose_annotation(task)
@@ -344,7 +345,7 @@ class _Rules:
                 self.add(f"boilerplate {start}-{end} is not inside the text ({size} characters)")
 
 
-def _follows_rules(record: dict[str, Any], vocabulary: _Vocabulary) -> bool:
+def _follows_rules(record: GoldRecord, vocabulary: _Vocabulary) -> bool:
     """Whether `_Rules` would find nothing in a record the fast schema check accepted.
 
     That check guarantees every field is there with its schema type (offsets are ints of
@@ -353,11 +354,12 @@ def _follows_rules(record: dict[str, Any], vocabulary: _Vocabulary) -> bool:
     """
     text = record["text"]
     size = len(text)
-    speakers, cues, quotes, initiatives = (record[name] for name in _LAYER_KEYS)
+    speakers, cues = record["speakers"], record["cues"]
+    quotes, initiatives = record["quotes"], record["initiatives"]
     speaker_ids = {speaker["id"] for speaker in speakers}
     cue_ids = {cue["id"] for cue in cues}
     stances, targets = vocabulary.stances, vocabulary.targets
-    spans = [*speakers, *cues, *initiatives]
+    spans: list[Span] = [*speakers, *cues, *initiatives]
     for quote in quotes:
         parts = quote["spans"]
         spans += parts
@@ -378,8 +380,8 @@ def _follows_rules(record: dict[str, Any], vocabulary: _Vocabulary) -> bool:
         start, end = span["start"], span["end"]
         if not start < end <= size or text[start:end] != span["text"]:
             return False
-    for speaker in speakers:
-        if speaker["name"] != speaker["name"].strip():
+    for mention in speakers:
+        if mention["name"] != mention["name"].strip():
             return False
     for initiative in initiatives:
         if not speaker_ids.issuperset(initiative["proponent_ids"]):

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import httpx
 from label_studio_sdk import LabelStudio
@@ -24,6 +24,7 @@ from quotegold.errors import (
     SettingsError,
 )
 from quotegold.gold.exportfile import read_label_studio_export
+from quotegold.gold.model import Annotation, ResultItem, Task, TaskData
 from quotegold.labelstudio.calls import Calls
 from quotegold.labelstudio.records import (
     Annotator,
@@ -290,7 +291,7 @@ class LabelStudioClient:
     def create_annotation(
         self,
         task_id: int,
-        result: Sequence[dict[str, Any]],
+        result: Sequence[ResultItem],
         *,
         ground_truth: bool = False,
         was_cancelled: bool = False,
@@ -318,21 +319,21 @@ class LabelStudioClient:
             lambda: self._sdk.annotations.update(annotation_id, ground_truth=ground_truth),
         )
 
-    def get_annotation(self, annotation_id: int) -> dict[str, Any]:
+    def get_annotation(self, annotation_id: int) -> Annotation:
         """One annotation as a dict (`task`, `completed_by`, `ground_truth`, `result`, …)."""
         raw = self._call(
             f"reading annotation {annotation_id}",
             lambda: self._sdk.annotations.get(annotation_id),
         )
-        return dict(raw.model_dump(mode="json"))
+        return _annotation(raw)
 
-    def list_annotations(self, task_id: int) -> list[dict[str, Any]]:
+    def list_annotations(self, task_id: int) -> list[Annotation]:
         """The annotations of one task (skips included, drafts not), as dicts."""
         found = self._call(
             f"listing the annotations of task {task_id}",
             lambda: self._sdk.annotations.list(task_id),
         )
-        return [dict(raw.model_dump(mode="json")) for raw in found]
+        return [_annotation(raw) for raw in found]
 
     def download_export(
         self,
@@ -406,22 +407,23 @@ class LabelStudioClient:
         """The ids of every task in the project, in increasing order."""
         return sorted(int(task.id) for task in self._task_pages(project_id, include="id"))
 
-    def project_tasks(self, project_id: int) -> list[dict[str, Any]]:
+    def project_tasks(self, project_id: int) -> list[Task]:
         """Every task of the project with its annotations, read from its full JSON export."""
         with tempfile.TemporaryDirectory(prefix="quotegold-tasks-") as scratch:
             download = Path(scratch) / "export.json"
             self.download_export(project_id, download)
             return read_label_studio_export(download)
 
-    def iter_tasks(self, project_id: int) -> Iterator[dict[str, Any]]:
+    def iter_tasks(self, project_id: int) -> Iterator[Task]:
         """Every task of the project with its annotations, drafts and predictions, as dicts."""
         for task in self._task_pages(project_id, fields="all", page_size=100):
             yield task.model_dump(mode="json")
 
-    def iter_task_data(self, project_id: int) -> Iterator[tuple[int, dict[str, Any]]]:
+    def iter_task_data(self, project_id: int) -> Iterator[tuple[int, TaskData]]:
         """(task id, data) of every task of the project, without annotations or predictions."""
         for task in self._task_pages(project_id, include="id,data"):
-            yield int(task.id), dict(task.data or {})
+            # The data as imported: quotegold's tasks have its keys; its readers check them.
+            yield int(task.id), cast(TaskData, dict(task.data or {}))
 
     def _task_pages(self, project_id: int, *, page_size: int = 1000, **query: str) -> Iterator[Any]:
         """The project's tasks as the SDK lists them, its errors translated on every page."""
@@ -534,6 +536,11 @@ class LabelStudioClient:
 
     def _forms(self) -> FormSession:
         return FormSession(self.url, timeout=self._timeout, translated=self._translated)
+
+
+def _annotation(raw: Any) -> Annotation:
+    """An SDK annotation as the JSON an export holds; its readers check the keys they use."""
+    return cast(Annotation, dict(raw.model_dump(mode="json")))
 
 
 def _append_items(part: Path, joined: BinaryIO, *, empty: bool, url: str) -> bool:

@@ -32,14 +32,15 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from pathlib import Path
-from typing import Any
 
 import krippendorff
 
+from quotegold.dataset.reportfile import AgreementFigures, AlphaFigures, LayerAgreement, PairFigures
 from quotegold.errors import Issue, Location, SettingsError
 from quotegold.gold.adjudicate import recency
 from quotegold.gold.convert import ProjectRef, annotation_to_record
 from quotegold.gold.exportfile import detect_kind, read_label_studio_export
+from quotegold.gold.model import Annotation, GoldRecord, Quote, Task
 from quotegold.measure.comparison import LAYERS, LayerScores, QuotePair, Score, compare, speaker_key
 
 __all__ = [
@@ -81,7 +82,7 @@ class Alpha:
     units: int  # units with values from at least two annotators
     values: int  # the values in those units
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> AlphaFigures:
         return {"alpha": self.alpha, "units": self.units, "values": self.values}
 
 
@@ -178,16 +179,16 @@ class Agreement:
         """Layers someone marked; the per-pair and per-annotator tables leave out the rest."""
         return [layer for layer, scores in self.layers.items() if _regions(scores.exact)]
 
-    def _scores(self, pairs: Sequence[PairAgreement]) -> dict[str, Any]:
+    def _scores(self, pairs: Sequence[PairAgreement]) -> PairFigures:
         """Per layer F1 (exact, overlap) and the speaker agreement, each the mean over pairs."""
-        figures: dict[str, Any] = {}
+        figures: PairFigures = {}
         for layer in self._shown_layers():
             for mode in ("exact", "overlap"):
                 figures[f"{layer} f1_{mode}"] = _mean(pair.f1(layer, mode) for pair in pairs)
         figures["said_by"] = _mean(pair.said_by for pair in pairs)
         return figures
 
-    def annotator_figures(self, annotator: str) -> dict[str, Any]:
+    def annotator_figures(self, annotator: str) -> PairFigures:
         """One annotator's tasks, and the mean of the figures of the pairs they are in."""
         theirs = [pair for pair in self.pairs if annotator in pair.annotators]
         return {
@@ -197,7 +198,7 @@ class Agreement:
             **self._scores(theirs),
         }
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> AgreementFigures:
         """The figures, in the shape `quotegold.report.page.write_report(agreement=…)` renders."""
         return {
             "summary": {
@@ -234,7 +235,7 @@ def _regions(score: Score) -> int:
     return score.gold + score.predicted
 
 
-def _layer_dict(scores: LayerScores) -> dict[str, Any]:
+def _layer_dict(scores: LayerScores) -> LayerAgreement:
     return {
         "regions": _regions(scores.exact),
         "matched_exact": scores.exact.matched,
@@ -253,7 +254,7 @@ def _ordered(annotators: Iterable[str]) -> list[str]:
 # -- counting ------------------------------------------------------------------------------
 
 
-def _annotator(annotation: Mapping[str, Any]) -> str:
+def _annotator(annotation: Annotation) -> str:
     """Who made an annotation: the user id (or email) in `completed_by`."""
     value = annotation.get("completed_by")
     if isinstance(value, Mapping):
@@ -278,7 +279,7 @@ class AgreementCounter:
         self._units: list[Unit] = []
         self._issues: list[Issue] = []
 
-    def add(self, task: Mapping[str, Any]) -> None:
+    def add(self, task: Task) -> None:
         """Count one Label Studio task (as exported: `id`, `data`, `annotations`)."""
         self._tasks += 1
         latest = _latest_by_annotator(task)
@@ -298,10 +299,8 @@ class AgreementCounter:
             found += [(first, second, quote) for quote in comparison.quote_pairs]
         self._units += _units(found)
 
-    def _records(
-        self, task: Mapping[str, Any], latest: Mapping[str, Mapping[str, Any]]
-    ) -> dict[str, dict[str, Any]]:
-        records: dict[str, dict[str, Any]] = {}
+    def _records(self, task: Task, latest: Mapping[str, Annotation]) -> dict[str, GoldRecord]:
+        records: dict[str, GoldRecord] = {}
         for annotator, annotation in latest.items():
             record, issues = annotation_to_record(task, annotation, project=self._project)
             if record is not None and not issues:
@@ -345,7 +344,7 @@ def _plain(value: object) -> int | str | None:
     return value if isinstance(value, int | str) and not isinstance(value, bool) else None
 
 
-def _latest_by_annotator(task: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+def _latest_by_annotator(task: Task) -> dict[str, Annotation]:
     """Each annotator's latest submitted annotation of the task."""
     annotations = task.get("annotations")
     if not isinstance(annotations, list):
@@ -354,7 +353,7 @@ def _latest_by_annotator(task: Mapping[str, Any]) -> dict[str, Mapping[str, Any]
     return {_annotator(a): a for a in sorted(submitted, key=recency)}
 
 
-def _quote_values(quote: Mapping[str, Any], speaker: str | None) -> dict[str, Hashable | None]:
+def _quote_values(quote: Quote, speaker: str | None) -> dict[str, Hashable | None]:
     return {
         "stance": quote.get("stance"),
         "quote_type": quote.get("quote_type"),
@@ -401,7 +400,7 @@ def _units(found: Sequence[tuple[str, str, QuotePair]]) -> list[Unit]:
 
 
 def measure_agreement(
-    tasks: Iterable[Mapping[str, Any]],
+    tasks: Iterable[Task],
     *,
     project: ProjectRef | None = None,
     names: Mapping[str, str] | None = None,

@@ -30,9 +30,10 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict, cast
 
 from quotegold.dataset.tokens import Token, tokenize
+from quotegold.gold.model import GoldRecord, GoldRegion, Quote, regions_of, spans_of
 from quotegold.schema.definition import SCHEMA
 from quotegold.schema.formats import LAYER_KEYS
 
@@ -40,7 +41,10 @@ __all__ = [
     "LAYERS",
     "MATCH_MODES",
     "Accuracy",
+    "ArticleFigures",
     "Comparison",
+    "EvaluationFigures",
+    "Figures",
     "LayerScores",
     "QuotePair",
     "Score",
@@ -50,6 +54,27 @@ __all__ = [
 
 LAYERS: tuple[str, ...] = SCHEMA.label_values
 MATCH_MODES: tuple[str, ...] = ("exact", "overlap", "tokens")
+
+# A score's or an accuracy's counts and ratios, by name; a ratio is None when undefined.
+Figures = dict[str, int | float | None]
+
+
+class ArticleFigures(TypedDict):
+    """Which articles were compared, and which were left out and why."""
+
+    compared: int
+    only_in_gold: list[str]
+    only_in_predicted: list[str]
+    text_differs: list[str]
+    duplicates: list[str]
+
+
+class EvaluationFigures(TypedDict):
+    """`Comparison.to_dict()`: what `quotegold evaluate --json` writes."""
+
+    articles: ArticleFigures
+    layers: dict[str, dict[str, Figures]]  # layer → match mode → figures
+    quotes: dict[str, Figures]  # speaker_attribution, stance, stance_and_target
 
 
 # -- figures -------------------------------------------------------------------------------
@@ -84,7 +109,7 @@ class Score:
             self.gold + other.gold, self.predicted + other.predicted, self.matched + other.matched
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> Figures:
         return {
             "gold": self.gold,
             "predicted": self.predicted,
@@ -108,7 +133,7 @@ class Accuracy:
     def accuracy(self) -> float | None:
         return _ratio(self.correct, self.matched)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> Figures:
         return {
             "gold": self.gold,
             "predicted": self.predicted,
@@ -131,7 +156,7 @@ class LayerScores:
             self.exact + other.exact, self.overlap + other.overlap, self.tokens + other.tokens
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Figures]:
         return {mode: getattr(self, mode).to_dict() for mode in MATCH_MODES}
 
 
@@ -147,8 +172,8 @@ class QuotePair:
     """A reference quote and the candidate quote matched to it by token overlap."""
 
     article_id: str
-    reference: Mapping[str, Any]
-    candidate: Mapping[str, Any]
+    reference: Quote
+    candidate: Quote
     # Canonical speaker names as written; None when the quote has no speaker.
     reference_speaker: str | None
     candidate_speaker: str | None
@@ -197,7 +222,7 @@ class Comparison:
     def stance_and_target(self) -> Accuracy:
         return self._accuracy(sum(pair.same_stance_and_target for pair in self.quote_pairs))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> EvaluationFigures:
         return {
             "articles": {
                 "compared": len(self.compared),
@@ -222,12 +247,10 @@ class Comparison:
 class _Region:
     spans: tuple[tuple[int, int], ...]
     tokens: frozenset[int]
-    data: Mapping[str, Any]
+    data: GoldRegion
 
 
-def compare(
-    reference: Sequence[Mapping[str, Any]], candidate: Sequence[Mapping[str, Any]]
-) -> Comparison:
+def compare(reference: Sequence[GoldRecord], candidate: Sequence[GoldRecord]) -> Comparison:
     """Score `candidate` records against `reference` records, paired by article id.
 
     Records need `id`, `text` and the four region lists, as gold records have; attributes
@@ -261,10 +284,8 @@ def compare(
     )
 
 
-def _by_id(
-    records: Iterable[Mapping[str, Any]],
-) -> tuple[dict[str, Mapping[str, Any]], list[str]]:
-    found: dict[str, Mapping[str, Any]] = {}
+def _by_id(records: Iterable[GoldRecord]) -> tuple[dict[str, GoldRecord], list[str]]:
+    found: dict[str, GoldRecord] = {}
     duplicates: list[str] = []
     for record in records:
         article_id = str(record["id"])
@@ -276,7 +297,7 @@ def _by_id(
 
 
 def _compare_article(
-    article_id: str, reference: Mapping[str, Any], candidate: Mapping[str, Any] | None
+    article_id: str, reference: GoldRecord, candidate: GoldRecord | None
 ) -> tuple[dict[str, LayerScores], list[QuotePair]]:
     tokens = tokenize(str(reference["text"]))
     ref_regions = _regions(reference, tokens)
@@ -299,15 +320,15 @@ def _compare_article(
     return scores, pairs
 
 
-def _regions(record: Mapping[str, Any], tokens: Sequence[Token]) -> dict[str, list[_Region]]:
+def _regions(record: GoldRecord, tokens: Sequence[Token]) -> dict[str, list[_Region]]:
     starts = [token.start for token in tokens]
     ends = [token.end for token in tokens]
     regions: dict[str, list[_Region]] = {}
-    for layer, name in LAYER_KEYS.items():
-        for item in record.get(name) or []:
-            spans = tuple((span["start"], span["end"]) for span in item.get("spans", [item]))
+    for label in LAYER_KEYS:
+        for item in regions_of(record, label):
+            spans = tuple((span["start"], span["end"]) for span in spans_of(item))
             covered = frozenset(i for span in spans for i in _token_indices(starts, ends, span))
-            regions.setdefault(layer, []).append(_Region(spans, covered, item))
+            regions.setdefault(label, []).append(_Region(spans, covered, item))
     return regions
 
 
@@ -355,7 +376,7 @@ def _token_score(reference: Sequence[_Region], candidate: Sequence[_Region]) -> 
     return Score(len(ref), len(cand), len(ref & cand))
 
 
-def _speaker_name(record: Mapping[str, Any], quote: Mapping[str, Any]) -> str | None:
+def _speaker_name(record: GoldRecord, quote: Quote) -> str | None:
     if quote.get("no_speaker") is True or quote.get("speaker_id") is None:
         return None
     for speaker in record.get("speakers") or []:
@@ -369,16 +390,18 @@ def _quote_pair(
     article_id: str,
     reference: _Region,
     candidate: _Region,
-    reference_record: Mapping[str, Any],
-    candidate_record: Mapping[str, Any],
+    reference_record: GoldRecord,
+    candidate_record: GoldRecord,
     shared: int,
 ) -> QuotePair:
+    # Regions of the QUOTE layer are quotes (a partial one may lack `spans`: one span).
+    ref, cand = cast(Quote, reference.data), cast(Quote, candidate.data)
     return QuotePair(
         article_id=article_id,
-        reference=reference.data,
-        candidate=candidate.data,
-        reference_speaker=_speaker_name(reference_record, reference.data),
-        candidate_speaker=_speaker_name(candidate_record, candidate.data),
+        reference=ref,
+        candidate=cand,
+        reference_speaker=_speaker_name(reference_record, ref),
+        candidate_speaker=_speaker_name(candidate_record, cand),
         shared_tokens=shared,
         exact=reference.spans == candidate.spans,
     )

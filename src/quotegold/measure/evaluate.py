@@ -25,6 +25,7 @@ from quotegold.articles.ingest import Article
 from quotegold.errors import ExportError, Issue, Location, SettingsError
 from quotegold.gold.adjudicate import STRATEGIES, choose_annotation
 from quotegold.gold.exportfile import detect_kind, read_gold_jsonl, read_label_studio_export
+from quotegold.gold.model import GoldRecord
 from quotegold.measure.comparison import (
     LAYERS,
     MATCH_MODES,
@@ -62,11 +63,11 @@ __all__ = [
 class LoadedRecords:
     """Records read from one file, where each came from, and what was left out and why."""
 
-    records: list[dict[str, Any]] = field(default_factory=list)
+    records: list[GoldRecord] = field(default_factory=list)
     where: dict[str, Location] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
 
-    def add(self, record: dict[str, Any], location: Location) -> None:
+    def add(self, record: GoldRecord, location: Location) -> None:
         problem = _shape_problem(record)
         if problem is not None:
             self.issues.append(Issue(location, f"{problem}; left out of the evaluation"))
@@ -79,8 +80,8 @@ def _is_offset(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _shape_problem(record: Mapping[str, Any]) -> str | None:
-    """What keeps a record from being compared at all, if anything."""
+def _shape_problem(record: Mapping[str, object]) -> str | None:
+    """What keeps a record (unvalidated: any JSON object) from being compared at all."""
     if not isinstance(record.get("id"), str | int) or not record["id"]:
         return "the record has no id"
     if not isinstance(record.get("text"), str):
@@ -131,7 +132,7 @@ def _plain(value: object) -> int | str | None:
     return value if isinstance(value, int | str) and not isinstance(value, bool) else None
 
 
-def article_from_record(record: Mapping[str, Any]) -> Article:
+def article_from_record(record: GoldRecord) -> Article:
     """The article a record annotates: its id, text and metadata (boilerplate included)."""
     text = str(record["text"])
     given = record.get("meta")
@@ -160,7 +161,7 @@ def article_from_record(record: Mapping[str, Any]) -> Article:
     )
 
 
-def preannotated(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def preannotated(records: Iterable[GoldRecord]) -> list[GoldRecord]:
     """The pre-annotator's suggested record for each record's article."""
     from quotegold.preannotate import preannotate
 
@@ -214,7 +215,7 @@ def evaluate_files(
     return Evaluation(comparison, issues)
 
 
-def write_json(data: Any, out: Path) -> None:
+def write_json(data: object, out: Path) -> None:
     """Write figures as indented JSON, replacing `out` only once the whole file is written."""
     out = Path(out)
     try:

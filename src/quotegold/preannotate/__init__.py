@@ -22,9 +22,9 @@ Modules: `textview` (tokens, sentences, paragraphs, paired marks), `cues`, `cont
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from quotegold.articles.ingest import Article
+from quotegold.gold.model import GoldRecord
 from quotegold.preannotate.initiatives import find_initiatives
 from quotegold.preannotate.orphans import find_orphans
 from quotegold.preannotate.quotes import find_attributions
@@ -49,7 +49,7 @@ MODEL_VERSION = f"{PREANNOTATOR_NAME}-{PREANNOTATOR_VERSION}"
 class Suggestion:
     """A suggested gold record and a confidence in [0, 1] for each of its regions."""
 
-    record: dict[str, Any]
+    record: GoldRecord
     scores: dict[str, float]
 
     @property

@@ -19,6 +19,7 @@ from quotegold.articles.boilerplate import Boilerplate
 from quotegold.articles.ingest import Article, article_id_for
 from quotegold.articles.tasks import Predictor
 from quotegold.errors import Issue, Location
+from quotegold.gold.model import ResultItem, TaskData
 from quotegold.gold.results import record_to_results
 from quotegold.preannotate import MODEL_VERSION, PREANNOTATOR_NAME, Suggestion, preannotate
 from quotegold.schema.formats import ARTICLE_ID_FIELD
@@ -41,6 +42,8 @@ _META_FIELDS = ("title", "url", "source", "published")
 def suggestion_to_prediction(suggestion: Suggestion) -> dict[str, Any]:
     """One Label Studio prediction for a suggestion, with a score on every region's items.
 
+    It is the JSON the SDK takes (a `Predictor`'s output): `model_version`, `score`, `result`.
+
     A region the suggestion gives no score (such as the later parts of a quote split in
     two, which get fresh ids here) takes the score of the part it continues, else the
     suggestion's overall score.
@@ -49,18 +52,18 @@ def suggestion_to_prediction(suggestion: Suggestion) -> dict[str, Any]:
     results = record_to_results(suggestion.record)
     scores = _region_scores(results, suggestion.scores, overall)
     for item in results:
-        if item.get("type") != "relation":
+        if item["type"] != "relation":
             item["score"] = scores.get(item["id"], overall)
     return {"model_version": MODEL_VERSION, "score": overall, "result": results}
 
 
 def _region_scores(
-    results: Sequence[Mapping[str, Any]], given: Mapping[str, float], overall: float
+    results: Sequence[ResultItem], given: Mapping[str, float], overall: float
 ) -> dict[str, float]:
     scores = {region: float(score) for region, score in given.items()}
     # `continues` relations come in chain order, so each part's score is known before the next.
     for item in results:
-        if item.get("type") == "relation" and "continues" in item.get("labels", ()):
+        if item["type"] == "relation" and "continues" in item.get("labels", ()):
             scores.setdefault(item["to_id"], scores.get(item["from_id"], overall))
     return scores
 
@@ -75,7 +78,7 @@ def is_ours(model_version: str | None) -> bool:
     return model_version is not None and model_version.startswith(_OUR_PREFIX)
 
 
-def article_from_task(data: Mapping[str, Any], *, task_id: int | None = None) -> Article:
+def article_from_task(data: TaskData, *, task_id: int | None = None) -> Article:
     """The article behind a task's data, as the pre-annotator needs it.
 
     The text is taken as stored, not normalised: a prediction's offsets must fit the text
@@ -115,7 +118,7 @@ def _boilerplate(entries: object, text: str) -> tuple[Boilerplate, ...]:
 
 
 def predict_tasks(
-    batch: list[tuple[int, dict[str, Any]]],
+    batch: list[tuple[int, TaskData]],
     predictor: Predictor,
     issues: list[Issue],
 ) -> dict[int, dict[str, Any]]:

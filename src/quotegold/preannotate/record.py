@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from quotegold.articles.ingest import Article
+from quotegold.gold import model
 from quotegold.preannotate import lexicon as lex
 from quotegold.preannotate.cues import Cue
 from quotegold.preannotate.initiatives import Initiative
@@ -19,7 +18,7 @@ from quotegold.schema.formats import JOINER
 _PROPONENT_VERBS = lex.PROPOSE_WORDS | lex.AGREE_WORDS | lex.ENDORSE_WORDS
 
 
-def empty_record(article: Article, annotator: str) -> dict[str, Any]:
+def empty_record(article: Article, annotator: str) -> model.GoldRecord:
     """A record with the article, its meta and provenance, and no regions."""
     return {
         "id": article.id,
@@ -51,7 +50,7 @@ def empty_record(article: Article, annotator: str) -> dict[str, Any]:
 class RecordBuilder:
     """Turns found quotes and initiatives into regions with ids and scores."""
 
-    def __init__(self, view: TextView, record: dict[str, Any]) -> None:
+    def __init__(self, view: TextView, record: model.GoldRecord) -> None:
         self.view = view
         self.record = record
         self.scores: dict[str, float] = {}
@@ -59,7 +58,7 @@ class RecordBuilder:
         self._cue_ids: dict[tuple[int, int], str] = {}
         self._speaker_tokens: dict[int, str] = {}
 
-    def _span(self, start: int, end: int) -> dict[str, Any]:
+    def _span(self, start: int, end: int) -> model.Span:
         first, last = self.view.starts[start], self.view.ends[end - 1]
         return {"start": first, "end": last, "text": self.view.text[first:last]}
 
@@ -97,8 +96,8 @@ class RecordBuilder:
                 return
         rid = f"s{len(self.record['speakers']) + 1}"
         self._speaker_tokens.update(dict.fromkeys(range(mention.start, mention.end), rid))
-        region = {"id": rid, **self._span(mention.start, mention.end)}
-        region.update(name=mention.name, kind=mention.kind)
+        span = self._span(mention.start, mention.end)
+        region: model.Speaker = {"id": rid, **span, "name": mention.name, "kind": mention.kind}
         self.record["speakers"].append(region)
         self.scores[rid] = round(mention.score, 3)
         self._speaker_ids[mention.key] = rid
@@ -131,9 +130,14 @@ class RecordBuilder:
 
     def _add_initiative(self, initiative: Initiative, proponent: Mention | None) -> None:
         rid = f"i{len(self.record['initiatives']) + 1}"
-        region = {"id": rid, **self._span(initiative.start, initiative.end)}
+        span = self._span(initiative.start, initiative.end)
         speaker = None if proponent is None else self._speaker_of(proponent)
-        region.update(status=initiative.status, proponent_ids=[speaker] if speaker else [])
+        region: model.Initiative = {
+            "id": rid,
+            **span,
+            "status": initiative.status,
+            "proponent_ids": [speaker] if speaker else [],
+        }
         self.record["initiatives"].append(region)
         self.scores[rid] = round(initiative.score, 3)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from quotegold.dataset.rows import speaker_key
 from quotegold.dataset.tokens import PRECEDENCE
+from quotegold.gold.model import Cue, GoldRecord, Initiative, Quote, Speaker, regions_of
 from quotegold.schema.formats import LAYER_KEYS
 
 __all__ = ["Mark", "anchor_ids", "record_marks", "region_anchors", "render"]
@@ -122,17 +123,19 @@ RANKS = {layer: rank for rank, layer in enumerate(("boilerplate", *reversed(PREC
 STANCE_GLYPHS = {"support": "+", "oppose": "\u2212", "neutral": "="}
 
 
-def region_anchors(prefix: str, record: Mapping[str, Any]) -> dict[tuple[str, str], str]:
+def region_anchors(prefix: str, record: GoldRecord) -> dict[tuple[str, str], str]:
     """The HTML id of every region of a record, keyed by (label, region id)."""
-    keys = [(label, region["id"]) for label, key in LAYER_KEYS.items() for region in record[key]]
+    keys = [(label, region["id"]) for label in LAYER_KEYS for region in regions_of(record, label)]
     return anchor_ids(prefix, keys)
 
 
-def _name(speaker: Mapping[str, Any]) -> str:
+def _name(speaker: Speaker) -> str:
     return " ".join(speaker["name"].split()) or speaker["text"]
 
 
-def _said(quote: Mapping[str, Any], speakers: Mapping[str, Any], href: Mapping[Any, str]) -> str:
+def _said(
+    quote: Quote, speakers: Mapping[str, Speaker], href: Mapping[tuple[str, str], str]
+) -> str:
     """The badge after a quote: its stance, and a link to the mention of its speaker."""
     stance, target = quote["stance"], quote["stance_target"]
     position = f"{stance} \u2192 {target}" if target else f"{stance}, no target"
@@ -153,7 +156,7 @@ def _said(quote: Mapping[str, Any], speakers: Mapping[str, Any], href: Mapping[A
 
 
 def _put_forward(
-    initiative: Mapping[str, Any], speakers: Mapping[str, Any], href: Mapping[Any, str]
+    initiative: Initiative, speakers: Mapping[str, Speaker], href: Mapping[tuple[str, str], str]
 ) -> str:
     """The badge after an initiative: its status, and links to who put it forward."""
     # Two mentions of one speaker may both put it forward: name the speaker once.
@@ -169,7 +172,7 @@ def _put_forward(
     return f'<sup class="by">{escape(initiative["status"], quote=False)}{by}</sup>'
 
 
-def _region(label: str, region: Mapping[str, Any], title: str, **extra: Any) -> Mark:
+def _region(label: str, region: Speaker | Cue | Initiative, title: str, **extra: Any) -> Mark:
     return Mark(
         region["start"],
         region["end"],
@@ -180,7 +183,7 @@ def _region(label: str, region: Mapping[str, Any], title: str, **extra: Any) -> 
     )
 
 
-def record_marks(record: Mapping[str, Any], href: Mapping[tuple[str, str], str]) -> list[Mark]:
+def record_marks(record: GoldRecord, href: Mapping[tuple[str, str], str]) -> list[Mark]:
     """Every span of a gold record as a mark, with the badges of quotes and initiatives."""
     speakers = {speaker["id"]: speaker for speaker in record["speakers"]}
     marks = [
@@ -204,7 +207,7 @@ def record_marks(record: Mapping[str, Any], href: Mapping[tuple[str, str], str])
 
 
 def _quote_marks(
-    quote: Mapping[str, Any], speakers: Mapping[str, Any], href: Mapping[tuple[str, str], str]
+    quote: Quote, speakers: Mapping[str, Speaker], href: Mapping[tuple[str, str], str]
 ) -> list[Mark]:
     target = quote["stance_target"] or "no target"
     speaker = speakers.get(quote["speaker_id"] or "")

@@ -21,12 +21,14 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from quotegold.dataset.reportfile import ExportReport
 from quotegold.dataset.rows import speaker_rows
 from quotegold.dataset.splits import DEFAULT_RATIOS, SPLITS, split_for
 from quotegold.errors import ExportError, ValidationError
 from quotegold.gold.exportfile import read_gold_jsonl
+from quotegold.gold.model import GoldRecord, regions_of
 from quotegold.gold.validate import validate_records
 from quotegold.report.charts import STANCE_COLOURS, labels_chart, progress_chart, stance_chart
 from quotegold.report.highlight import STANCE_GLYPHS, record_marks, region_anchors, render
@@ -60,7 +62,7 @@ _Anchors = dict[str, dict[tuple[str, str], str]]
 # --- reading the export ---------------------------------------------------------------------
 
 
-def _load(export_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _load(export_dir: Path) -> tuple[list[GoldRecord], ExportReport]:
     """The export's gold records sorted by id, and its report; errors say what to do."""
     gold_path, report_path = export_dir / "gold.jsonl", export_dir / "report.json"
     for path in (gold_path, report_path):
@@ -79,10 +81,12 @@ def _load(export_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         raise ExportError(f"Cannot read {report_path}: {error}; export again.") from error
     if not isinstance(report, dict):
         raise ExportError(f"{report_path} holds no JSON object; export again.")
-    return sorted((record for record, _ in gold), key=lambda r: str(r["id"])), report
+    records = sorted((record for record, _ in gold), key=lambda r: str(r["id"]))
+    # As `quotegold export` wrote it, or hand-edited: what the page reads is checked there.
+    return records, cast(ExportReport, report)
 
 
-def _splits(records: Sequence[Mapping[str, Any]], report: Mapping[str, Any]) -> dict[str, str]:
+def _splits(records: Sequence[GoldRecord], report: ExportReport) -> dict[str, str]:
     """Each article's split, from the ratios the export used."""
     ratios = report.get("export", {}).get("ratios", {})
     try:
@@ -93,16 +97,16 @@ def _splits(records: Sequence[Mapping[str, Any]], report: Mapping[str, Any]) -> 
 
 
 def _labels_by_split(
-    records: Sequence[Mapping[str, Any]], splits: Mapping[str, str]
+    records: Sequence[GoldRecord], splits: Mapping[str, str]
 ) -> dict[str, dict[str, int]]:
     counts: dict[str, Counter[str]] = {}
     for record in records:
         counter = counts.setdefault(splits[record["id"]], Counter())
-        counter.update({label: len(record[key]) for label, key in LAYER_KEYS.items()})
+        counter.update({label: len(regions_of(record, label)) for label in LAYER_KEYS})
     return {split: dict(counts[split]) for split in SPLITS if split in counts}
 
 
-def _stance_by_target(records: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+def _stance_by_target(records: Sequence[GoldRecord]) -> dict[str, dict[str, int]]:
     counts: dict[str, Counter[str]] = {}
     for record in records:
         for quote in record["quotes"]:
@@ -111,10 +115,10 @@ def _stance_by_target(records: Sequence[Mapping[str, Any]]) -> dict[str, dict[st
     return {target: dict(counts[target]) for target in order if target in counts}
 
 
-def _progress(report: Mapping[str, Any], override: Mapping[str, Any] | None) -> dict[str, int]:
+def _progress(report: ExportReport, override: Mapping[str, int] | None) -> dict[str, int]:
     if override is not None:
         return {str(name): int(count) for name, count in override.items()}
-    counts = report.get("counts")
+    counts: object = report.get("counts")  # as the file holds it
     if not isinstance(counts, Mapping):
         return {}
     return {label: int(counts.get(key) or 0) for key, label in PROGRESS_LABELS.items()}
@@ -225,7 +229,7 @@ def _heat(counts: Mapping[str, Any]) -> str:
     return f'<td class="heat" style="background:rgba({rgb},{alpha:.2f})">{shown}</td>'
 
 
-def _speakers_section(records: Sequence[Mapping[str, Any]], anchors: _Anchors) -> str:
+def _speakers_section(records: Sequence[GoldRecord], anchors: _Anchors) -> str:
     speakers = [row for row in speaker_rows(records) if row["quotes"]]
     speakers.sort(key=lambda row: (-len(row["quotes"]), row["name"].casefold()))
     top = speakers[:TOP_SPEAKERS]
@@ -276,7 +280,7 @@ def _value_table(value: object) -> str:
     return f"<p>{_cell(value)}</p>"
 
 
-def _agreement_section(agreement: Mapping[str, Any]) -> str:
+def _agreement_section(agreement: Mapping[str, object]) -> str:
     parts = [
         f"<div><h3>{_e(AGREEMENT_TITLES.get(str(key), key))}</h3>{_value_table(value)}</div>"
         for key, value in agreement.items()
@@ -285,7 +289,7 @@ def _agreement_section(agreement: Mapping[str, Any]) -> str:
     return _section("agreement", "Agreement", body)
 
 
-def _conflicts_section(report: Mapping[str, Any]) -> str:
+def _conflicts_section(report: ExportReport) -> str:
     conflicts = [c for c in report.get("conflicts") or [] if isinstance(c, Mapping)]
     rejected = [r for r in report.get("rejected") or [] if isinstance(r, Mapping)]
     problems = [p for p in report.get("problems") or [] if isinstance(p, Mapping)]
@@ -345,9 +349,9 @@ def _legend() -> str:
 
 
 def _article(
-    index: int, record: Mapping[str, Any], split: str, anchors: Mapping[tuple[str, str], str]
+    index: int, record: GoldRecord, split: str, anchors: Mapping[tuple[str, str], str]
 ) -> str:
-    meta = record["meta"]
+    meta: Mapping[str, object] = record["meta"]
     facts = [
         f"<code>{_e(record['id'])}</code>",
         _e(split),
@@ -364,7 +368,7 @@ def _article(
 
 
 def _articles_section(
-    records: Sequence[Mapping[str, Any]], splits: Mapping[str, str], anchors: _Anchors
+    records: Sequence[GoldRecord], splits: Mapping[str, str], anchors: _Anchors
 ) -> str:
     articles = "".join(
         _article(index, record, splits[record["id"]], anchors[record["id"]])
@@ -411,7 +415,7 @@ def _page(title: str, summary: str, sections: Sequence[tuple[str, str, str]]) ->
 """
 
 
-def _summary(report: Mapping[str, Any], records: Sequence[Mapping[str, Any]]) -> str:
+def _summary(report: ExportReport, records: Sequence[GoldRecord]) -> str:
     quotes = sum(len(record["quotes"]) for record in records)
     speakers = len(speaker_rows(records))
     facts = [
@@ -441,8 +445,8 @@ def write_report(
     export_dir: Path,
     out: Path,
     *,
-    agreement: Mapping[str, Any] | None = None,
-    progress: Mapping[str, Any] | None = None,
+    agreement: Mapping[str, object] | None = None,
+    progress: Mapping[str, int] | None = None,
 ) -> Path:
     """Write one self-contained HTML report about the export in `export_dir` to `out`.
 

@@ -7,13 +7,16 @@ label's regions sit in a gold record, and how the parts of a split quote are joi
 
 from __future__ import annotations
 
+from typing import Final
+
 # Control names in the Label Studio config; results carry them as `from_name`/`to_name`.
 TEXT_NAME = "text"
 LABELS_NAME = "label"
 
 # The task data field holding quotegold's article id: the key that makes pushes idempotent
-# (Label Studio reuses its own task ids, so they are never keys).
-ARTICLE_ID_FIELD = "article_id"
+# (Label Studio reuses its own task ids, so they are never keys). Final, so that a typed
+# dict of a task's data (`quotegold.gold.model.TaskData`) takes it as a key.
+ARTICLE_ID_FIELD: Final = "article_id"
 
 # How the parts of a quote split by its attribution are joined in the quote's `text`.
 JOINER = " … "

@@ -17,14 +17,23 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from quotegold.dataset.reportfile import (
+    ConflictEntry,
+    ExportReport,
+    ProblemEntry,
+    RejectedEntry,
+    conflict_entry,
+    task_counts,
+)
 from quotegold.dataset.splits import DEFAULT_RATIOS
 from quotegold.dataset.writer import DatasetSummary, write_dataset
 from quotegold.errors import Issue, Location, ValidationError
 from quotegold.gold.adjudicate import Choice, choose_annotation
 from quotegold.gold.convert import ProjectRef
 from quotegold.gold.exportfile import iter_label_studio_export
+from quotegold.gold.model import GoldRecord, Task
 from quotegold.gold.validate import default_validator
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.measure.agreement import AgreementCounter
@@ -35,11 +44,11 @@ from quotegold.schema.definition import SCHEMA
 class GoldBuild:
     """Gold records from a set of tasks, and what kept the others out."""
 
-    records: list[dict[str, Any]] = field(default_factory=list)
+    records: list[GoldRecord] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
     problems: list[Issue] = field(default_factory=list)
-    conflicts: list[dict[str, Any]] = field(default_factory=list)
-    rejected: list[dict[str, Any]] = field(default_factory=list)
+    conflicts: list[ConflictEntry] = field(default_factory=list)
+    rejected: list[RejectedEntry] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -54,18 +63,19 @@ class ExportOptions:
     ratios: Sequence[float] = DEFAULT_RATIOS
 
 
-def issue_dict(issue: Issue) -> dict[str, Any]:
+def issue_dict(issue: Issue) -> ProblemEntry:
     """An issue as plain JSON: location fields that are set, and the message."""
     located = {key: value for key, value in asdict(issue.location).items() if value is not None}
-    return {**located, "message": issue.message}
+    # The fields of a `Location` that are set are a problem entry's optional keys.
+    return cast(ProblemEntry, {**located, "message": issue.message})
 
 
-def report_issues(report: Mapping[str, Any], *, file: str | None = None) -> list[Issue]:
+def report_issues(report: ExportReport, *, file: str | None = None) -> list[Issue]:
     """The problems of a report made by `build_report`, as issues again (the inverse of
     `issue_dict`), located in `file` when the export was read from one."""
     issues = []
     for problem in report["problems"]:
-        located = {key: value for key, value in problem.items() if key != "message"}
+        located: dict[str, Any] = {k: v for k, v in problem.items() if k != "message"}
         issues.append(Issue(Location(**{"file": file, **located}), problem["message"]))
     return issues
 
@@ -75,7 +85,7 @@ def task_link(project_url: str | None, task_id: object) -> str | None:
 
 
 def build_gold(
-    tasks: Iterable[Mapping[str, Any]],
+    tasks: Iterable[Task],
     *,
     strategy: str = "default",
     project: ProjectRef | None = None,
@@ -91,13 +101,13 @@ def build_gold(
 
 
 def iter_gold(
-    tasks: Iterable[Mapping[str, Any]],
+    tasks: Iterable[Task],
     *,
     build: GoldBuild,
     strategy: str = "default",
     project: ProjectRef | None = None,
     project_url: str | None = None,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[GoldRecord]:
     """Adjudicate and validate task by task, yielding each gold record as it is made.
 
     Everything else (statuses, problems, conflicts, rejected records) goes into `build`,
@@ -113,18 +123,16 @@ def iter_gold(
 
 def _collect(
     build: GoldBuild,
-    task: Mapping[str, Any],
+    task: Task,
     choice: Choice,
     validate: Any,
     project_url: str | None,
-) -> dict[str, Any] | None:
+) -> GoldRecord | None:
     """Count one task's outcome in `build`; its gold record if it has a valid one."""
     task_id = task.get("id")
     article_id = (task.get("data") or {}).get("article_id")
     if choice.status == "conflict" and choice.conflict is not None:
-        conflict = asdict(choice.conflict)
-        conflict["link"] = task_link(project_url, task_id)
-        build.conflicts.append(conflict)
+        build.conflicts.append(conflict_entry(choice.conflict, task_link(project_url, task_id)))
     issues = list(choice.issues)
     if choice.status == "gold" and choice.record is not None:
         issues += validate(choice.record, location=Location(task=task_id))
@@ -148,8 +156,8 @@ def _collect(
 
 
 def build_report(
-    build: GoldBuild, *, source: Mapping[str, Any], options: ExportOptions
-) -> dict[str, Any]:
+    build: GoldBuild, *, source: Mapping[str, object], options: ExportOptions
+) -> ExportReport:
     """The report written beside the dataset: counts, problems, conflicts, rejected records."""
     return {
         "name": options.name,
@@ -157,28 +165,22 @@ def build_report(
         "schema_version": SCHEMA.version,
         "source": dict(source),
         "strategy": options.strategy,
-        "counts": {
-            "tasks": sum(build.statuses.values()),
-            **{status: build.statuses.get(status, 0) for status in _STATUSES},
-        },
+        "counts": task_counts(build.statuses),
         "problems": [issue_dict(issue) for issue in build.problems],
         "conflicts": build.conflicts,
         "rejected": build.rejected,
     }
 
 
-_STATUSES = ("gold", "conflict", "invalid", "unannotated", "skipped")
-
-
 def export_tasks(
-    tasks: Iterable[Mapping[str, Any]],
+    tasks: Iterable[Task],
     *,
     out: Path,
     options: ExportOptions,
-    source: Mapping[str, Any],
+    source: Mapping[str, object],
     project: ProjectRef | None = None,
     project_url: str | None = None,
-) -> tuple[DatasetSummary, dict[str, Any]]:
+) -> tuple[DatasetSummary, ExportReport]:
     """Build, check and write the dataset; `strict` fails on any problem before writing.
 
     `tasks` may be any iterable (a stream from an export file, say): it is read once, and
@@ -187,14 +189,14 @@ def export_tasks(
     build = GoldBuild()
     # Tasks annotated by several people: how far they agree goes in the report and the card.
     agreement = AgreementCounter(project=project)
-    made: list[dict[str, Any]] = []
+    made: list[ExportReport] = []
 
-    def counted(tasks: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+    def counted(tasks: Iterable[Task]) -> Iterator[Task]:
         for task in tasks:
             agreement.add(task)
             yield task
 
-    def report() -> dict[str, Any]:
+    def report() -> ExportReport:
         if options.strict and build.problems:
             raise ValidationError(build.problems)
         made.append(build_report(build, source=source, options=options))
@@ -224,7 +226,7 @@ def export_tasks(
 
 def export_file(
     path: Path, *, out: Path, options: ExportOptions
-) -> tuple[DatasetSummary, dict[str, Any]]:
+) -> tuple[DatasetSummary, ExportReport]:
     """Export from a Label Studio JSON export file (no server needed), streaming its tasks."""
     tasks = iter_label_studio_export(path)
     return export_tasks(tasks, out=out, options=options, source={"file": str(path)})
@@ -232,7 +234,7 @@ def export_file(
 
 def export_project(
     client: LabelStudioClient, title: str, *, out: Path, options: ExportOptions
-) -> tuple[DatasetSummary, dict[str, Any]]:
+) -> tuple[DatasetSummary, ExportReport]:
     """Export from a live project: download its JSON export to a temporary file, then
     stream it as from a file."""
     project = client.require_project(title)

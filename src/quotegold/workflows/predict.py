@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
 
 from quotegold.articles.tasks import Predictor
 from quotegold.errors import Issue, LabelStudioNotFound
+from quotegold.gold.model import TaskData
 from quotegold.labelstudio import LabelStudioClient, Project, StoredPrediction
 from quotegold.preannotate.predictions import (
     DEFAULT_BATCH_SIZE,
@@ -81,8 +81,8 @@ def refresh_predictions(
 
 
 def _batches(
-    tasks: Iterable[tuple[int, dict[str, Any]]], size: int
-) -> Iterable[list[tuple[int, dict[str, Any]]]]:
+    tasks: Iterable[tuple[int, TaskData]], size: int
+) -> Iterable[list[tuple[int, TaskData]]]:
     iterator = iter(tasks)
     while batch := list(islice(iterator, size)):
         yield batch
