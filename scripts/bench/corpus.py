@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import random
-from typing import Any
+from typing import Any, cast
 
 from quotegold.articles.ingest import Article
 from quotegold.articles.tasks import article_to_task
+from quotegold.gold.model import GoldRecord
 from quotegold.gold.results import record_to_results
 from quotegold.schema.definition import SCHEMA_VERSION
 from quotegold.schema.formats import JOINER
@@ -208,7 +209,7 @@ def _sentence(b: _Builder, rng: random.Random) -> None:
         )
 
 
-def make_article(index: int, size: int = 3000) -> tuple[Article, dict[str, Any]]:
+def make_article(index: int, size: int = 3000) -> tuple[Article, GoldRecord]:
     """The synthetic article `index` and its gold record; the same for the same index."""
     rng = random.Random(index)
     article_id = hashlib.sha256(f"bench-{index}".encode()).hexdigest()[:16]
@@ -231,25 +232,29 @@ def make_article(index: int, size: int = 3000) -> tuple[Article, dict[str, Any]]
         "published": published,
         "boilerplate": [],
     }
-    record = {
-        "id": article_id,
-        "text": text,
-        "meta": meta,
-        "speakers": b.speakers,
-        "cues": b.cues,
-        "quotes": b.quotes,
-        "initiatives": b.initiatives,
-        "provenance": {
-            "schema_version": SCHEMA_VERSION,
-            "project_id": None,
-            "project_title": None,
-            "task_id": None,
-            "annotation_ids": [],
-            "annotator_ids": [],
-            "created_at": None,
-            "updated_at": None,
+    # The builder keeps plain dicts; the validation step of the bench checks the records.
+    record: GoldRecord = cast(
+        GoldRecord,
+        {
+            "id": article_id,
+            "text": text,
+            "meta": meta,
+            "speakers": b.speakers,
+            "cues": b.cues,
+            "quotes": b.quotes,
+            "initiatives": b.initiatives,
+            "provenance": {
+                "schema_version": SCHEMA_VERSION,
+                "project_id": None,
+                "project_title": None,
+                "task_id": None,
+                "annotation_ids": [],
+                "annotator_ids": [],
+                "created_at": None,
+                "updated_at": None,
+            },
         },
-    }
+    )
     article = Article(
         id=article_id,
         text=text,
@@ -261,7 +266,7 @@ def make_article(index: int, size: int = 3000) -> tuple[Article, dict[str, Any]]
     return article, record
 
 
-def annotated_task(article: Article, record: dict[str, Any]) -> dict[str, Any]:
+def annotated_task(article: Article, record: GoldRecord) -> dict[str, Any]:
     """The task of an article with its gold record as one imported (not ground-truth)
     annotation."""
     annotation = {"result": record_to_results(record), "ground_truth": False}

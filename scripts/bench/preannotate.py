@@ -16,18 +16,20 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from quotegold.articles.ingest import Article, read_articles
+from quotegold.gold.model import regions_of
 from quotegold.preannotate import MODEL_VERSION, PreAnnotator
+from quotegold.schema.formats import LAYER_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW_TEXTS = [ROOT / "tasks" / "seeds", ROOT / "tasks" / "wikinews" / "articles.jsonl"]
 SEED_GOLD = ROOT / "tasks" / "gold" / "seeds.jsonl"
 WARM_UP = 50
-LAYERS = ("speakers", "cues", "quotes", "initiatives")
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def time_preannotator(articles: list[Article]) -> Timing:
     regions = 0
     for article in articles:
         record = annotator(article).record
-        regions += sum(len(record[key]) for key in LAYERS)
+        regions += sum(len(regions_of(record, label)) for label in LAYER_KEYS)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     megabytes = sum(len(article.text.encode("utf-8")) for article in articles) / 1e6
     return Timing(len(articles), megabytes, wall, cpu, regions)
@@ -100,13 +102,15 @@ def print_seed_check() -> None:
     annotator = PreAnnotator()
     by_text = {article.text: article for article in read_articles(RAW_TEXTS[:1]).articles}
     # layer -> [gold regions overlapped, gold regions, suggestions overlapping, suggestions]
-    counts = {layer: [0, 0, 0, 0] for layer in ("quotes", "speakers", "cues")}
+    counts = {key: [0, 0, 0, 0] for key in ("quotes", "speakers", "cues")}
+    label_of = {key: label for label, key in LAYER_KEYS.items()}
     for line in SEED_GOLD.read_text(encoding="utf-8").splitlines():
         gold = json.loads(line)
         article = by_text.get(gold["text"], Article(id=gold["id"], text=gold["text"]))
         record = annotator(article).record
         for layer, row in counts.items():
-            theirs, ours = _spans(gold[layer]), _spans(record[layer])
+            theirs = _spans(gold[layer])
+            ours = _spans(regions_of(record, label_of[layer]))
             row[0] += sum(any(_overlaps(g, o) for o in ours) for g in theirs)
             row[1] += len(theirs)
             row[2] += sum(any(_overlaps(o, g) for g in theirs) for o in ours)
@@ -119,13 +123,13 @@ def print_seed_check() -> None:
         )
 
 
-def _spans(regions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _spans(regions: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The spans of regions: a quote's own spans, or the region itself."""
-    spans: list[dict[str, Any]] = []
+    spans: list[Mapping[str, Any]] = []
     for region in regions:
         spans.extend(region.get("spans", [region]))
     return spans
 
 
-def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
+def _overlaps(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return bool(a["start"] < b["end"] and b["start"] < a["end"])
