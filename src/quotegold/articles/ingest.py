@@ -5,16 +5,7 @@ required `text` and optional `id`, `title`, `url`, `source` and `published` (oth
 ignored, blank lines skipped); a folder is walked recursively, reading its `.txt` and `.jsonl`
 files in sorted path order and skipping hidden entries and other files such as README.md.
 
-Every bad input becomes an `Issue` (file, line, what is wrong and what to do) and is left
-out; the other articles still go through. An article is identified by its given `id`, else
-by `article_id_for` its normalised text. A second copy of an article already read (same id
-and text, or same text) is skipped and listed in `IngestResult.duplicates`.
-
-Normalisation only drops byte-order marks and blank lines at the start, turns CRLF and lone
-CR into LF and strips whitespace at the end: offsets into the normalised text are the ones
-Label Studio and the gold data use, so nothing else (no NFC, no space collapsing) changes.
-
-Inserted boilerplate lines are flagged, not stripped: see `quotegold.articles.boilerplate`.
+How it works, in more detail: docs/design.md, "articles.ingest".
 """
 
 from __future__ import annotations

@@ -1,15 +1,6 @@
 """Turn articles into Label Studio tasks, and write them as a task file.
 
-A task is `{"data": {...}}` with the article's `text`, `article_id`, `title`, `url`,
-`source`, `published` and `boilerplate` (the flagged lines, each with `start`, `end`, `text`
-and `reason`). Missing metadata is the empty string, not null, so every task has the same
-columns in Label Studio's Data Manager. `data.article_id` is the idempotency key: the push
-code asks Label Studio which ids it already holds before importing a batch.
-
-Pre-annotations go in a `predictions` list beside `data`: pass a `Predictor` (an article to
-one Label Studio prediction, such as `preannotate.predictions.predict_article`) and each
-task gets exactly one. This module does not pick a pre-annotator itself, so it stays cheap to
-import and the caller decides whether predictions are wanted.
+How it works, in more detail: docs/design.md, "articles.tasks".
 """
 
 from __future__ import annotations

@@ -1,14 +1,6 @@
 """Sort lines of text by a key on disk, so that memory stays bounded however many there are.
 
-The export streams its records: it never holds them all, yet the dataset wants them sorted
-by article id, and the `speakers` configuration wants every article's contribution to one
-speaker together. `SortedSpill` is the external merge sort both use: lines are buffered up
-to a byte budget, each full buffer is sorted and written as a run file, and reading merges
-the runs. The sort is stable: lines with equal keys come out in the order they were added.
-
-Keys are strings, numbers or lists of them (JSON values that compare in Python; not tuples:
-they would come back as lists), kept as JSON at the start of each run line. A line must not
-contain a newline (JSON text never does, with `ensure_ascii` or not).
+How it works, in more detail: docs/design.md, "dataset.spill".
 """
 
 from __future__ import annotations

@@ -4,12 +4,7 @@ Tokens come from spaCy's blank English tokenizer (rules only, no model), minus t
 that are only whitespace. Offsets are Python str indices (code points), so
 `text[token.start:token.end] == token.text` always holds.
 
-Each span layer gets its own IOB2 column: a token is inside a span if it overlaps it at all
-(a span may start or end inside a token), and the first token of every span (every part of
-a split quote) is `B`. The single `ner_tags` column keeps, per token, the layer that comes
-first in `PRECEDENCE`; where a higher layer interrupts a lower one (a SPEAKER inside a
-QUOTE) the lower one resumes with `B-`, so the column is always valid IOB2. The per-layer
-columns keep what the single column cannot.
+How it works, in more detail: docs/design.md, "dataset.tokens".
 """
 
 from __future__ import annotations

@@ -1,21 +1,9 @@
 """Choose the gold annotation of a task that may have several.
 
-Only submitted annotations count: `was_cancelled` ones are skips, drafts and predictions are
-never gold. Strategy `"default"`:
+Only submitted annotations count. A ground truth wins; else annotations that agree make the
+gold; else the task is a conflict, listed with what differs.
 
-1. if any annotation is marked ground truth, only the ground-truth ones are considered;
-2. one candidate: it is gold;
-3. several that agree: the most recently updated one is gold, and the provenance lists
-   every agreeing annotation and annotator;
-4. otherwise a `Conflict` lists what differs.
-
-Agreement ignores region ids and provenance: two annotations agree when they mark the same
-regions (label and spans) with the same attributes and the same relations between spans.
-Any candidate that does not convert cleanly makes the task `"invalid"`: fix it in Label
-Studio or mark another annotation as ground truth. Strategy `"latest"` takes the most
-recently updated submitted annotation.
-
-What the adjudicator chooses lives in Label Studio (`quotegold.workflows.team`).
+How it works, in more detail: docs/design.md, "gold.adjudicate".
 """
 
 from __future__ import annotations

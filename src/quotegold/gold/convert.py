@@ -1,22 +1,9 @@
 """Turn one Label Studio annotation into one gold record (`quotegold.gold.results` goes back).
 
-Decisions worth knowing:
+Regions, per-region attributes and relations are joined by region id; spans keep exact
+Python offsets; problems become located issues, never a half-made record.
 
-- Relations are resolved by the labels of their two ends, not by the arrow: QUOTE-SPEAKER
-  is `said_by` whichever way it points, QUOTE-CUE is `cued_by`, INITIATIVE-SPEAKER is
-  `put_forward_by`. An explicit relation label that contradicts its ends is still reported.
-- QUOTE-QUOTE is `continues`; its direction gives the order of the parts (`right`: from is
-  first, `left`: to is first, `bi` or none: the earlier span is first). A chain of parts
-  becomes one quote: `spans` in chain order, `id` the first part's id, `text` the span texts
-  joined with `JOINER` (" … "). Speaker, cue and attributes may sit on any part.
-- Every span is checked against the task text (`quotegold.gold.regions`). If any offset is wrong
-  the record is `None`: a shifted span is never exported as is.
-- A quotation mark left unpaired at either edge of a QUOTE span is dropped from the span
-  (Label Studio's word snapping pulls a closing mark into a selection that ends in a full
-  stop; the guidelines keep wrapping marks outside quotes). Paired marks inside a mixed
-  quote stay. Single marks are left alone: they double as apostrophes.
-- Any other problem leaves a best-effort record for diagnosis. A record is gold only when
-  the list of issues is empty.
+How it works, in more detail: docs/design.md, "gold.convert".
 """
 
 from __future__ import annotations

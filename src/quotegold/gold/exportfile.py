@@ -5,13 +5,7 @@ with `data`, `annotations`, `drafts` and `predictions`. A top-level object that 
 (an object with a `data` object, as saved from `GET /api/tasks/<id>`) is accepted as a
 one-task export, because it is unambiguous and the alternative would only annoy.
 
-File-level problems (missing file, not UTF-8, truncated JSON, wrong top-level type, items
-that are not tasks) raise `ValidationError` with the file and, for JSON syntax errors, the
-line and column. In a gold JSONL file a bad line is an issue and the other lines still count.
-
-This is where JSON becomes the typed dicts of `quotegold.gold.model`, unchecked beyond the
-above: a task's keys are read defensively by its readers, and a gold record keeps its promised
-shape only once `quotegold.gold.validate` has accepted it.
+How it works, in more detail: docs/design.md, "gold.exportfile".
 """
 
 from __future__ import annotations

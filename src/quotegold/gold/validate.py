@@ -1,20 +1,8 @@
-"""Validate gold records in two layers.
+"""Validate gold records in two layers: the JSON Schema rendered from the annotation schema,
+then the rules a JSON Schema cannot say (spans match the text, references resolve, every
+quote has one speaker or `no_speaker`), with a generated fast path for valid records.
 
-1. The JSON Schema rendered from the annotation schema (`goldschema`): shapes, types, enums.
-2. Rules a JSON Schema cannot say: every span lies inside the text and matches it, a quote's
-   text matches its spans, region ids are unique, references point at existing regions,
-   every quote has exactly one speaker or the `no_speaker` flag, boilerplate lies inside
-   the text. The rule layer also re-checks stance and target with a friendlier message and
-   takes over the schema's errors on those fields, so a hand-edited record gets one clear
-   message per problem.
-
-Build one `GoldValidator` and reuse it: it compiles the schema once. jsonschema is the
-authority but checks only about 1,500 records a second, so the validator also generates
-Python source from the same rendered schema: a fast check of the keywords it uses. A record
-that passes the fast check skips jsonschema; anything else (or anything the fast check is
-unsure about, such as a float where an integer belongs) goes through jsonschema for the
-exact messages. Likewise a record that passes the fast check gets a quick pass of the rules
-that builds no issue; only a record that fails it goes through the rule layer's messages.
+How it works, in more detail: docs/design.md, "gold.validate".
 """
 
 from __future__ import annotations

@@ -1,27 +1,10 @@
 """Agreement between annotators who annotated the same tasks.
 
-For every task with submitted annotations by two or more annotators (an annotator's latest
-one counts; skips, drafts and predictions never do), each pair of annotators is compared with
-`quotegold.measure.comparison.compare`, the code evaluation uses, one annotator as the reference:
+Each pair of annotators of a task is compared with the code evaluation uses
+(`measure.comparison.compare`): span F1 per layer, quote → speaker agreement, and
+Krippendorff's alpha on the quote attributes; per pair, per annotator and overall.
 
-- **spans**, per layer: F1 with exact matching and with token overlap (and over tokens).
-  F1 is symmetric, so which side is the reference does not matter: it is
-  2 · matched / (regions of one + regions of the other);
-- **relations** (quote → speaker): of the quotes both marked (matched by token overlap), the
-  share whose speakers have the same canonical name; no speaker on both sides agrees;
-- **Krippendorff's alpha** (nominal, from the `krippendorff` package) on stance, quote type
-  and speaker name over the quotes that several annotators marked: a unit is one quote,
-  the coders are the annotators. In a task, the quotes matched between pairs are joined
-  into one unit; where that would give one annotator two values (A's quote matched to two
-  of B's through C), each matched pair is a unit of its own. Alpha is undefined (None)
-  when there is no variation at all, e.g. every quote `direct`.
-
-Figures come per pair of annotators, per annotator (the mean of their pairs' figures) and
-overall (micro-averaged: counts summed over every pair and task, then divided). Annotations
-that do not convert cleanly are left out, each with a located issue.
-
-    agreement = measure_agreement(read_label_studio_export(path))
-    agreement.to_dict()  # what report.json's "agreement" and the HTML report show
+How it works, in more detail: docs/design.md, "measure.agreement".
 """
 
 from __future__ import annotations

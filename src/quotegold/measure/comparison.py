@@ -1,27 +1,9 @@
 """Pairwise comparison of annotated records: the core of evaluation and of agreement.
 
 `compare(reference, candidate)` pairs records by article id and scores each span layer
-(SPEAKER, CUE, QUOTE, INITIATIVE) three ways:
+exactly, by overlap and by tokens, then speaker attribution and stance over matched quotes.
 
-- **exact**: a candidate region matches a reference region of the same layer with the same
-  offsets (a quote: the same spans, in order);
-- **overlap**: a candidate region matches one of the same layer when they share at least one
-  token (spaCy's blank English tokenizer, as in the dataset: a token belongs to a region
-  when it overlaps any of its spans). Matching is one-to-one and greedy: the pair sharing
-  the most tokens first (ties: the tighter pair, then text order);
-- **tokens**: each token covered by the layer on each side, counted once.
-
-Quotes matched by overlap are the `quote_pairs`; over them the speaker attribution (the
-canonical names compared case- and whitespace-insensitively, no speaker on both sides
-counting as equal), the stance, and the stance with its target are compared. Agreement
-between annotators reuses the same pairs.
-
-Figures are micro-averaged: counts are summed over articles, then divided. An article only
-in the reference is compared with an empty candidate (everything missed); one only in the
-candidate has nothing to be judged against and is left out; both are listed. Precision is
-undefined (None) when nothing was predicted, recall when there was nothing to find; F1 is
-2·matched / (gold + predicted), undefined only when both sides are empty. "Gold" and
-"predicted" in the figures are the reference and the candidate.
+How it works, in more detail: docs/design.md, "measure.comparison".
 """
 
 from __future__ import annotations

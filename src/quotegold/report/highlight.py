@@ -4,12 +4,7 @@ A gold record's regions become marks (`record_marks`): each quote is followed by
 its stance and a link to the mention of its speaker, each initiative by its status and links
 to who put it forward. Region ids become HTML ids with `region_anchors`.
 
-Spans are `Mark`s: offsets into the text, a layer and a rank (0 is the outermost layer). HTML
-elements must nest, but spans may cross (a quote ending inside a speaker mention), so a mark
-that crosses the one it starts inside is cut at that one's end and continues as a second
-element: every element nests, and the elements of one mark, read in order, are its text.
-The first element carries the mark's `anchor` (its HTML id); `after` (trusted HTML, such as a
-quote's link to its speaker) follows the last. Text and attribute values are escaped here.
+How it works, in more detail: docs/design.md, "report.highlight".
 """
 
 from __future__ import annotations

@@ -2,14 +2,7 @@
 
     write_report(Path("exports/sco"), Path("exports/sco/report.html"))
 
-reads the export's `gold.jsonl` and `report.json` and writes `report.html` and, beside it,
-its charts as PNG files (`report-labels.png`, `report-stance.png`, `report-progress.png`).
-The page embeds the same PNGs as data URIs and its CSS inline, has no scripts, and a
-Content-Security-Policy forbids anything else: it opens from disk with no server or network.
-
-It shows label counts per split, stance by target and by speaker, annotation progress,
-agreement (when given), conflicts and rejected records with their links, and every article
-with its spans highlighted and each quote linked to the mention of its speaker.
+How it works, in more detail: docs/design.md, "report.page".
 """
 
 from __future__ import annotations

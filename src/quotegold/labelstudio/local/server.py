@@ -1,20 +1,9 @@
 """Start, find and stop a local Label Studio server that keeps everything in one data dir.
 
-A data dir (mode 0700) holds:
+Bound to 127.0.0.1, sign-up without an invite off, no outside calls; secrets reach the server
+through its environment only.
 
-    quotegold-credentials.json  url, username, password and api_key (mode 0600)
-    server.pid                  {"pid": ..., "url": ..., "database": ...} while a server runs
-    server.log                  the server's stdout and stderr
-    server.lock                 held while a server is being started
-    data/                       Label Studio's own data: SQLite database, uploads, secret key
-
-The database is SQLite in data/ unless `start_server` gets a `DatabaseSettings`
-(`quotegold.labelstudio.local.database`): then it is that PostgreSQL database.
-
-The server listens on 127.0.0.1 only, refuses sign-up without an invite link, makes no
-version check and sends no error reports or analytics. Secrets (the admin's password and
-key, the database password) reach it through its environment, never its command line, and
-are never logged. Process checks read /proc, so this is Linux-only.
+How it works, in more detail: docs/design.md, "labelstudio.local.server".
 """
 
 from __future__ import annotations
