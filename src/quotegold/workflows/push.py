@@ -133,8 +133,8 @@ def push_articles(
         PredictionPool(predictor, articles=len(articles), batch_size=batch_size) as pool,
     ):
         batches = _read(articles, pool.batch_size, project, task_extras or {})
-        for batch, created in _imported(_preannotating(batches, pool), project, importer, pool):
-            _record(result, batch, created, on_progress)
+        for handled, created in _imported(_preannotating(batches, pool), project, importer, pool):
+            _record(result, handled, created, on_progress)
     return result
 
 
@@ -259,8 +259,10 @@ def _preannotating(batches: Iterable[_Batch], pool: PredictionPool) -> Iterator[
 
 def _imported(
     batches: Iterable[_Batch], project: _Project, importer: ThreadPoolExecutor, pool: PredictionPool
-) -> Iterator[tuple[_Batch, list[int]]]:
-    """Step 3: import each batch in the `importer` thread, with the ids of the tasks it created.
+) -> Iterator[tuple[int, list[int]]]:
+    """Step 3: import each batch in the `importer` thread; yield how many articles it had
+    and the ids of the tasks it created (not the batch, whose tasks can then go: at most two
+    batches of tasks are held at once).
 
     While a batch imports, the next is pre-annotated: in the worker, which has had it since
     it was drawn, or else here. So a push takes about as long as the longer of the two, not
@@ -276,19 +278,19 @@ def _imported(
         importing = importer.submit(project.import_batch, current)
         if following is not None and not pool.in_worker:
             following.tasks()
-        yield current, importing.result()
+        yield len(current.articles), importing.result()
         current = following
 
 
 def _record(
     result: PushResult,
-    batch: _Batch,
+    handled: int,
     created: list[int],
     on_progress: Callable[[int], None] | None,
 ) -> None:
-    """Step 4: count what the batch made, and report progress."""
+    """Step 4: count what a batch of `handled` articles made, and report progress."""
     result.task_ids.extend(created)
     result.created += len(created)
-    result.already_present += len(batch.articles) - len(created)
+    result.already_present += handled - len(created)
     if on_progress is not None:
-        on_progress(len(batch.articles))
+        on_progress(handled)
