@@ -87,7 +87,8 @@ Report = ExportReport | Callable[[], ExportReport]
 
 @dataclass(frozen=True)
 class DatasetSummary:
-    """What `write_dataset` wrote: where, how much, and which files (relative to `path`)."""
+    """What `write_dataset` wrote: where, how much, which files (relative to `path`), and
+    the report it kept beside the data (as given, or as `report()` returned it)."""
 
     path: Path
     name: str
@@ -96,6 +97,7 @@ class DatasetSummary:
     splits: dict[str, int]
     labels: dict[str, int]
     files: tuple[str, ...]
+    report: ExportReport
 
 
 # --- counts ---------------------------------------------------------------------------------
@@ -417,6 +419,7 @@ def _build(
                 path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()
             )
         ),
+        report=report,
     )
 
 
@@ -460,7 +463,8 @@ def write_dataset(
     `records` may be any iterable, read once: they are checked and spilled to disk as they
     come, so memory does not grow with their number. `report` is the report to keep beside
     the data, or a function returning it that is called once every record has been read
-    (so a caller can stream records while counting what it left out). `license` is a Hub
+    (so a caller can stream records while counting what it left out); the summary returned
+    holds it as `report`. `license` is a Hub
     licence id ("cc-by-2.5" for Wikinews text); `attribution` is copied into the card.
     `ratios` are the train/validation/test shares; an article's split depends only on its
     id. An existing `out` must be an earlier export (it has report.json or gold.jsonl)

@@ -11,6 +11,21 @@ from quotegold.preannotate.textview import TextView
 
 CueKind = Literal["say", "tell", "object", "participle", "according", "quoted", "colon"]
 
+
+@dataclass(frozen=True)
+class _Scores:
+    """How sure a cue is that it reports what someone said."""
+
+    # "said", "told", "wrote", "according to", "was quoted as saying": nothing else they mean.
+    strong: float = 0.9
+    # Other reporting verbs ("added", "warned"): sometimes used for things, not speech.
+    ordinary: float = 0.8
+    # "called for", ", saying": what follows is often a demand or a paraphrase.
+    weak: float = 0.65
+
+
+_SCORES = _Scores()
+
 # Verb + particle cues and how their content is found.
 _PHRASES: dict[tuple[str, str], CueKind] = {
     ("pointed", "out"): "say",
@@ -51,10 +66,10 @@ class Cue:
 
 def _cue_score(verb: str, kind: CueKind) -> float:
     if verb in lex.STRONG_CUES or kind in ("according", "quoted"):
-        return 0.9
+        return _SCORES.strong
     if kind in ("object", "participle"):
-        return 0.65
-    return 0.8
+        return _SCORES.weak
+    return _SCORES.ordinary
 
 
 def find_cues(view: TextView, start: int, end: int) -> list[Cue]:

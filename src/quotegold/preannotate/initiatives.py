@@ -26,6 +26,22 @@ _ACRONYM_CONTEXT = lex.CONCEPT_NOUNS | lex.INITIATIVE_HEADS | frozenset({"propos
 
 
 @dataclass(frozen=True)
+class _Scores:
+    """How sure each rule is that its span is a named initiative."""
+
+    # 'the concept of “…”': the article says outright that a name follows.
+    quoted_concept: float = 0.75
+    # 'Security and Growth for All (SAGAR)': initials that match, introduced as an idea.
+    acronym_name: float = 0.65
+    # 'Comprehensive Convention on …': Title Case around a head noun, which organisations
+    # and events share.
+    head_name: float = 0.6
+
+
+_SCORES = _Scores()
+
+
+@dataclass(frozen=True)
 class Initiative:
     """An initiative over tokens `start`..`end - 1` with a status and a confidence."""
 
@@ -76,7 +92,7 @@ def _quoted_concepts(view: TextView) -> list[tuple[int, int, float]]:
         while end > opened + 1 and view.words[end - 1] in _TRAILING:
             end -= 1
         if end > opened + 1:
-            spans.append((opened + 1, end, 0.75))
+            spans.append((opened + 1, end, _SCORES.quoted_concept))
     return spans
 
 
@@ -111,7 +127,7 @@ def _acronym_names(view: TextView) -> list[tuple[int, int, float]]:
         if not _initials_match(view.words[start : index - 1], acronym):
             continue
         if _has_context(view, start, index + 2):
-            spans.append((start, index + 2, 0.65))
+            spans.append((start, index + 2, _SCORES.acronym_name))
     return spans
 
 
@@ -168,7 +184,7 @@ def _head_names(view: TextView) -> list[tuple[int, int, float]]:
         end = _title_run(view, start)
         span = _head_span(view, start, end)
         if span is not None:
-            spans.append((*span, 0.6))
+            spans.append((*span, _SCORES.head_name))
         done = end
     return spans
 

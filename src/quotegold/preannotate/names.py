@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from quotegold.preannotate import lexicon as lex
 from quotegold.preannotate.propernames import core_start, is_name_token, name_kind, name_left
@@ -24,6 +25,19 @@ _LOOKBACK = 400
 _HISTORY = 30  # how many earlier mentions a description or pronoun looks back on
 _GENDER_TITLES = {"mr": "he", "mr.": "he", "mrs": "she", "mrs.": "she", "ms": "she", "ms.": "she"}
 _GENDER_TITLES |= {"miss": "she", "sir": "he", "dame": "she", "king": "he", "queen": "she"}
+
+
+@dataclass(frozen=True)
+class _Scores:
+    """How sure a speaker mention stays once its name is resolved (lowered, never raised)."""
+
+    # A lone word never given a first name, taken for an organisation: it may be a person.
+    lone_word_organisation: float = 0.6
+    # A pronoun given the nearest earlier person, with no closer clue: a guess.
+    pronoun_by_distance: float = 0.5
+
+
+_SCORES = _Scores()
 
 
 class NameResolver:
@@ -66,7 +80,8 @@ class NameResolver:
         if single and mention.name not in self._people:
             # Journalists introduce people by full name; a lone word never given a first
             # name is more likely a company or a group ("Microsoft said").
-            mention.kind, mention.score = "organisation", min(mention.score, 0.6)
+            mention.kind = "organisation"
+            mention.score = min(mention.score, _SCORES.lone_word_organisation)
         if mention.kind == "person":
             self._people.add(mention.name)
             self._surnames[mention.name.split()[-1]] = mention.name
@@ -172,7 +187,8 @@ class NameResolver:
             return True
         found = self._earlier_person(mention.start)
         if found and self._gender.get(found, pronoun) == pronoun:
-            mention.name, mention.kind, mention.score = found, "person", 0.5
+            mention.name, mention.kind = found, "person"
+            mention.score = _SCORES.pronoun_by_distance
             return True
         return False
 

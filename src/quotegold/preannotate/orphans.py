@@ -5,6 +5,7 @@ left alone: short phrases are scare quotes or titles, long ones lack a speaker."
 from __future__ import annotations
 
 import bisect
+from dataclasses import dataclass
 
 from quotegold.preannotate import lexicon as lex
 from quotegold.preannotate.content import Content, pair_content
@@ -16,9 +17,22 @@ from quotegold.preannotate.textview import SENTENCE_END, Pair, TextView
 
 _SCARE_MAX_WORDS = 4
 _DASHES = frozenset({"-", "—", "\N{EN DASH}"})
-_UNCLOSED_FACTOR = 0.65
-_CONTINUATION_FACTOR = 0.6
-_DASH_FACTOR = 0.7
+
+
+@dataclass(frozen=True)
+class _Factors:
+    """How much less sure a quote no cue claimed is than one with a cue: its score, made as
+    for a cued quote, is multiplied by the factor of the rule that found it."""
+
+    # An unclosed mark's quote, taken to end where the next attribution starts: a guess.
+    unclosed: float = 0.65
+    # A quote continuing the previous speaker's: nothing in it names the speaker.
+    continuation: float = 0.6
+    # '“…” - Name' closing a paragraph: no verb says that the name spoke.
+    dash: float = 0.7
+
+
+_FACTORS = _Factors()
 
 
 def find_orphans(view: TextView, founds: list[Found]) -> list[Found]:
@@ -81,7 +95,7 @@ def _unclosed(view: TextView, pair: Pair, state: _State) -> Found | None:
         content = Content(opened + 1, low, "direct", "pair")
         own_cue = found.parts[0].how == "pair" and found.cue.end <= found.start
         result = make_found([content], found.speaker, None if own_cue else found.cue)
-        result.score = round(result.score * _UNCLOSED_FACTOR, 3)
+        result.score = round(result.score * _FACTORS.unclosed, 3)
         return result
     return None
 
@@ -139,7 +153,7 @@ def _before_dash(view: TextView, closed: int, content: Content) -> Found | None:
     if speaker is None:
         return None
     result = make_found([content], speaker, None)
-    result.score = round(result.score * _DASH_FACTOR, 3)
+    result.score = round(result.score * _FACTORS.dash, 3)
     return result
 
 
@@ -158,7 +172,7 @@ def _continuation(view: TextView, pair: Pair, content: Content, state: _State) -
     if view.sent[attribution_end - 1] != sentence - 1:
         return None
     result = make_found([content], last.speaker, None)
-    result.score = round(result.score * _CONTINUATION_FACTOR, 3)
+    result.score = round(result.score * _FACTORS.continuation, 3)
     return result
 
 

@@ -1,16 +1,19 @@
-"""Pre-annotate batches of articles in a worker process while a push imports others.
+"""Pre-annotate a push's batches here, or in a worker process while the push imports others.
 
-The pre-annotator is pure Python, and so is the SDK's request serialisation: in one process
-they take turns holding the GIL, so pre-annotating batch k+1 in a thread while batch k is
-imported gains little. A worker process pre-annotates on another core instead.
+`PredictionPool` is what a push holds: it decides once where its batches are pre-annotated
+and hands out each batch's predictions. The pre-annotator is pure Python, and so is the
+SDK's request serialisation: in one process they take turns holding the GIL, so
+pre-annotating batch k+1 in a thread while batch k is imported gains little. A worker
+process pre-annotates on another core instead.
 
 The worker is spawned, not forked: the push has an importer thread, and a fork would copy
 its locks in whatever state they are. A spawned worker starts a fresh interpreter and imports
 the predictor's module (seconds for `predict_article`, whose module imports label-studio-sdk),
-so only a push of several batches is worth one. Like any spawned process, it first runs the
-main script again (as `__mp_main__`): a script that pushes must do so under
-`if __name__ == "__main__":`. The worker ignores Ctrl-C: the push that owns it stops it, and
-kills it when the push fails or is interrupted, so none is left behind.
+so only a push of several batches is worth one, and the first batch is pre-annotated here
+while it starts. Like any spawned process, it first runs the main script again (as
+`__mp_main__`): a script that pushes must do so under `if __name__ == "__main__":`. The
+worker ignores Ctrl-C: the push that owns it stops it, and kills it when the push fails or
+is interrupted, so none is left behind.
 
 Here or in the worker, a predictor that raises becomes a `PreannotationError` naming the
 article, and a worker that dies (killed, out of memory, a crash in native code) one saying so.
@@ -25,6 +28,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from multiprocessing import get_context, parent_process
 from multiprocessing.process import BaseProcess
 from types import TracebackType
@@ -34,7 +38,13 @@ from quotegold.articles.ingest import Article
 from quotegold.articles.tasks import Predictor
 from quotegold.errors import PreannotationError
 
-__all__ = ["PreannotationError", "PredictionWorker", "can_run_in_worker", "predict"]
+__all__ = [
+    "PreannotationError",
+    "PredictionPool",
+    "PredictionWorker",
+    "can_run_in_worker",
+    "predict",
+]
 
 
 def predict(predictor: Predictor, article: Article) -> dict[str, Any]:
@@ -61,19 +71,78 @@ def can_run_in_worker(predictor: Predictor) -> bool:
     return b"__main__" not in pickled
 
 
+class PredictionPool:
+    """Where a push's batches are pre-annotated: here, or in a worker process on another core.
+
+    A push of more than one batch whose predictor can be sent to a process gets a worker,
+    and its batches are half size (`self.batch_size`): the first import starts sooner, and
+    the worker, a batch ahead, keeps up even on a busy machine (measured at 2,000 articles:
+    22-23 s, against 25 s with whole batches and 19.5 s for the bare import). A predictor
+    that cannot be sent (a lambda) runs here. Use it as a context manager: an error or
+    Ctrl-C kills the worker.
+    """
+
+    def __init__(self, predictor: Predictor | None, *, articles: int, batch_size: int) -> None:
+        self._predictor = predictor
+        self._worker: PredictionWorker | None = None
+        self._started = False
+        self.batch_size = batch_size
+        if predictor is not None and articles > batch_size and can_run_in_worker(predictor):
+            self._worker = PredictionWorker(predictor)
+            self.batch_size = max(1, batch_size // 2)
+
+    @property
+    def in_worker(self) -> bool:
+        """Whether batches (all but the first) are pre-annotated in a worker process, as soon
+        as they are started, rather than here when their predictions are asked for."""
+        return self._worker is not None
+
+    def start(self, articles: Sequence[Article]) -> Predictor | None:
+        """Begin pre-annotating a batch's `articles`; the predictor returned gives their
+        predictions (None without a predictor). In the worker they are made meanwhile."""
+        if self._predictor is None:
+            return None
+        if self._worker is not None and articles:
+            if self._started:
+                return self._worker.submit(articles)
+            # The worker takes seconds to start: the first batch is pre-annotated here meanwhile.
+            self._worker.start()
+            self._started = True
+        return partial(predict, self._predictor)
+
+    def __enter__(self) -> PredictionPool:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._worker is not None:
+            self._worker.close(kill=error is not None)
+
+
 class PredictionWorker:
     """One worker process pre-annotating batches in the order they are submitted.
 
-    The process starts with the first batch. Use it as a context manager: leaving normally
-    waits for the process to exit; leaving on an exception (Ctrl-C included) kills it.
+    The process starts with `start` or the first batch. Use it as a context manager: leaving
+    normally waits for the process to exit; leaving on an exception (Ctrl-C included) kills it.
     """
 
     def __init__(self, predictor: Predictor) -> None:
         self._predictor = predictor
         self._executor: ProcessPoolExecutor | None = None
 
+    def start(self) -> None:
+        """Start the process, without waiting for it to be ready."""
+        self._submit([])
+
     def submit(self, articles: Sequence[Article]) -> BatchPredictions:
         """Start pre-annotating `articles` in the worker; the predictions arrive later."""
+        return BatchPredictions(articles, self._submit(list(articles)), self._predictor)
+
+    def _submit(self, articles: list[Article]) -> Future[list[dict[str, Any]]]:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
                 max_workers=1,
@@ -86,12 +155,11 @@ class PredictionWorker:
         # with SIGINT blocked, as CPython's resource tracker does, and then ignores it.
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            future = self._executor.submit(_predict_batch, list(articles))
+            return self._executor.submit(_predict_batch, articles)
         except BrokenProcessPool as exc:  # it died with an earlier batch
             raise _died() from exc
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        return BatchPredictions(articles, future, self._predictor)
 
     def close(self, *, kill: bool = False) -> None:
         """Stop the worker: when it has finished its batches, or at once with `kill`."""

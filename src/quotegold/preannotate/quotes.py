@@ -9,7 +9,9 @@ first; 'according to' yields to a reporting verb inside its content.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from quotegold.preannotate import lexicon as lex
 from quotegold.preannotate.content import (
@@ -25,20 +27,43 @@ from quotegold.preannotate.cues import Cue, find_cues
 from quotegold.preannotate.speakers import Mention, speaker_left, speaker_right, subject_at
 from quotegold.preannotate.textview import TextView
 
-# How sure a content rule is, before the speaker and cue are taken into account.
-_HOW_SCORE = {
-    "pair": 0.92,
-    "unclosed": 0.6,
-    "before-pair": 0.92,
-    "colon": 0.75,
-    "that": 0.8,
-    "before": 0.72,
-    "zero": 0.65,
-    "rest": 0.7,
-    "object": 0.55,
-}
-_MIXED_FACTOR = 0.9
-_PARTICIPLE_FACTOR = 0.85
+
+@dataclass(frozen=True)
+class _Scores:
+    """How sure an attribution is (`make_found`): its content rule's score, times a factor
+    for a mixed quote and one each for the cue and the speaker (`base + weight * score`)."""
+
+    # By content rule (`Content.how`): quotation marks fix where a quote ends, clauses less so.
+    content: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType(
+            {
+                "pair": 0.92,  # in marks next to its cue
+                "before-pair": 0.92,  # in marks, the cue after it
+                "that": 0.8,  # 'said that …': the clause is the content
+                "colon": 0.75,  # 'said: …' without marks: may run past the quote
+                "before": 0.72,  # '…, X said' without marks: where it starts is a guess
+                "rest": 0.7,  # the rest of a sentence the cue interrupts
+                "zero": 0.65,  # 'said …' with no 'that': what follows may not be a clause
+                "unclosed": 0.6,  # a mark never closed: ends at the next mark or paragraph
+                "object": 0.55,  # 'called for …': often a demand, not words said
+            }
+        )
+    )
+    # A quote partly in marks: where the quoted part ends is often wrong.
+    mixed: float = 0.9
+    # ', saying …' taking the speaker of an earlier attribution in the sentence.
+    borrowed_speaker: float = 0.85
+    # Who said it matters more than the cue that says so: an uncertain speaker lowers a
+    # quote by up to 40 %, a weak cue by 15 % at most.
+    cue_base: float = 0.85
+    cue_weight: float = 0.15
+    speaker_base: float = 0.6
+    speaker_weight: float = 0.4
+    # ', saying …' before its speaker is known: an ordinary mention's (a borrowed one keeps it).
+    unknown_speaker: float = 0.8
+
+
+_SCORES = _Scores()
 _MIN_REST = 5
 # Group 0 is decided first: reporting verbs beat 'according to', which beats participles.
 _GROUPS = {"according": 1, "participle": 2}
@@ -71,11 +96,12 @@ class Found:
 def make_found(parts: list[Content], speaker: Mention, cue: Cue | None) -> Found:
     """A found quote with its confidence: the content rule's, lowered for a mixed quote,
     a weak cue or an uncertain speaker."""
-    base = min(_HOW_SCORE[part.how] for part in parts)
+    base = min(_SCORES.content[part.how] for part in parts)
     if any(part.quote_type == "mixed" for part in parts):
-        base *= _MIXED_FACTOR
-    cue_factor = 1.0 if cue is None else 0.85 + 0.15 * cue.score
-    score = base * (0.6 + 0.4 * speaker.score) * cue_factor
+        base *= _SCORES.mixed
+    cue_factor = 1.0 if cue is None else _SCORES.cue_base + _SCORES.cue_weight * cue.score
+    speaker_factor = _SCORES.speaker_base + _SCORES.speaker_weight * speaker.score
+    score = base * speaker_factor * cue_factor
     group = _GROUPS.get(cue.kind, 0) if cue is not None else 3
     return Found(parts, speaker, cue, round(min(score, 1.0), 3), group)
 
@@ -119,7 +145,7 @@ def _attribute(view: TextView, cue: Cue, low: int, high: int) -> Found | None:
         content = after_cue(view, cue, cue.end, high)
         if content is None or not _after_comma(view, cue.start, low):
             return None
-        placeholder = Mention(cue.start, cue.start, "pronoun")
+        placeholder = Mention(cue.start, cue.start, "pronoun", score=_SCORES.unknown_speaker)
         return make_found([content], placeholder, cue)
     return _inverted(view, cue, low, high) or _subject_first(view, cue, low, high)
 
@@ -234,7 +260,7 @@ def _participle_speaker(
             break
         if view.sent[earlier.cue.start] == sentence:
             found.speaker = earlier.speaker
-            found.score = round(found.score * _PARTICIPLE_FACTOR, 3)
+            found.score = round(found.score * _SCORES.borrowed_speaker, 3)
             return found
     low, _ = view.sents[sentence]
     assert found.cue is not None

@@ -60,6 +60,29 @@ _PUNCT_STOP = frozenset(",.;:!?()[]—\N{EN DASH}-") | QUOTE_MARKS
 _NOT_DETERMINERS = frozenset({"that", "this", "these", "those"})
 
 
+@dataclass(frozen=True)
+class _Scores:
+    """How sure a mention is to be the speaker, by its form: names beat roles and pronouns."""
+
+    # 'Rajnath Singh', 'the Kazakh Ministry of Defense': a name of several words.
+    name: float = 0.9
+    # 'the defence minister, Rajnath Singh,': a role with its name in apposition.
+    apposed_name: float = 0.85
+    # 'Singh': one word, a surname or perhaps a company (`names` decides).
+    one_word_name: float = 0.8
+    # 'the ministers of the SCO': a description that says whose.
+    described_of: float = 0.75
+    # 'the Secretary of Defense': titles without a name.
+    titles_only: float = 0.7
+    # 'the defense minister', 'a source familiar with …': a role the article may never name.
+    description: float = 0.7
+    # 'he', 'they': resolved later, to the last compatible speaker.
+    pronoun: float = 0.7
+
+
+_SCORES = _Scores()
+
+
 @dataclass
 class Mention:
     """A speaker mention over tokens `start`..`end - 1`."""
@@ -69,7 +92,7 @@ class Mention:
     form: Form
     kind: str = "person"
     name: str = ""
-    score: float = 0.8
+    score: float = field(kw_only=True)
     # Lower-cased title and role words said of this person ("defence", "minister").
     titles: frozenset[str] = field(default_factory=frozenset)
 
@@ -82,15 +105,15 @@ def _name_mention(view: TextView, start: int, end: int) -> Mention:
     if start > 0 and view.lower[start - 1] == "the":
         start -= 1
     kind = name_kind(view, start, end)
-    mention = Mention(start, end, "name", kind, score=0.9)
+    mention = Mention(start, end, "name", kind, score=_SCORES.name)
     if kind == "person":
         core = core_start(view, start, end)
         mention.titles = frozenset(view.lower[start:core])
         if core >= end:
             mention.form = "description"  # only titles: "the Secretary of Defense"
-            mention.score = 0.7
+            mention.score = _SCORES.titles_only
         elif end - core == 1:
-            mention.score = 0.8
+            mention.score = _SCORES.one_word_name
     return mention
 
 
@@ -144,7 +167,8 @@ def _description_kind(view: TextView, start: int, head: int) -> str:
 
 def _description(view: TextView, start: int, end: int, head: int) -> Mention:
     kind = _description_kind(view, start, head)
-    return Mention(start, end, "description", kind, score=0.7, titles=frozenset({view.lower[head]}))
+    titles = frozenset({view.lower[head]})
+    return Mention(start, end, "description", kind, score=_SCORES.description, titles=titles)
 
 
 def _extend_of(view: TextView, mention: Mention, low: int) -> Mention:
@@ -157,7 +181,7 @@ def _extend_of(view: TextView, mention: Mention, low: int) -> Mention:
     if outer is None:
         return mention
     extended = _description(view, outer[0], mention.end, outer[1] - 1)
-    extended.score = 0.75
+    extended.score = _SCORES.described_of
     return extended
 
 
@@ -212,7 +236,7 @@ def _subject(view: TextView, last: int, low: int, *, apposed: bool = False) -> M
 
 def _left_mention(view: TextView, last: int, low: int, *, apposed: bool = False) -> Mention | None:
     if view.lower[last] in lex.PRONOUNS:
-        return Mention(last, last + 1, "pronoun", score=0.7)
+        return Mention(last, last + 1, "pronoun", score=_SCORES.pronoun)
     span = name_left(view, last, low)
     # An appositive after a lone capitalised word ("Lopez, who took office …,") makes
     # it a name.
@@ -246,7 +270,7 @@ def _postmodified_left(view: TextView, last: int, low: int) -> Mention | None:
         first = (_description_left(view, head, low) or (head, head + 1))[0]
         if first == head and head - 1 >= low and _quantifier(view.lower[head - 1]):
             first -= 1  # "Two people familiar with …"
-        return Mention(first, last + 1, "description", "unnamed", score=0.7)
+        return Mention(first, last + 1, "description", "unnamed", score=_SCORES.description)
     return None
 
 
@@ -301,7 +325,7 @@ def speaker_right(view: TextView, first: int, high: int, *, whole: bool = True) 
         return None
     lower = view.lower[first]
     if lower in lex.PRONOUNS:
-        return Mention(first, first + 1, "pronoun", score=0.7)
+        return Mention(first, first + 1, "pronoun", score=_SCORES.pronoun)
     start = first + 1 if lower == "the" else first
     span = name_right(view, start, high)
     end = span[1] if span is not None else start
@@ -353,7 +377,9 @@ def _with_appositive_name(view: TextView, mention: Mention, high: int) -> Mentio
         return mention
     if span[1] < high and view.words[span[1]] not in (",", ".", ";"):
         return mention
-    return Mention(mention.start, span[1], "name", "person", score=0.85, titles=mention.titles)
+    return Mention(
+        mention.start, span[1], "name", "person", score=_SCORES.apposed_name, titles=mention.titles
+    )
 
 
 def _document_source(view: TextView, index: int, high: int) -> Mention | None:

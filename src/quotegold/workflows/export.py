@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -189,39 +190,47 @@ def export_tasks(
     build = GoldBuild()
     # Tasks annotated by several people: how far they agree goes in the report and the card.
     agreement = AgreementCounter(project=project)
-    made: list[ExportReport] = []
-
-    def counted(tasks: Iterable[Task]) -> Iterator[Task]:
-        for task in tasks:
-            agreement.add(task)
-            yield task
-
-    def report() -> ExportReport:
-        if options.strict and build.problems:
-            raise ValidationError(build.problems)
-        made.append(build_report(build, source=source, options=options))
-        measured = agreement.result()
-        if measured.pairs:
-            made[-1]["agreement"] = measured.to_dict()
-        return made[-1]
-
     summary = write_dataset(
         iter_gold(
-            counted(tasks),
+            _counted(tasks, agreement),
             build=build,
             strategy=options.strategy,
             project=project,
             project_url=project_url,
         ),
         out=out,
-        report=report,
+        report=partial(_final_report, build, agreement, source=source, options=options),
         name=options.name,
         license=options.license,
         attribution=options.attribution,
         ratios=options.ratios,
         validated=True,  # iter_gold yields only records that passed validation
     )
-    return summary, made[-1]
+    return summary, summary.report
+
+
+def _counted(tasks: Iterable[Task], agreement: AgreementCounter) -> Iterator[Task]:
+    for task in tasks:
+        agreement.add(task)
+        yield task
+
+
+def _final_report(
+    build: GoldBuild,
+    agreement: AgreementCounter,
+    *,
+    source: Mapping[str, object],
+    options: ExportOptions,
+) -> ExportReport:
+    """The report once every task has been read, with the agreement when tasks had several
+    annotators; with `strict`, a `ValidationError` instead when any task had a problem."""
+    if options.strict and build.problems:
+        raise ValidationError(build.problems)
+    report = build_report(build, source=source, options=options)
+    measured = agreement.result()
+    if measured.pairs:
+        report["agreement"] = measured.to_dict()
+    return report
 
 
 def export_file(

@@ -12,20 +12,29 @@ shows that every task in it came from this push: their ids are known already. A 
 import fails midway is retried only after checking again what arrived. While one batch is
 imported, the next is pre-annotated: the server's work and ours overlap, and with several
 batches the pre-annotation runs in a worker process (`quotegold.preannotate.pool`), on another core.
+
+The push is a pipeline of four steps, batch by batch: read and dedupe (`_read`), start
+pre-annotating (`_preannotating`), import while the next batch's tasks are made
+(`_imported`), record what was made (`_record`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 from quotegold.articles.ingest import Article
 from quotegold.articles.tasks import Predictor, article_to_task
@@ -34,7 +43,7 @@ from quotegold.gold.exportfile import read_gold_jsonl
 from quotegold.gold.results import record_to_results
 from quotegold.gold.validate import default_validator
 from quotegold.labelstudio import LabelStudioClient, Project
-from quotegold.preannotate.pool import PredictionWorker, can_run_in_worker, predict
+from quotegold.preannotate.pool import PredictionPool
 from quotegold.schema.definition import SCHEMA
 from quotegold.schema.labelconfig import render_instructions, render_label_config
 
@@ -84,12 +93,6 @@ def gold_annotations(path: Path) -> dict[str, dict[str, Any]]:
     }
 
 
-def _batches(articles: Iterable[Article], size: int) -> Iterable[list[Article]]:
-    iterator = iter(articles)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
 def push_articles(
     client: LabelStudioClient,
     articles: Sequence[Article],
@@ -122,113 +125,49 @@ def push_articles(
     result = PushResult(
         sync.project, sync.created, sync.config_updated, overlap_updated=sync.overlap_updated
     )
-    extras = task_extras or {}
-    project_id = sync.project.id
-    seen: set[str] = set()  # article ids of the batches before: duplicates in the input
-    ready: _Ready | None = None
-
-    def finish(batch: _Ready, importing: Future[list[int]] | None) -> None:
-        created = importing.result() if importing else _import(client, project_id, batch)
-        result.task_ids.extend(created)
-        result.created += len(created)
-        result.already_present += len(batch.articles) - len(created)
-        if on_progress is not None:
-            on_progress(len(batch.articles))
-
-    # Pipelined: batch k is imported in a thread while batch k+1 is pre-annotated, so a push
-    # takes about as long as the longer of the two, not their sum. The client is never used
-    # by both at once: a batch is looked up before the previous one starts importing.
-    with ExitStack() as stack:
-        importer = stack.enter_context(
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotegold-import")
-        )
-        # A worker process pre-annotates every batch but the first, which is pre-annotated
-        # here while the worker starts: that takes seconds, so a push of one batch is quicker
-        # without. With a worker, batches are half size: the first import starts sooner, and
-        # the worker, a batch ahead, keeps up even on a busy machine (measured at 2,000
-        # articles: 22-23 s, against 25 s with whole batches and 19.5 s for the bare import).
-        # A predictor that cannot be sent to a process (a lambda) runs here, and overlaps
-        # the imports only a little.
-        # Entered last, left first: on an error or Ctrl-C the worker is killed, which fails
-        # the batch the importer may be waiting for, so the importer stops too.
-        worker = None
-        size = batch_size
-        if predictor is not None and len(articles) > batch_size and can_run_in_worker(predictor):
-            worker = stack.enter_context(PredictionWorker(predictor))
-            size = max(1, batch_size // 2)
-        for number, articles_batch in enumerate(_batches(articles, size)):
-            ids = [article.id for article in articles_batch]
-            retrying = _retrying(attempts, backoff)
-            present = retrying(lambda i=ids: _present(client, project_id, i, result.created))
-            earlier = seen.intersection(ids)
-            seen.update(ids)
-            known = present | earlier
-            new = _new(articles_batch, known)
-            batch_predictor: Predictor | None = None
-            if predictor is not None and worker is not None and number > 0 and new:
-                batch_predictor = worker.submit(new)  # starts now: its import waits for it
-            elif predictor is not None:
-                batch_predictor = partial(predict, predictor)
-            # One cache per batch, kept across its retries: each article is pre-annotated once.
-            task_for = partial(_task, extras=extras, predictor=batch_predictor, made={})
-            after = _Ready(articles_batch, task_for, known, earlier, retrying)
-            importing = None
-            if ready is not None:
-                if worker is not None:
-                    # Here, not in the importer, so that Ctrl-C stops it: batch 0 is
-                    # pre-annotated while the worker starts, the others' predictions fetched.
-                    ready.make_tasks()
-                importing = importer.submit(_import, client, project_id, ready)
-            if worker is None:
-                after.make_tasks()  # pre-annotate now, while the import runs
-            if ready is not None:
-                finish(ready, importing)
-            ready = after
-        if ready is not None:
-            finish(ready, None)
+    project = _Project(client, sync.project.id, attempts=attempts, backoff=backoff)
+    # Left in reverse order: on an error or Ctrl-C the worker is killed at once, before the
+    # import under way is waited for.
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotegold-import") as importer,
+        PredictionPool(predictor, articles=len(articles), batch_size=batch_size) as pool,
+    ):
+        batches = _read(articles, pool.batch_size, project, task_extras or {})
+        for handled, created in _imported(_preannotating(batches, pool), project, importer, pool):
+            _record(result, handled, created, on_progress)
     return result
 
 
-def _present(
-    client: LabelStudioClient, project_id: int, ids: list[str], created_here: int
-) -> set[str]:
-    """Which of these ids the project holds. Looking them up filters every task's data, so
-    a 100,000-task push would cost O(N²); counting is cheap. While the project holds just
-    the tasks this push created, none of them is in a batch not yet imported (`seen`
-    catches repeats), so there is nothing to look up. Anything else in the project (a
-    resumed push, another pusher, a failed import that stored part of a batch) makes the
-    counts differ, and then every batch is looked up."""
-    if client.task_count(project_id) == created_here:
-        return set()
-    return client.existing_article_ids(project_id, ids)
-
-
-def _retrying(attempts: int, backoff: float) -> Retrying:
-    return Retrying(
-        retry=retry_if_exception_type(LabelStudioUnavailable),
-        stop=stop_after_attempt(attempts),
-        wait=wait_exponential(multiplier=backoff, max=30),
-        reraise=True,
-    )
-
-
 @dataclass
-class _Ready:
-    """A batch whose tasks are made: the ids present when it was looked up (or given
-    earlier in the same push), and how it retries its import."""
+class _Batch:
+    """Articles pushed together: the ids the project held when they were looked up (or
+    given earlier in this push), and the tasks made for the others."""
 
     articles: list[Article]
-    task_for: Callable[[Article], dict[str, Any]]
     present: set[str]
     earlier: set[str]
-    retrying: Retrying
+    extras: Mapping[str, Mapping[str, Any]]
+    predictor: Predictor | None = None
+    # Kept across the batch's retries: each article is pre-annotated once.
+    made: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def ids(self) -> list[str]:
+        return [article.id for article in self.articles]
 
     def new(self) -> list[Article]:
         return _new(self.articles, self.present)
 
-    def make_tasks(self) -> None:
-        for article in self.new():
-            self.task_for(article)
+    def tasks(self) -> list[dict[str, Any]]:
+        """The tasks of the new articles, each made once."""
+        return [self._task(article) for article in self.new()]
+
+    def _task(self, article: Article) -> dict[str, Any]:
+        if article.id not in self.made:
+            self.made[article.id] = {
+                **article_to_task(article, predictor=self.predictor),
+                **self.extras.get(article.id, {}),
+            }
+        return self.made[article.id]
 
 
 def _new(articles: list[Article], present: set[str]) -> list[Article]:
@@ -240,33 +179,118 @@ def _new(articles: list[Article], present: set[str]) -> list[Article]:
     return list(new.values())
 
 
-def _import(client: LabelStudioClient, project_id: int, batch: _Ready) -> list[int]:
-    """Import a ready batch; a retry asks afresh what arrived (a failed import may have
-    stored some tasks)."""
-    first = True
+class _Project:
+    """The project pushed into: what it holds, and imports with retries.
 
-    def attempt() -> list[int]:
-        nonlocal first
-        if not first:
-            ids = [article.id for article in batch.articles]
-            batch.present = client.existing_article_ids(project_id, ids) | batch.earlier
-        first = False
-        new_tasks = [batch.task_for(article) for article in batch.new()]
-        return client.import_tasks(project_id, new_tasks) if new_tasks else []
+    Never used by two threads at once: `_imported` looks a batch up before the import of
+    the one before it starts.
+    """
 
-    return batch.retrying(attempt)
+    def __init__(
+        self, client: LabelStudioClient, project_id: int, *, attempts: int, backoff: float
+    ) -> None:
+        self._client = client
+        self._id = project_id
+        self._attempts = attempts
+        self._backoff = backoff
+        self.created = 0  # tasks this push has imported
+
+    def present(self, ids: list[str]) -> set[str]:
+        """Which of these ids the project holds. Looking them up filters every task's data, so
+        a 100,000-task push would cost O(N²); counting is cheap. While the project holds just
+        the tasks this push created, none of them is in a batch not yet imported (`_read`
+        catches repeats), so there is nothing to look up. Anything else in the project (a
+        resumed push, another pusher, a failed import that stored part of a batch) makes the
+        counts differ, and then every batch is looked up."""
+        return self._retrying()(self._present, ids)
+
+    def _present(self, ids: list[str]) -> set[str]:
+        if self._client.task_count(self._id) == self.created:
+            return set()
+        return self._client.existing_article_ids(self._id, ids)
+
+    def import_batch(self, batch: _Batch) -> list[int]:
+        """Import the batch's new tasks; the ids of the tasks created."""
+        retrying = self._retrying().copy(before=partial(self._recheck, batch))
+        created = retrying(self._import, batch)
+        self.created += len(created)
+        return created
+
+    def _recheck(self, batch: _Batch, attempt: RetryCallState) -> None:
+        # A failed import may have stored some tasks: a retry asks afresh what arrived.
+        if attempt.attempt_number > 1:
+            batch.present = self._client.existing_article_ids(self._id, batch.ids()) | batch.earlier
+
+    def _import(self, batch: _Batch) -> list[int]:
+        tasks = batch.tasks()
+        return self._client.import_tasks(self._id, tasks) if tasks else []
+
+    def _retrying(self) -> Retrying:
+        return Retrying(
+            retry=retry_if_exception_type(LabelStudioUnavailable),
+            stop=stop_after_attempt(self._attempts),
+            wait=wait_exponential(multiplier=self._backoff, max=30),
+            reraise=True,
+        )
 
 
-def _task(
-    article: Article,
-    *,
+def _read(
+    articles: Sequence[Article],
+    size: int,
+    project: _Project,
     extras: Mapping[str, Mapping[str, Any]],
-    predictor: Predictor | None,
-    made: dict[str, dict[str, Any]],
-) -> dict[str, Any]:
-    if article.id not in made:
-        made[article.id] = {
-            **article_to_task(article, predictor=predictor),
-            **extras.get(article.id, {}),
-        }
-    return made[article.id]
+) -> Iterator[_Batch]:
+    """Step 1, read and dedupe: batches of `size`, each looked up as it is drawn."""
+    seen: set[str] = set()  # ids of the batches before: duplicates in the input
+    iterator = iter(articles)
+    while chunk := list(islice(iterator, size)):
+        ids = [article.id for article in chunk]
+        earlier = seen.intersection(ids)
+        seen.update(ids)
+        yield _Batch(chunk, project.present(ids) | earlier, earlier, extras)
+
+
+def _preannotating(batches: Iterable[_Batch], pool: PredictionPool) -> Iterator[_Batch]:
+    """Step 2: start pre-annotating each batch's new articles (at once, in a worker)."""
+    for batch in batches:
+        batch.predictor = pool.start(batch.new())
+        yield batch
+
+
+def _imported(
+    batches: Iterable[_Batch], project: _Project, importer: ThreadPoolExecutor, pool: PredictionPool
+) -> Iterator[tuple[int, list[int]]]:
+    """Step 3: import each batch in the `importer` thread; yield how many articles it had
+    and the ids of the tasks it created (not the batch, whose tasks can then go: at most two
+    batches of tasks are held at once).
+
+    While a batch imports, the next is pre-annotated: in the worker, which has had it since
+    it was drawn, or else here. So a push takes about as long as the longer of the two, not
+    their sum. The next batch is drawn, and so looked up, before the import starts: the
+    client is never used by both threads at once. Tasks are made here, not in the importer,
+    so that Ctrl-C stops the pre-annotation or the wait for the worker.
+    """
+    pending = iter(batches)
+    current = next(pending, None)
+    while current is not None:
+        following = next(pending, None)
+        current.tasks()  # made already, made now, or their predictions fetched from the worker
+        importing = importer.submit(project.import_batch, current)
+        if following is not None and not pool.in_worker:
+            following.tasks()
+        yield len(current.articles), importing.result()
+        current = following
+
+
+def _record(
+    result: PushResult,
+    handled: int,
+    created: list[int],
+    on_progress: Callable[[int], None] | None,
+) -> None:
+    """Step 4: count what a batch of `handled` articles made, and report progress."""
+    result.task_ids.extend(created)
+    result.created += len(created)
+    result.already_present += handled - len(created)
+    if on_progress is not None:
+        on_progress(handled)
