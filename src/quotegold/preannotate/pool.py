@@ -85,7 +85,7 @@ class PredictionPool:
     def __init__(self, predictor: Predictor | None, *, articles: int, batch_size: int) -> None:
         self._predictor = predictor
         self._worker: PredictionWorker | None = None
-        self._started = False
+        self._first = True
         self.batch_size = batch_size
         if predictor is not None and articles > batch_size and can_run_in_worker(predictor):
             self._worker = PredictionWorker(predictor)
@@ -99,15 +99,17 @@ class PredictionPool:
 
     def start(self, articles: Sequence[Article]) -> Predictor | None:
         """Begin pre-annotating a batch's `articles`; the predictor returned gives their
-        predictions (None without a predictor). In the worker they are made meanwhile."""
+        predictions (None without a predictor). In the worker they are made meanwhile.
+
+        The first batch is pre-annotated here: the worker starts with the second (which
+        takes seconds), and a push that starts the second before it asks for the first
+        batch's predictions has both done at once.
+        """
+        first, self._first = self._first, False
         if self._predictor is None:
             return None
-        if self._worker is not None and articles:
-            if self._started:
-                return self._worker.submit(articles)
-            # The worker takes seconds to start: the first batch is pre-annotated here meanwhile.
-            self._worker.start()
-            self._started = True
+        if self._worker is not None and articles and not first:
+            return self._worker.submit(articles)
         return partial(predict, self._predictor)
 
     def __enter__(self) -> PredictionPool:
@@ -126,23 +128,16 @@ class PredictionPool:
 class PredictionWorker:
     """One worker process pre-annotating batches in the order they are submitted.
 
-    The process starts with `start` or the first batch. Use it as a context manager: leaving
-    normally waits for the process to exit; leaving on an exception (Ctrl-C included) kills it.
+    The process starts with the first batch. Use it as a context manager: leaving normally
+    waits for the process to exit; leaving on an exception (Ctrl-C included) kills it.
     """
 
     def __init__(self, predictor: Predictor) -> None:
         self._predictor = predictor
         self._executor: ProcessPoolExecutor | None = None
 
-    def start(self) -> None:
-        """Start the process, without waiting for it to be ready."""
-        self._submit([])
-
     def submit(self, articles: Sequence[Article]) -> BatchPredictions:
         """Start pre-annotating `articles` in the worker; the predictions arrive later."""
-        return BatchPredictions(articles, self._submit(list(articles)), self._predictor)
-
-    def _submit(self, articles: list[Article]) -> Future[list[dict[str, Any]]]:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
                 max_workers=1,
@@ -155,11 +150,12 @@ class PredictionWorker:
         # with SIGINT blocked, as CPython's resource tracker does, and then ignores it.
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            return self._executor.submit(_predict_batch, articles)
+            future = self._executor.submit(_predict_batch, list(articles))
         except BrokenProcessPool as exc:  # it died with an earlier batch
             raise _died() from exc
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        return BatchPredictions(articles, future, self._predictor)
 
     def close(self, *, kill: bool = False) -> None:
         """Stop the worker: when it has finished its batches, or at once with `kill`."""
