@@ -113,7 +113,8 @@ def label_studio(
     database: Postgres | None = request.getfixturevalue("postgres")
     data_dir = tmp_path_factory.mktemp("labelstudio")
     settings = database.settings if database else None
-    info = start_server(data_dir=data_dir, port=free_port(), database=settings)
+    # A generous start timeout: a loaded CI machine can take minutes for the first migrations.
+    info = start_server(data_dir=data_dir, port=free_port(), database=settings, timeout=600.0)
     try:
         yield info
     finally:
