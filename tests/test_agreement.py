@@ -117,7 +117,7 @@ FIRST = record(
     speakers=[speaker("s1", "Ann Lee", "Ann Lee"), speaker("s2", "Bob Ray", "Bob Ray")],
     cues=[cue("c1"), cue("c2", 1)],
     quotes=[
-        quote("q1", "we must fight terror", speaker_id="s1", stance="oppose", target="terrorism"),
+        quote("q1", "we must fight terror", speaker_id="s1", stance="oppose", target="security"),
         quote("q2", "the talks went well", speaker_id="s2"),
     ],
 )
@@ -126,7 +126,7 @@ SECOND = record(
     speakers=[speaker("a", "Ann Lee", "Ann Lee"), speaker("b", "Ray", "Robert Ray")],
     cues=[cue("k")],  # the second "said" is missing
     quotes=[
-        quote("x", "we must fight terror", speaker_id="a", stance="support", target="terrorism"),
+        quote("x", "we must fight terror", speaker_id="a", stance="support", target="security"),
         quote("y", "talks went well", speaker_id="b"),  # without "the"
     ],
 )
@@ -406,8 +406,8 @@ def test_agreement_command_on_an_export_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ([], "give exactly one of --project TITLE or EXPORT.json"),
-        (["x.json", "--project", "p"], "give exactly one of --project TITLE or EXPORT.json"),
+        ([], "give --project TITLE, or set title under [project] in quotegold.toml"),
+        (["x.json", "--project", "p"], "give one of --project TITLE or EXPORT.json, not both"),
         ([str(ROOT / "tasks" / "gold" / "seeds.jsonl")], "is a gold JSONL file"),
     ],
 )

@@ -384,7 +384,8 @@ def test_every_corpus_file_has_an_expected_outcome() -> None:
 
 
 def test_deeply_nested_gold_line_is_a_located_issue(tmp_path: Path) -> None:
-    seed = json.loads((CORPUS.parent.parent / "tasks/gold/seeds.jsonl").read_text().splitlines()[0])
+    gold = CORPUS.parent.parent / "tasks/gold/wikinews-a.jsonl"  # the built-in schema's
+    seed = json.loads(gold.read_text().splitlines()[0])
     path = generate.deep_gold_jsonl(tmp_path / "gold.jsonl", seed)
     result = runner.invoke(app, ["validate", str(path)])
     assert_no_traceback(result)

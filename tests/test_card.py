@@ -13,7 +13,7 @@ from quotegold.dataset.card import (
     _table,
 )
 from quotegold.dataset.writer import CONFIGS, features_for
-from quotegold.schema.definition import SCHEMA
+from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
 
 
 @pytest.mark.parametrize("config", CONFIGS)

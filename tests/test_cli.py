@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from quotegold.cli.main import app
 from quotegold.labelstudio.local.server import ServerInfo
+from quotegold.schema.definition import CORE_VERSION
 
 SEEDS = Path(__file__).parents[1] / "tasks" / "seeds"
 runner = CliRunner()
@@ -42,7 +43,7 @@ def assert_one_line_error(stderr: str, *fragments: str) -> None:
 def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
-    assert "schema 1.0.0" in result.stdout
+    assert f"schema core {CORE_VERSION}" in result.stdout
 
 
 @pytest.mark.parametrize("command", ["serve", "tasks", "push", "schema"])
@@ -145,6 +146,6 @@ def test_push_twice_reports_articles_already_there(
 
 
 def test_schema_check_passes_on_the_committed_copies() -> None:
-    result = runner.invoke(app, ["schema"])
+    result = runner.invoke(app, ["schema", "--check"])
     assert result.exit_code == 0, result.stderr
     assert "up to date" in result.stdout

@@ -16,7 +16,7 @@ from quotegold.errors import Location
 from quotegold.gold.convert import ProjectRef, annotation_to_record, trim_unpaired_marks
 from quotegold.gold.results import record_to_results
 from quotegold.gold.validate import GoldValidator
-from quotegold.schema.definition import SCHEMA, SCHEMA_VERSION
+from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
 from quotegold.schema.formats import JOINER
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -82,7 +82,7 @@ EXPECTED_FULL = {
             no_speaker=False,
             cue_id="c1",
             stance="oppose",
-            stance_target="terrorism",
+            stance_target="security",
         ),
         # said_by with no direction and no labels; cued_by drawn backwards with labels []
         quote(
@@ -93,7 +93,7 @@ EXPECTED_FULL = {
             no_speaker=False,
             cue_id="c2",
             stance="support",
-            stance_target="sco_cooperation",
+            stance_target="foreign_affairs",
         ),
         # continued quote, `continues` drawn from the second part with direction left
         quote(
@@ -114,7 +114,7 @@ EXPECTED_FULL = {
             no_speaker=False,
             cue_id="c4",
             stance="support",
-            stance_target="defence_cooperation",
+            stance_target="health",
         ),
         quote(
             "q5",
@@ -138,7 +138,7 @@ EXPECTED_FULL = {
         }
     ],
     "provenance": {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": SCHEMA.version,
         "project_id": 3,
         "project_title": None,
         "task_id": 101,
@@ -285,7 +285,7 @@ def base_result() -> list[dict[str, Any]]:
         label("q2", "QUOTE", 42, 57),
         choice("q2", "quote_type", 42, 57, "indirect"),
         choice("q2", "stance", 42, 57, "support"),
-        choice("q2", "stance_target", 42, 57, "regional_security"),
+        choice("q2", "stance_target", 42, 57, "justice"),
         relation("q1", "s"),
         relation("c", "q1", "left", "cued_by"),
         relation("s2", "q2", "bi", "said_by"),
@@ -583,7 +583,7 @@ def test_continues_direction_gives_the_order_of_parts(
     assert only["text"] == JOINER.join(texts[rid] for rid in order)
     # attributes and relations come from whichever part carries them
     assert (only["speaker_id"], only["cue_id"], only["stance"]) == ("s", "c", "oppose")
-    assert (only["stance_target"], only["quote_type"]) == ("regional_security", "direct")
+    assert (only["stance_target"], only["quote_type"]) == ("justice", "direct")
 
 
 @pytest.mark.parametrize(
@@ -713,7 +713,7 @@ def gold_records(draw: st.DrawFn) -> dict[str, Any]:
         "quotes": quotes,
         "initiatives": initiatives,
         "provenance": {
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": SCHEMA.version,
             "project_id": 3,
             "project_title": None,
             "task_id": 11,
@@ -733,6 +733,9 @@ def quote_fields(
     targets = values("stance_target")
     no_speaker = not speakers or draw(st.booleans())
     spans = [(a, b, text[a:b]) for _, a, b in chain]
+    # The converter drops a quotation mark left unpaired at a quote's edge (annotators'
+    # word-snapped selections pull them in), so such a span does not come back as it went.
+    assume(all(trim_unpaired_marks(part) == (0, 0) for _, _, part in spans))
     return quote(
         chain[0][0],
         spans,

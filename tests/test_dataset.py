@@ -22,7 +22,7 @@ from quotegold.dataset.splits import split_for
 from quotegold.dataset.tokens import LAYER_TAGS, layer_column
 from quotegold.dataset.writer import CONFIGS, DatasetSummary, features_for, write_dataset
 from quotegold.errors import ExportError, ValidationError
-from quotegold.schema.definition import SCHEMA, SCHEMA_VERSION
+from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
 
 # --- gold records, by hand ------------------------------------------------------------------
 
@@ -85,7 +85,7 @@ def record(
         "quotes": regions.get("quotes", []),
         "initiatives": regions.get("initiatives", []),
         "provenance": {
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": SCHEMA.version,
             "project_id": 3,
             "project_title": "quotegold test",
             "task_id": task,
@@ -141,7 +141,7 @@ def make_records() -> list[dict[str, Any]]:
                 speaker_id="s1",
                 cue_id="c1",
                 stance="oppose",
-                stance_target="terrorism",
+                stance_target="security",
             ),
             quote(
                 "q2",
@@ -150,7 +150,7 @@ def make_records() -> list[dict[str, Any]]:
                 speaker_id="s2",
                 cue_id="c2",
                 stance="support",
-                stance_target="defence_cooperation",
+                stance_target="health",
             ),
             quote(
                 "q3",
@@ -180,7 +180,7 @@ def make_records() -> list[dict[str, Any]]:
                 speaker_id="s1",
                 cue_id="c1",
                 stance="oppose",
-                stance_target="terrorism",
+                stance_target="security",
             )
         ],
         initiatives=[initiative("i1", ASTRAL, "Moscow Format", "endorsed", ["s2"])],
@@ -290,6 +290,9 @@ def test_the_folder_has_the_hub_layout(export: tuple[Path, DatasetSummary]) -> N
         "data/quotes/test-00000-of-00001.parquet",
         # Speakers aggregate every split: one train file.
         "data/speakers/train-00000-of-00001.parquet",
+        # The schema the records were validated with, and its JSON Schema of a record.
+        "schema.json",
+        "gold_record.schema.json",
     }
     assert set(snapshot(out)) == expected
     assert set(summary.files) == expected
@@ -315,7 +318,7 @@ def test_report_json_keeps_the_report_and_adds_counts(
     report = json.loads((export[0] / "report.json").read_text(encoding="utf-8"))
     assert {key: report[key] for key in REPORT} == REPORT
     counts = report["export"]
-    assert counts["schema_version"] == SCHEMA_VERSION
+    assert counts["schema_version"] == SCHEMA.version
     assert counts["license"] == "cc-by-2.5"
     assert counts["ratios"] == {"train": 0.8, "validation": 0.1, "test": 0.1}
     assert counts["total"]["labels"] == {"SPEAKER": 6, "CUE": 4, "QUOTE": 5, "INITIATIVE": 2}
@@ -323,8 +326,8 @@ def test_report_json_keeps_the_report_and_adds_counts(
     assert counts["splits"]["validation"]["labels"]["QUOTE"] == 0
     assert counts["total"]["attributes"]["stance_target"] == {
         "(none)": 2,
-        "defence_cooperation": 1,
-        "terrorism": 2,
+        "health": 1,
+        "security": 2,
     }
     assert counts["rows"]["quotes"] == {"train": 4, "test": 1}
     assert counts["rows"]["tokens"] == {"train": 2, "validation": 1, "test": 1}
@@ -392,7 +395,7 @@ def test_articles_keep_every_field(loaded: dict[str, datasets.DatasetDict]) -> N
     sco = by_id["article-0"]
     assert sco["title"] == "Title of article-0"
     assert sco["url"] is None and sco["source"] is None
-    assert sco["schema_version"] == SCHEMA_VERSION
+    assert sco["schema_version"] == SCHEMA.version
     assert sco["provenance"]["annotator_ids"] == ["alice@example.org", "7"]
     assert sco["provenance"]["task_id"] == 1
     kind = features["speakers"].feature["kind"]
@@ -403,7 +406,12 @@ def test_articles_keep_every_field(loaded: dict[str, datasets.DatasetDict]) -> N
         "support",
         "neutral",
     ]
-    assert [q["stance_target"] for q in sco["quotes"]] == ["terrorism", "defence_cooperation", None]
+    target = quotes["stance_target"]
+    assert [q["stance_target"] for q in sco["quotes"]] == [
+        target.str2int("security"),
+        target.str2int("health"),
+        None,
+    ]
     assert sco["initiatives"][0]["proponent_ids"] == ["s2"]
     assert features["initiatives"].feature["status"].int2str(sco["initiatives"][0]["status"]) == (
         "proposed"
@@ -430,7 +438,8 @@ def test_quote_rows(loaded: dict[str, datasets.DatasetDict]) -> None:
     split = by_id[("article-0", "q2")]
     assert split["quote"] == "India backs the SCO Defence Cooperation Plan, … a step forward"
     assert len(split["spans"]) == 2
-    assert (split["speaker"], split["speaker_name"], split["speaker_kind"]) == (
+    kind = features["speaker_kind"]
+    assert (split["speaker"], split["speaker_name"], kind.int2str(split["speaker_kind"])) == (
         "He",
         "Rajnath Singh",
         "person",
@@ -438,7 +447,7 @@ def test_quote_rows(loaded: dict[str, datasets.DatasetDict]) -> None:
     assert split["cue"] == "added"
     assert features["quote_type"].int2str(split["quote_type"]) == "direct"
     assert features["stance"].int2str(split["stance"]) == "support"
-    assert split["stance_target"] == "defence_cooperation"
+    assert features["stance_target"].int2str(split["stance_target"]) == "health"
     assert split["context"] == SCO.split("\n")[0]
 
     astral = by_id[("article-1", "q1")]
@@ -493,7 +502,7 @@ def test_token_tags_in_the_export(loaded: dict[str, datasets.DatasetDict]) -> No
 def decoded(features: Any, value: Any) -> Any:
     """A loaded value with class labels turned back into their names."""
     if isinstance(features, ClassLabel):
-        return features.int2str(value)
+        return None if value is None else features.int2str(value)
     if isinstance(features, dict):
         return {key: decoded(inner, value[key]) for key, inner in features.items()}
     if isinstance(features, List):
@@ -583,7 +592,7 @@ EXPECTED_SPEAKERS = [
                 "s1",
                 "mixed",
                 "oppose",
-                "terrorism",
+                "security",
             ),
             said(
                 "article-0",
@@ -592,11 +601,11 @@ EXPECTED_SPEAKERS = [
                 "s2",
                 "direct",
                 "support",
-                "defence_cooperation",
+                "health",
             ),
         ],
-        # Schema order of the targets: terrorism comes before defence_cooperation.
-        "stances": [stances("terrorism", 0, 1, 0), stances("defence_cooperation", 1, 0, 0)],
+        # Schema order of the targets: security comes before health.
+        "stances": [stances("security", 0, 1, 0), stances("health", 1, 0, 0)],
         "initiatives": [
             {
                 "article_id": "article-0",
@@ -619,10 +628,10 @@ EXPECTED_SPEAKERS = [
                 "s1",
                 "direct",
                 "oppose",
-                "terrorism",
+                "security",
             )
         ],
-        "stances": [stances("terrorism", 0, 1, 0)],
+        "stances": [stances("security", 0, 1, 0)],
         "initiatives": [],
     },
 ]
@@ -719,7 +728,7 @@ def test_the_card_header_declares_configs_features_and_licence(
 def test_the_card_body_documents_the_dataset(export: tuple[Path, DatasetSummary]) -> None:
     body = (export[0] / "README.md").read_text(encoding="utf-8").split("\n---\n", 1)[1]
     assert ATTRIBUTION in body
-    assert f"schema {SCHEMA_VERSION}" in body
+    assert f"schema {SCHEMA.version}" in body
     for label in SCHEMA.labels:
         assert f"| {label.value} | {label.description} |" in body
     for relation in SCHEMA.relations:
@@ -752,9 +761,9 @@ def test_the_card_shows_who_said_what_and_its_code_runs(
     )
     exec(compile(code, "card", "exec"), {})
     printed = capsys.readouterr().out.splitlines()
-    assert "Sergei Shoigu | oppose | terrorism | We oppose terrorism in every form." in printed
+    assert "Sergei Shoigu | oppose | security | We oppose terrorism in every form." in printed
     assert "officials | neutral | None | the plan would be signed soon" in printed
-    assert "    terrorism 0 1 0" in printed
+    assert "    security 0 1 0" in printed
 
 
 def test_the_default_licence_is_other_with_a_note(tmp_path: Path) -> None:

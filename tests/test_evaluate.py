@@ -109,7 +109,7 @@ GOLD_A = record(
             "we must fight terror",
             speaker_id="s1",
             stance="oppose",
-            target="terrorism",
+            target="security",
         ),
         quote(
             "q2",
@@ -117,7 +117,7 @@ GOLD_A = record(
             "the plan is bad",
             speaker_id="s2",
             stance="oppose",
-            target="government_policy",
+            target="governance",
         ),
         quote("q3", TEXT_A, "of unrest", speaker_id="s3"),
     ],
@@ -139,7 +139,7 @@ PRED_A = record(
     ],
     quotes=[
         # overlaps q1 by 3 tokens, not exact; same speaker, stance and target
-        quote("z1", TEXT_A, "we must fight", speaker_id="x1", stance="oppose", target="terrorism"),
+        quote("z1", TEXT_A, "we must fight", speaker_id="x1", stance="oppose", target="security"),
         # exact q2; other speaker name, other stance
         quote(
             "z2",
@@ -147,7 +147,7 @@ PRED_A = record(
             "the plan is bad",
             speaker_id="x2",
             stance="support",
-            target="government_policy",
+            target="governance",
         ),
         # overlaps no gold quote
         quote("z3", TEXT_A, "The minister warned"),
@@ -186,7 +186,7 @@ PRED_B = record(
             "and we will not stop",
             speaker_id="x1",
             stance="support",
-            target="terrorism",
+            target="security",
         ),
         quote("z3", TEXT_B, "talks failed"),  # exact, no speaker on both sides
     ],
@@ -267,7 +267,7 @@ def test_speaker_and_stance_accuracy(hand: Comparison) -> None:
     assert (attribution.gold, attribution.predicted, attribution.matched) == (6, 6, 4)
     assert (attribution.correct, attribution.accuracy) == (3, 0.75)  # Bob Ray ≠ Robert Ray
     assert (hand.stance.correct, hand.stance.accuracy) == (3, 0.75)  # oppose ≠ support in a
-    # and in b the second part's target differs: terrorism ≠ other
+    # and in b the second part's target differs: security ≠ other
     assert (hand.stance_and_target.correct, hand.stance_and_target.accuracy) == (2, 0.5)
 
 

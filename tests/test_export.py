@@ -16,13 +16,18 @@ from quotegold.cli.main import app
 from quotegold.errors import LabelStudioNotFound, ValidationError
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.labelstudio.client import EXPORT_SLICE, WHOLE_EXPORT_MAX
+from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
 from quotegold.schema.labelconfig import render_label_config
+from quotegold.schema.projectfile import read_project_file
 from quotegold.workflows.export import ExportOptions, export_project
 from quotegold.workflows.push import gold_annotations, push_articles
 
 ROOT = Path(__file__).parents[1]
 SEEDS = ROOT / "tasks" / "seeds"
 SEED_GOLD = ROOT / "tasks" / "gold" / "seeds.jsonl"
+# The seed gold was annotated with the demo's own stance targets.
+DEMO_CONFIG = SEEDS / "quotegold.toml"
+DEMO = read_project_file(DEMO_CONFIG).schema
 FIXTURES = Path(__file__).parent / "fixtures"
 
 # Astral emoji, a flag, Devanagari and Chinese before every span: UTF-16 offsets would differ.
@@ -85,7 +90,11 @@ def test_seed_gold_round_trips_and_loads(
 ) -> None:
     articles = read_articles([SEEDS]).articles
     pushed = push_articles(
-        client, articles, project_title=title, task_extras=gold_annotations(SEED_GOLD)
+        client,
+        articles,
+        project_title=title,
+        task_extras=gold_annotations(SEED_GOLD, schema=DEMO),
+        schema=DEMO,
     )
     out = tmp_path / "seeds"
     summary, report = export_project(client, title, out=out, options=ExportOptions(name="seeds"))
@@ -215,9 +224,16 @@ def test_cli_export_from_file_and_broken_file(tmp_path: Path) -> None:
 
 
 def test_cli_validate(tmp_path: Path) -> None:
-    good = runner.invoke(app, ["validate", str(SEED_GOLD)])
+    good = runner.invoke(app, ["validate", str(SEED_GOLD), "--config", str(DEMO_CONFIG)])
     assert good.exit_code == 0, good.stderr
     assert "2 record(s), no problems" in good.stdout
+    # Without the demo's file the built-in schema is not the one the records were made with:
+    # one line says so and how to pass it, instead of one complaint per target.
+    other = runner.invoke(app, ["validate", str(SEED_GOLD)])
+    assert other.exit_code == 1
+    (line,) = other.stderr.strip().splitlines()[1:]
+    assert f"2 record(s) were made with schema {DEMO.version}" in line
+    assert "pass --config" in line and f"{SEED_GOLD}:1:" in line
     bad = runner.invoke(app, ["validate", str(FIXTURES / "export_broken.json")])
     assert bad.exit_code == 1
     assert "task 305" in bad.stderr and "Traceback" not in bad.stderr
@@ -236,7 +252,11 @@ def test_a_project_downloaded_in_slices_exports_the_same(
     plain = [Article(id=f"plain-{n}", text=f"Plain article {n} 😀 नमस्ते.") for n in range(6)]
     articles = [*read_articles([SEEDS]).articles, *plain]
     pushed = push_articles(
-        client, articles, project_title=title, task_extras=gold_annotations(SEED_GOLD)
+        client,
+        articles,
+        project_title=title,
+        task_extras=gold_annotations(SEED_GOLD, schema=DEMO),
+        schema=DEMO,
     )
     whole, sliced = tmp_path / "whole.json", tmp_path / "sliced.json"
     assert client.task_count(pushed.project.id) <= WHOLE_EXPORT_MAX
@@ -263,7 +283,7 @@ def test_the_default_slice_is_one_label_studio_accepts(
 ) -> None:
     # Django refuses more than 1,000 query parameters: a slice of ids must stay under that.
     project = client.ensure_project(
-        title, label_config=render_label_config(), instructions="", description=""
+        title, label_config=render_label_config(SCHEMA), instructions="", description=""
     ).project
     count = EXPORT_SLICE + 2
     tasks = [{"data": {"article_id": f"a{n}", "text": f"Text {n}."}} for n in range(count)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datasets
 import pytest
 from datasets import ClassLabel, List
 
@@ -10,7 +9,7 @@ from quotegold.dataset import writer as dataset
 from quotegold.dataset.features import CONFIGS, describe, features_for, project
 from quotegold.dataset.tokens import layer_column, ner_tag_names
 from quotegold.errors import ExportError
-from quotegold.schema.definition import SCHEMA
+from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
 from quotegold.schema.formats import ATTRIBUTE_FIELDS, LAYER_KEYS
 
 
@@ -31,14 +30,12 @@ def test_class_labels_follow_the_schema() -> None:
     articles, quotes, tokens, _ = (features_for(config) for config in CONFIGS)
     for attribute in SCHEMA.attributes:
         feature = articles[LAYER_KEYS[attribute.label]].feature[ATTRIBUTE_FIELDS[attribute.name]]
-        if attribute.name == "stance_target":  # nullable: a plain string
-            assert feature == datasets.Value("string")
-        elif attribute.kind == "choice":
+        if attribute.kind == "choice":  # every one, the nullable stance target included
             assert isinstance(feature, ClassLabel)
             assert feature.names == list(attribute.values)
         if attribute.label == "QUOTE":
             assert quotes[ATTRIBUTE_FIELDS[attribute.name]] == feature
-    assert quotes["speaker_kind"] == datasets.Value("string")
+    assert quotes["speaker_kind"] == articles["speakers"].feature["kind"]
     assert tokens["ner_tags"] == List(ClassLabel(names=list(ner_tag_names())))
     assert ner_tag_names() == (
         "O",
@@ -67,7 +64,7 @@ def test_speaker_features_follow_the_schema() -> None:
         assert quote[field] == article_quote[field]
     counts = speakers["stances"].feature
     assert list(counts) == ["target", *SCHEMA.attribute("stance").values]
-    assert counts["target"] == datasets.Value("string")
+    assert counts["target"] == article_quote["stance_target"]
     status = speakers["initiatives"].feature["status"]
     assert status == articles["initiatives"].feature["status"]
     assert list(speakers["mentions"].feature) == ["article_id", "id", "start", "end", "text"]
@@ -81,7 +78,9 @@ def test_speaker_features_follow_the_schema() -> None:
         (
             "speakers",
             "stances",
-            "list of struct (target: string, support: int32, oppose: int32, neutral: int32)",
+            "list of struct (target: class label (economy, security, health, environment, "
+            "migration, foreign_affairs, justice, elections, governance, science_technology, "
+            "other), support: int32, oppose: int32, neutral: int32)",
         ),
         ("quotes", "start", "int32"),
     ],

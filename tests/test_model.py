@@ -10,10 +10,11 @@ import pytest
 from quotegold.articles.ingest import Article
 from quotegold.articles.tasks import article_to_task
 from quotegold.gold import model
+from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
 from quotegold.schema.formats import ARTICLE_ID_FIELD
 from quotegold.schema.goldschema import render_gold_schema
 
-JSON_SCHEMA = render_gold_schema()
+JSON_SCHEMA = render_gold_schema(SCHEMA)
 
 # Where each typed dict sits in the schema: the path of property names ("[]": an array's items).
 TYPED: dict[tuple[str, ...], type] = {

@@ -60,7 +60,7 @@ def annotated(
                 "no_speaker": False,
                 "cue_id": "c1" if with_cue else None,
                 "stance": stance,
-                "stance_target": None if stance == "neutral" else "terrorism",
+                "stance_target": None if stance == "neutral" else "security",
             }
         ],
         "initiatives": [],

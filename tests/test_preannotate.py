@@ -27,7 +27,7 @@ from quotegold.preannotate import (
     Suggestion,
     preannotate,
 )
-from quotegold.schema.definition import SCHEMA_VERSION
+from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
 from quotegold.schema.formats import JOINER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,7 +123,7 @@ def test_record_carries_meta_and_provenance() -> None:
         "boilerplate": [{"start": 12, "end": 39}],
     }
     assert record["provenance"] == {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": SCHEMA.version,
         "project_id": None,
         "project_title": None,
         "task_id": None,
@@ -136,9 +136,9 @@ def test_record_carries_meta_and_provenance() -> None:
 
 def test_module_function_reuses_one_annotator() -> None:
     preannotate(Article(id="x", text="Hello."))
-    first = preannotate_module._DEFAULT[0]
+    first = preannotate_module._SHARED[SCHEMA]
     preannotate(Article(id="y", text="Hello again."))
-    assert [first] == preannotate_module._DEFAULT
+    assert preannotate_module._SHARED[SCHEMA] is first
 
 
 # -- constructions ---------------------------------------------------------------------------
@@ -540,16 +540,16 @@ def test_not_every_title_case_phrase_is_an_initiative(annotator: PreAnnotator) -
 @pytest.mark.parametrize(
     ("text", "stance", "target"),
     [
-        ("Anna Berg said, “We must combat terrorism in all its forms.”", "oppose", "terrorism"),
+        ("Anna Berg said, “We must combat terrorism in all its forms.”", "oppose", "security"),
         (
-            "Lena Holm said India was committed to strengthening the SCO.",
+            "Lena Holm said India was committed to strengthening the European Union.",
             "support",
-            "sco_cooperation",
+            "foreign_affairs",
         ),
         (
             "Tom Okafor said the region needed to strengthen its security and stability.",
             "support",
-            "regional_security",
+            "security",
         ),
         ("Tom Okafor said the weather was cold and grey all week.", "neutral", None),
         (

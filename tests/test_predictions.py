@@ -57,7 +57,7 @@ def suggested_record() -> dict[str, Any]:
                 "no_speaker": False,
                 "cue_id": "c1",
                 "stance": "oppose",
-                "stance_target": "terrorism",
+                "stance_target": "security",
             }
         ],
         "initiatives": [

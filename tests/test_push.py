@@ -23,6 +23,7 @@ from quotegold.errors import LabelStudioAuthError, LabelStudioUnavailable, Prean
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.labelstudio.local.server import ServerInfo
 from quotegold.preannotate.predictions import predict_article
+from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
 from quotegold.schema.labelconfig import render_label_config
 from quotegold.workflows.push import push_articles
 
@@ -52,7 +53,7 @@ def test_push_creates_project_with_our_interface(client: LabelStudioClient, titl
     result = push_articles(client, seed_articles(), project_title=title)
     assert result.project_created and result.created == 2 and result.already_present == 0
     project = client.get_project(result.project.id)
-    assert project.label_config.strip() == render_label_config().strip()
+    assert project.label_config.strip() == render_label_config(SCHEMA).strip()
     raw = client._sdk.projects.get(project.id)
     assert raw.show_instruction is True
     assert "quotegold annotation guidelines" in (raw.expert_instruction or "")
@@ -113,7 +114,7 @@ def test_failed_batch_is_retried_without_duplicates(label_studio: ServerInfo, ti
 
 
 def test_changed_schema_updates_the_config(client: LabelStudioClient, title: str) -> None:
-    old = ET.fromstring(render_label_config())
+    old = ET.fromstring(render_label_config(SCHEMA))
     for relations in old.iter("Relations"):
         relations.remove(relations[-1])
     project = client._sdk.projects.create(

@@ -15,7 +15,7 @@ from quotegold.dataset.writer import write_dataset
 from quotegold.errors import ExportError, ValidationError
 from quotegold.report.highlight import Mark, render
 from quotegold.report.page import write_report
-from quotegold.schema.definition import SCHEMA, SCHEMA_VERSION
+from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
 
 # --- an export, by hand ---------------------------------------------------------------------
 
@@ -60,7 +60,7 @@ def record(article_id: str, text: str, task: int, **regions: Any) -> dict[str, A
         "quotes": regions.get("quotes", []),
         "initiatives": regions.get("initiatives", []),
         "provenance": {
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": SCHEMA.version,
             "project_id": 3,
             "project_title": "quotegold test",
             "task_id": task,
@@ -108,7 +108,7 @@ def make_records() -> list[dict[str, Any]]:
                 quote_type="mixed",
                 cue_id="c1",
                 stance="oppose",
-                target="terrorism",
+                target="security",
             ),
             quote(
                 "q2",
@@ -117,7 +117,7 @@ def make_records() -> list[dict[str, Any]]:
                 "s2",
                 cue_id="c2",
                 stance="support",
-                target="defence_cooperation",
+                target="health",
             ),
             quote("q3", SCO, ["the plan would be signed soon"], "s3", quote_type="indirect"),
         ],
@@ -148,7 +148,7 @@ def make_records() -> list[dict[str, Any]]:
                 ["We oppose terrorism in every form."],
                 "s1",
                 stance="oppose",
-                target="terrorism",
+                target="security",
             ),
             quote(
                 "q2",
@@ -156,7 +156,7 @@ def make_records() -> list[dict[str, Any]]:
                 ["will support the SCO"],
                 "s4",
                 stance="support",
-                target="sco_cooperation",
+                target="foreign_affairs",
             ),
         ],
         # Crosses the quote above: starts inside it and ends after it.
@@ -197,7 +197,7 @@ def make_records() -> list[dict[str, Any]]:
 REPORT = {
     "name": "sco-test",
     "created_at": "2024-05-02T09:00:00+00:00",
-    "schema_version": SCHEMA_VERSION,
+    "schema_version": SCHEMA.version,
     "strategy": "default",
     "counts": {"tasks": 9, "gold": 3, "conflict": 2, "invalid": 1, "unannotated": 2, "skipped": 1},
     "problems": [{"task": 7, "region": "q9", "message": "quote q9 has no speaker"}],
@@ -390,7 +390,7 @@ def test_quotes_link_to_their_speakers_mentions(page: Page, html: str) -> None:
     # every quote with a speaker: 3 + 2 + 1
     assert len(said) == 6
     # q2 of the SCO article is said by "He", whose canonical name is Rajnath Singh.
-    assert 'title="said by Rajnath Singh (person) · support → defence_cooperation · direct"' in html
+    assert 'title="said by Rajnath Singh (person) · support → health · direct"' in html
     assert "\u2212\u202fSergei Shoigu</a></sup>" in html
 
 
@@ -431,7 +431,7 @@ def test_counts_progress_and_stances(html: str) -> None:
         assert f"<td>{status}</td><td>{count}</td>" in html
     for label in SCHEMA.label_values:
         assert f"<td>{label}</td>" in html
-    assert "<td>terrorism</td><td>0</td><td>2</td><td>0</td>" in html
+    assert "<td>security</td><td>0</td><td>2</td><td>0</td>" in html
     assert "<td>(no target)</td><td>0</td><td>0</td><td>2</td>" in html
 
 

@@ -34,7 +34,7 @@ from quotegold.gold.convert import trim_unpaired_marks
 from quotegold.gold.results import record_to_results
 from quotegold.gold.validate import GoldValidator
 from quotegold.labelstudio import LabelStudioClient
-from quotegold.schema.definition import SCHEMA, SCHEMA_VERSION
+from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
 from quotegold.schema.formats import JOINER
 from quotegold.workflows.export import ExportOptions, export_project, export_tasks
 from quotegold.workflows.push import push_articles
@@ -216,7 +216,7 @@ def valid(record: dict[str, Any]) -> dict[str, Any]:
     return {
         **record,
         "provenance": {
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": SCHEMA.version,
             "project_id": 3,
             "project_title": None,
             "task_id": 1,

@@ -48,7 +48,7 @@ def records() -> list[dict[str, Any]]:
         ],
         "cues": [],
         "quotes": [
-            quote("q1", A, "we welcome the plan", "s1", "support", "sco_cooperation"),
+            quote("q1", A, "we welcome the plan", "s1", "support", "foreign_affairs"),
             quote("q2", A, "no.", "s3", "neutral", None),
         ],
         "initiatives": [
@@ -71,10 +71,10 @@ def records() -> list[dict[str, Any]]:
         ],
         "cues": [],
         "quotes": [
-            quote("q1", B, "terror must end", "s1", "oppose", "terrorism"),
+            quote("q1", B, "terror must end", "s1", "oppose", "security"),
             quote("q2", B, "Fine,", None, "neutral", None),
             quote("q3", B, "soon", "s3", "neutral", None),
-            quote("q4", B, "Sergey Lavrov agreed", "s2", "support", "terrorism"),
+            quote("q4", B, "Sergey Lavrov agreed", "s2", "support", "security"),
         ],
         "initiatives": [],
     }
@@ -108,8 +108,8 @@ EXPECTED = [
         "kind": "organisation",
         "mentions": [mention("b", "s1", B, "Russia")],
         "articles": ["b"],
-        "quotes": [said("b", "q1", "terror must end", "s1", "oppose", "terrorism")],
-        "stances": [counts("terrorism", 0, 1, 0)],
+        "quotes": [said("b", "q1", "terror must end", "s1", "oppose", "security")],
+        "stances": [counts("security", 0, 1, 0)],
         "initiatives": [],
     },
     {
@@ -133,14 +133,14 @@ EXPECTED = [
         ],
         "articles": ["a", "b"],
         "quotes": [
-            said("a", "q1", "we welcome the plan", "s1", "support", "sco_cooperation"),
+            said("a", "q1", "we welcome the plan", "s1", "support", "foreign_affairs"),
             said("a", "q2", "no.", "s3", "neutral", None),
-            said("b", "q4", "Sergey Lavrov agreed", "s2", "support", "terrorism"),
+            said("b", "q4", "Sergey Lavrov agreed", "s2", "support", "security"),
         ],
         # Targets in schema order, no target last.
         "stances": [
-            counts("terrorism", 1, 0, 0),
-            counts("sco_cooperation", 1, 0, 0),
+            counts("security", 1, 0, 0),
+            counts("foreign_affairs", 1, 0, 0),
             counts(None, 0, 0, 1),
         ],
         "initiatives": [

@@ -10,9 +10,11 @@ import jsonschema
 import pytest
 from label_studio_sdk.label_interface import LabelInterface
 
-from quotegold.schema.definition import SCHEMA, schema_dir
+from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
+from quotegold.schema.definition import schema_dir
 from quotegold.schema.goldschema import JSON_SCHEMA_DIALECT, render_gold_schema
-from quotegold.schema.labelconfig import render_instructions, render_label_config
+from quotegold.schema.guidelines import render_instructions
+from quotegold.schema.labelconfig import render_label_config
 from quotegold.schema.rendered import RENDERED, check_rendered, write_rendered
 
 EXPECTED_LABELS = {"SPEAKER", "CUE", "QUOTE", "INITIATIVE"}
@@ -47,7 +49,7 @@ def test_choice_attributes(attribute: str, label: str, values: set[str]) -> None
 def test_stance_targets_end_with_other() -> None:
     targets = SCHEMA.attribute("stance_target").values
     assert targets[-1] == "other"
-    assert {"terrorism", "sco_cooperation"} <= set(targets)
+    assert {"security", "foreign_affairs"} <= set(targets)
 
 
 def test_hotkeys_and_colours_are_unique() -> None:
@@ -63,7 +65,7 @@ def test_hotkeys_and_colours_are_unique() -> None:
 
 
 def test_label_config_declares_every_control() -> None:
-    root = ET.fromstring(render_label_config())
+    root = ET.fromstring(render_label_config(SCHEMA))
     labels = {el.get("value"): el for el in root.iter("Label")}
     assert set(labels) == EXPECTED_LABELS
     assert all(el.get("hotkey") and el.get("background") for el in labels.values())
@@ -75,13 +77,13 @@ def test_label_config_declares_every_control() -> None:
 
 
 def test_label_config_is_understood_by_the_sdk() -> None:
-    interface = LabelInterface(render_label_config())
+    interface = LabelInterface(render_label_config(SCHEMA))
     names = {control.name for control in interface.controls}
     assert {"label", *(attribute.name for attribute in SCHEMA.attributes)} <= names
 
 
 def test_gold_schema_is_valid_draft_2020_12() -> None:
-    schema = render_gold_schema()
+    schema = render_gold_schema(SCHEMA)
     assert schema["$schema"] == JSON_SCHEMA_DIALECT
     jsonschema.Draft202012Validator.check_schema(schema)
     quote = schema["properties"]["quotes"]["items"]["properties"]
@@ -89,7 +91,7 @@ def test_gold_schema_is_valid_draft_2020_12() -> None:
 
 
 def test_instructions_render_the_guidelines() -> None:
-    html = render_instructions()
+    html = render_instructions(SCHEMA)
     assert "<h1>quotegold annotation guidelines</h1>" in html
     assert "<table>" in html
     # the guidelines quote the seed articles
@@ -112,5 +114,11 @@ def test_drift_is_detected(tmp_path: Path) -> None:
 
 def test_committed_json_schema_is_the_rendered_one() -> None:
     committed = json.loads((schema_dir() / "gold_record.schema.json").read_text("utf-8"))
-    assert committed == render_gold_schema()
-    assert set(RENDERED) == {"label_config.xml", "gold_record.schema.json", "instructions.html"}
+    assert committed == render_gold_schema(SCHEMA)
+    assert set(RENDERED) == {
+        "label_config.xml",
+        "gold_record.schema.json",
+        "instructions.html",
+        "schema.json",
+        "guidelines.md",
+    }

@@ -23,7 +23,7 @@ from quotegold.errors import ValidationError
 from quotegold.gold import exportfile
 from quotegold.gold.exportfile import iter_label_studio_export, read_label_studio_export
 from quotegold.gold.results import record_to_results
-from quotegold.schema.definition import SCHEMA_VERSION
+from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
 from quotegold.workflows.export import ExportOptions, build_gold, export_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -66,7 +66,7 @@ def make_record(index: int) -> dict[str, Any]:
                 "text": first["text"],
                 "speaker_id": "s1",
                 "cue_id": "c1",
-                "stance_target": "terrorism",
+                "stance_target": "security",
             },
             {
                 **quote,
@@ -81,7 +81,7 @@ def make_record(index: int) -> dict[str, Any]:
             },
         ],
         "initiatives": [],
-        "provenance": {"schema_version": SCHEMA_VERSION},
+        "provenance": {"schema_version": SCHEMA.version},
     }
 
 

@@ -21,7 +21,7 @@ from quotegold.dataset.tokens import (
     token_columns,
     tokenize,
 )
-from quotegold.schema.definition import SCHEMA
+from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
 

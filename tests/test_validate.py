@@ -22,6 +22,7 @@ from quotegold.gold.validate import (
     validate_file,
     validate_records,
 )
+from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
 from quotegold.schema.goldschema import render_gold_schema
 
 TEXT = "Singh said: “We will win.” Officials said talks went well."
@@ -70,7 +71,7 @@ def good_record() -> dict[str, Any]:
                 "no_speaker": False,
                 "cue_id": "c",
                 "stance": "oppose",
-                "stance_target": "terrorism",
+                "stance_target": "security",
             },
             {
                 "id": "q2",
@@ -95,7 +96,7 @@ def good_record() -> dict[str, Any]:
             }
         ],
         "provenance": {
-            "schema_version": "1.0.0",
+            "schema_version": SCHEMA.version,
             "project_id": 3,
             "project_title": "SCO",
             "task_id": 7,
@@ -212,7 +213,7 @@ CASES = [
         "target not in the schema",
         setter("quotes", 0, "stance_target", "weather"),
         "q1",
-        "stance_target 'weather' of quote q1 is not one of terrorism,",
+        "stance_target 'weather' of quote q1 is not one of economy, security,",
     ),
     (
         "position without target",
@@ -337,7 +338,7 @@ JSON = st.recursive(
     ),
     max_leaves=6,
 )
-SCHEMA_CHECK = Draft202012Validator(render_gold_schema())
+SCHEMA_CHECK = Draft202012Validator(render_gold_schema(SCHEMA))
 VALIDATOR = GoldValidator()
 
 
@@ -391,7 +392,7 @@ def slow_validator() -> GoldValidator:
 
 
 SLOW = slow_validator()
-FAST_CHECK = fast_check(render_gold_schema())
+FAST_CHECK = fast_check(render_gold_schema(SCHEMA))
 
 
 def test_a_good_record_takes_the_fast_paths() -> None:
@@ -477,7 +478,7 @@ def test_the_fast_check_never_accepts_what_jsonschema_rejects(
 VALUES = (
     JSON
     | st.sampled_from([0, 1, 1.0, 0.0, -0.0, True, False, "", "s", "s2", "c", "q1", "i"])
-    | st.sampled_from(["support", "oppose", "neutral", "terrorism", "direct", "person"])
+    | st.sampled_from(["support", "oppose", "neutral", "security", "direct", "person"])
     | st.builds(tuple, st.lists(JSON, max_size=2))
     | st.builds(Text, st.sampled_from(["s", "c", "support", "x"]))
 )
@@ -593,3 +594,19 @@ def test_validate_file_on_a_broken_export() -> None:
     assert checked == 0
     assert {issue.location.task for issue in issues} == set(range(301, 308))
     assert {issue.location.file for issue in issues} == {str(path)}
+
+
+def test_records_made_with_another_schema_are_one_issue(tmp_path: Path) -> None:
+    other = good_record()
+    other["provenance"]["schema_version"] = "2.0.0+00000000"
+    lines = [json.dumps(good_record()), json.dumps(other), json.dumps(other)]
+    path = tmp_path / "gold.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    checked, issues = validate_file(path, source="quotegold.toml")
+    assert checked == 3
+    (issue,) = issues
+    assert issue.location.line == 2
+    assert issue.message.startswith(
+        f"2 record(s) were made with schema 2.0.0+00000000, not {SCHEMA.version} (quotegold.toml)"
+    )
+    assert "pass --config" in issue.message

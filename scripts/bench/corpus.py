@@ -16,7 +16,7 @@ from quotegold.articles.ingest import Article
 from quotegold.articles.tasks import article_to_task
 from quotegold.gold.model import GoldRecord
 from quotegold.gold.results import record_to_results
-from quotegold.schema.definition import SCHEMA_VERSION
+from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.formats import JOINER
 
 PEOPLE = [
@@ -49,12 +49,13 @@ GROUPS = [
 ]
 CUES = ["said", "told reporters", "stated", "added", "warned", "argued", "noted", "declared"]
 CLAIMS = {
-    "terrorism": ["terrorism is the biggest threat to all of us", "we will not tolerate terror"],
-    "regional_security": ["the region must stay stable", "border security comes first"],
-    "sco_cooperation": ["the SCO must grow stronger", "members should trust each other more"],
-    "afghanistan": ["Afghanistan needs an inclusive government", "aid to Kabul must continue"],
-    "defence_cooperation": ["joint exercises make us safer", "our armies should train together"],
-    "government_policy": ["the new budget protects families", "taxes will not rise this year"],
+    # Keyed by the built-in stance targets.
+    "security": ["terrorism is the biggest threat to all of us", "we will not tolerate terror"],
+    "foreign_affairs": ["the SCO must grow stronger", "members should trust each other more"],
+    "governance": ["Afghanistan needs an inclusive government", "the ministry must act now"],
+    "economy": ["the new budget protects families", "taxes will not rise this year"],
+    "health": ["the hospitals need more nurses", "vaccines must reach every village"],
+    "migration": ["the border must stay open", "refugees deserve a fair hearing"],
     "other": ["the weather delayed the talks", "the venue was well chosen"],
 }
 STANCES = ["support", "oppose", "neutral"]
@@ -244,7 +245,7 @@ def make_article(index: int, size: int = 3000) -> tuple[Article, GoldRecord]:
             "quotes": b.quotes,
             "initiatives": b.initiatives,
             "provenance": {
-                "schema_version": SCHEMA_VERSION,
+                "schema_version": DEFAULT_SCHEMA.version,
                 "project_id": None,
                 "project_title": None,
                 "task_id": None,

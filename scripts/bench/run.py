@@ -54,6 +54,7 @@ from quotegold.articles.ingest import Article
 from quotegold.articles.tasks import Predictor, article_to_task
 from quotegold.labelstudio.client import EXPORT_SLICE, WHOLE_EXPORT_MAX
 from quotegold.preannotate.predictions import predict_article
+from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.labelconfig import render_label_config
 from scripts.bench.corpus import annotated_task, make_article
 from scripts.bench.sampling import StepFailed, measured
@@ -238,7 +239,7 @@ def export_rows(server: Server, size: int, scratch: Path, rows: list[Row]) -> No
     _log(f"[{size}] SDK converter JSON → CONLL2003")
     conll_folder = scratch / f"conll-{size}"
     conll_folder.mkdir()
-    convert = partial(convert_conll, render_label_config(), downloaded, conll_folder)
+    convert = partial(convert_conll, render_label_config(DEFAULT_SCHEMA), downloaded, conll_folder)
     conll = measured(convert, server)
     label = "SDK Converter JSON → CONLL2003 (file)"
     rows.append(measured_row(size, label, conll, "tasks", ratio=f"{conll.wall / ls.wall:.2f}"))

@@ -25,6 +25,7 @@ from quotegold.gold.validate import default_validator
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.labelstudio.client import EXPORT_SLICE, WHOLE_EXPORT_MAX
 from quotegold.preannotate.predictions import predict_article
+from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.labelconfig import render_label_config
 from quotegold.workflows.export import ExportOptions, export_file, export_project
 from quotegold.workflows.push import push_articles
@@ -45,7 +46,9 @@ def _client(server: Server) -> LabelStudioClient:
 
 def new_project(server: Server, title: str) -> int:
     """A fresh project with quotegold's labelling config, made with a bare SDK call."""
-    project = _sdk(server).projects.create(title=title, label_config=render_label_config())
+    project = _sdk(server).projects.create(
+        title=title, label_config=render_label_config(DEFAULT_SCHEMA)
+    )
     return int(project.id)
 
 

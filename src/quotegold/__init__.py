@@ -2,6 +2,7 @@
 
 from quotegold.errors import (
     ArticleError,
+    ConfigError,
     ExportError,
     LabelStudioAuthError,
     LabelStudioError,
@@ -9,6 +10,7 @@ from quotegold.errors import (
     LabelStudioUnavailable,
     PreannotationError,
     QuotegoldError,
+    SchemaChangeError,
     SchemaError,
     ServerError,
     SettingsError,
@@ -19,6 +21,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ArticleError",
+    "ConfigError",
     "ExportError",
     "LabelStudioAuthError",
     "LabelStudioError",
@@ -26,6 +29,7 @@ __all__ = [
     "LabelStudioUnavailable",
     "PreannotationError",
     "QuotegoldError",
+    "SchemaChangeError",
     "SchemaError",
     "ServerError",
     "SettingsError",

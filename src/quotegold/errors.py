@@ -2,6 +2,8 @@
 
     QuotegoldError                    the base: the CLI catches only this
     ├── SchemaError                   the annotation schema or a rendered copy is wrong
+    │   ├── ConfigError               quotegold.toml is malformed (file, line, key)
+    │   └── SchemaChangeError         a project's schema change would drop values in use
     ├── ArticleError                  one article could not be read (file, line, reason)
     ├── SettingsError                 a setting is missing or malformed
     ├── ServerError                   the local Label Studio could not be started or stopped
@@ -27,6 +29,21 @@ class QuotegoldError(Exception):
 
 class SchemaError(QuotegoldError):
     """The annotation schema, or a file rendered from it, is inconsistent."""
+
+
+class ConfigError(SchemaError):
+    """A project file (quotegold.toml) is malformed; the message names its file, line and key."""
+
+    def __init__(self, message: str, *, file: str, line: int | None, key: str | None) -> None:
+        where = file if line is None else f"{file}:{line}"
+        super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+        self.file = file
+        self.line = line
+        self.key = key
+
+
+class SchemaChangeError(SchemaError):
+    """A project's new schema drops values its annotations use; nothing was changed."""
 
 
 class SettingsError(QuotegoldError):

@@ -21,8 +21,9 @@ from quotegold.articles.ingest import Article, read_articles
 from quotegold.gold.results import record_to_results
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.labelstudio.local.server import ServerInfo
-from quotegold.schema.definition import SCHEMA
-from quotegold.schema.labelconfig import render_instructions, render_label_config
+from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
+from quotegold.schema.guidelines import render_instructions
+from quotegold.schema.labelconfig import render_label_config
 from quotegold.workflows.export import ExportOptions, export_project
 from quotegold.workflows.push import push_articles
 
@@ -151,7 +152,7 @@ def test_login_and_the_labelling_interface(
     page.get_by_role("button", name="Instructions").click()
     modal = page.locator(".lsf-modal-ls__body")
     modal.locator("h1", has_text="quotegold annotation guidelines").wait_for()
-    sections = re.findall(r"<h2>(.*?)</h2>", render_instructions())
+    sections = re.findall(r"<h2>(.*?)</h2>", render_instructions(SCHEMA))
     assert modal.locator("h2").all_inner_texts() == [re.sub("<[^>]+>", "", h) for h in sections]
     assert modal.locator("table td code", has_text="Alt+R").count() == 1
     page.get_by_role("button", name="Close modal").click()
@@ -181,7 +182,7 @@ def test_login_and_the_labelling_interface(
         "INITIATIVE": Span.find(article.text, "Regional Anti-Terrorism Structure"),
     }
     stored = {label: editor.mark(label, HOTKEYS[label], span) for label, span in examples.items()}
-    text_tag = ET.fromstring(render_label_config()).find(".//Text")
+    text_tag = ET.fromstring(render_label_config(SCHEMA)).find(".//Text")
     assert text_tag is not None
     if text_tag.get("granularity") == "word":
         assert stored["CUE"] == "urged"  # the guidelines promise: selections snap to words
@@ -266,7 +267,7 @@ def test_label_link_submit_and_export(
     chosen = {
         "quote_type": "indirect",
         "stance": "oppose",
-        "stance_target": "terrorism",
+        "stance_target": "security",
         "speaker_kind": "person",
     }
     editor.open(project_id, task_id, article.text)
@@ -323,7 +324,7 @@ def test_offsets_after_emoji_and_non_latin_scripts(
     chosen = {
         "quote_type": "indirect",
         "stance": "oppose",
-        "stance_target": "terrorism",
+        "stance_target": "security",
         "speaker_kind": "person",
     }
     editor.open(project_id, task_id, ASTRAL)
@@ -385,7 +386,7 @@ def suggested_record(article: Article) -> dict[str, Any]:
                 "no_speaker": False,
                 "cue_id": "c1",
                 "stance": "support",
-                "stance_target": "sco_cooperation",
+                "stance_target": "foreign_affairs",
             }
         ],
         "initiatives": [],
@@ -427,7 +428,7 @@ def test_accept_and_correct_a_prediction(
     )
     editor.select_region(quote_span)
     assert editor.choice_input("support").is_checked()
-    assert editor.choice_input("sco_cooperation").is_checked()
+    assert editor.choice_input("foreign_affairs").is_checked()
     editor.screenshot("04-with-predictions")
 
     # Correct one thing: the stance.
@@ -458,7 +459,7 @@ def test_accept_and_correct_a_prediction(
 
 def config_hotkeys() -> list[tuple[str, str]]:
     """(hotkey, what it does) for every Label and Choice in the rendered config."""
-    root = ET.fromstring(render_label_config())
+    root = ET.fromstring(render_label_config(SCHEMA))
     return [
         (element.attrib["hotkey"].lower(), f"{element.tag} {element.attrib['value']}")
         for element in root.iter()

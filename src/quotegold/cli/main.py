@@ -3,7 +3,7 @@
 Each command builds settings, calls one library function, prints the outcome and turns a
 `QuotegoldError` into one readable line on stderr and a non-zero exit. Anything else is a
 bug and keeps its traceback. The commands live in one module per group (`serve`,
-`annotate`, `data`, `team`); what they share is in `support`.
+`project`, `annotate`, `data`, `team`); what they share is in `support`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Annotated
 import typer
 
 from quotegold import __version__
-from quotegold.cli import annotate, data, serve, team
+from quotegold.cli import annotate, data, project, serve, team
 from quotegold.cli.support import out
-from quotegold.schema.definition import SCHEMA
+from quotegold.schema.definition import CORE_VERSION
 
 app = typer.Typer(
     help="Annotate who said what in news articles with Label Studio; export gold datasets.",
@@ -28,7 +28,7 @@ app = typer.Typer(
 
 def version_callback(value: bool) -> None:
     if value:
-        out.print(f"quotegold {__version__} (schema {SCHEMA.version})")
+        out.print(f"quotegold {__version__} (schema core {CORE_VERSION})")
         raise typer.Exit()
 
 
@@ -43,6 +43,7 @@ def main(
 
 # In the order `quotegold --help` lists them: the data flow, then the team's commands.
 for command in (
+    project.init,
     serve.serve,
     annotate.tasks,
     annotate.push,
@@ -51,7 +52,7 @@ for command in (
     data.validate,
     data.evaluate,
     data.report,
-    data.schema,
+    project.schema,
     team.agreement,
     team.adjudicate,
 ):

@@ -15,8 +15,10 @@ import typer
 from rich.table import Table
 
 from quotegold.cli.support import (
+    ConfigOption,
     DataDirOption,
     KeyOption,
+    ProjectOption,
     UrlOption,
     err,
     fail,
@@ -24,6 +26,8 @@ from quotegold.cli.support import (
     make_client,
     out,
     print_issues,
+    project_file,
+    project_title,
     user_errors,
 )
 from quotegold.settings import load_settings
@@ -58,10 +62,11 @@ def agreement(
     export_file: Annotated[
         Path | None, typer.Argument(help="a Label Studio JSON export (instead of --project)")
     ] = None,
-    project: Annotated[str | None, typer.Option("--project", help="project title")] = None,
+    project: ProjectOption = None,
     json_file: Annotated[
         Path | None, typer.Option("--json", help="also write the figures to this JSON file")
     ] = None,
+    config: ConfigOption = None,
     url: UrlOption = None,
     api_key: KeyOption = None,
     data_dir: DataDirOption = None,
@@ -70,7 +75,8 @@ def agreement(
 
     Per pair of annotators: span F1 per layer (exact and token overlap) and the share of
     quotes both marked with the same speaker; Krippendorff's alpha on stance, quote type and
-    speaker name; per annotator and overall.
+    speaker name; per annotator and overall. A project's annotations are read with its own
+    schema; an EXPORT.json's with --config (else quotegold.toml, else the built-in lists).
 
     Example: quotegold agreement --project "SCO quotes" --json agreement.json
     """
@@ -78,11 +84,14 @@ def agreement(
     from quotegold.measure.evaluate import write_json
     from quotegold.workflows.team import agreement_of_project
 
-    if (project is None) == (export_file is None):
-        fail("give exactly one of --project TITLE or EXPORT.json")
+    found = project_file(config)
+    if project is not None and export_file is not None:
+        fail("give one of --project TITLE or EXPORT.json, not both")
+    if export_file is None:
+        project = project_title(project, found, default=None)
     with user_errors():
         if export_file is not None:
-            measured = agreement_of_file(export_file)
+            measured = agreement_of_file(export_file, schema=found.schema)
         else:
             settings = load_settings(url=url, api_key=api_key, data_dir=data_dir)
             with make_client(settings) as client, err.status("downloading the project…"):
@@ -107,7 +116,7 @@ def agreement(
 
 
 def adjudicate(
-    project: Annotated[str, typer.Option("--project", help="project title")],
+    project: ProjectOption = None,
     accept: Annotated[
         int | None,
         typer.Option(
@@ -116,20 +125,22 @@ def adjudicate(
             help="mark this annotation as its task's ground truth (unmarking any other)",
         ),
     ] = None,
+    config: ConfigOption = None,
     url: UrlOption = None,
     api_key: KeyOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """List the tasks whose annotators disagree, with links; or accept one annotation.
 
-    The choice is stored in Label Studio as the task's ground truth, so the next
-    `quotegold export` takes it. An adjudicator may also submit their own annotation in
-    Label Studio and accept that one.
+    Annotations are compared with the project's own schema. The choice is stored in Label
+    Studio as the task's ground truth, so the next `quotegold export` takes it. An
+    adjudicator may also submit their own annotation in Label Studio and accept that one.
 
     Example: quotegold adjudicate --project "SCO quotes" --accept 1234
     """
     from quotegold.workflows.team import accept_annotation, project_conflicts
 
+    project = project_title(project, project_file(config), default=None)
     with user_errors():
         settings = load_settings(url=url, api_key=api_key, data_dir=data_dir)
         with make_client(settings) as client:

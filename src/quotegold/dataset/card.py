@@ -16,8 +16,9 @@ from quotegold.dataset.reportfile import AgreementFigures, ExportedDataset, Expo
 from quotegold.dataset.tokens import PRECEDENCE, layer_column
 from quotegold.errors import ExportError
 from quotegold.gold.model import Provenance
-from quotegold.schema.definition import SCHEMA, SCHEMA_VERSION
+from quotegold.schema.definition import LABEL_VALUES, AnnotationSchema
 from quotegold.schema.formats import JOINER
+from quotegold.schema.stored import GOLD_SCHEMA_FILE, SCHEMA_FILE
 
 
 class Sourced(TypedDict):
@@ -74,12 +75,13 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "spans": "the parts: `text[start:end] == span.text` for each",
         "quote_type": "direct, indirect or mixed",
         "stance": "the speaker's stance toward the target",
-        "stance_target": "what the stance is about; null when no target was given (neutral)",
+        "stance_target": "what the stance is about, one of the project's targets (see Labels); "
+        "null when no target was given (neutral)",
         "no_speaker": "true when the text names no speaker for the quote",
         "speaker": "the speaker mention as written, or null",
         "speaker_id": "the speaker region's id, or null",
         "speaker_name": "the canonical name of the speaker, or null",
-        "speaker_kind": "person, organisation, country or unnamed; null without a speaker",
+        "speaker_kind": "the speaker's kind (see Labels); null without a speaker",
         "cue": "the cue as written, or null",
         "cue_id": "the cue region's id, or null",
         "context": "the line(s) of the article the quote sits on, usually its paragraph",
@@ -93,12 +95,12 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "ner_tags": "one IOB2 tag per token; where layers overlap, precedence decides",
         **{
             layer_column(label): f"IOB2 tags of the {label} layer alone (O, B, I)"
-            for label in SCHEMA.label_values
+            for label in LABEL_VALUES
         },
     },
     "speakers": {
         "name": "the canonical name, as most often written by the annotators",
-        "kind": "person, organisation, country or unnamed; part of the speaker's identity",
+        "kind": "the speaker's kind (see Labels); part of the speaker's identity",
         "mentions": "every SPEAKER mention of this speaker: `article_id`, the region `id`, "
         "`text`, `start`, `end`",
         "articles": "the articles the speaker is mentioned in, sorted by id",
@@ -245,23 +247,27 @@ same. Per annotator and per pair: `agreement` in `report.json`.
 """
 
 
-def _labels() -> str:
+def _labels(schema: AnnotationSchema) -> str:
     labels = _table(
-        ["label", "what it marks"], [(label.value, label.description) for label in SCHEMA.labels]
+        ["label", "what it marks"], [(label.value, label.description) for label in schema.labels]
     )
     relations = _table(
         ["relation", "from", "to", "meaning", "in the data"],
         [
             (r.value, r.source, r.target, r.description, RELATION_FIELDS.get(r.value, ""))
-            for r in SCHEMA.relations
+            for r in schema.relations
         ],
     )
     attributes = []
-    for attribute in SCHEMA.attributes:
+    for attribute in schema.attributes:
         values = "".join(f"\n  - `{c.value}`: {c.hint}" for c in attribute.choices)
         head = f"- **{attribute.name}** ({attribute.label}, {attribute.kind}): {attribute.title}"
         attributes.append(head + (values if attribute.kind == "choice" else ""))
-    return f"""## Labels (schema {SCHEMA_VERSION})
+    return f"""## Labels (schema {schema.version})
+
+The stance targets, speaker kinds and initiative statuses are this project's own (its
+`quotegold.toml`); `{SCHEMA_FILE}` holds the whole schema the records were validated with,
+and `{GOLD_SCHEMA_FILE}` the JSON Schema of a record.
 
 {labels}
 
@@ -331,9 +337,11 @@ split = next(iter({present[0]}.values()))
 print(split.features)
 ```
 
-Closed vocabularies are `ClassLabel` columns (`.features[...].int2str(value)` gives the name);
-values that may be missing are strings or null. Offsets are Python `str` indices (Unicode
-code points, not UTF-16 units or bytes): `text[start:end]` is the span's text.
+Closed vocabularies are `ClassLabel` columns over this project's values
+(`.features[...].int2str(value)` gives the name), null where a value may be missing (the
+target of a neutral quote, the speaker kind of a quote without a speaker). Offsets are
+Python `str` indices (Unicode code points, not UTF-16 units or bytes): `text[start:end]` is
+the span's text.
 """
 
 
@@ -350,12 +358,21 @@ from datasets import load_dataset
 
 speakers = load_dataset("exports/{name}", "speakers")["train"]
 stance = speakers.features["quotes"].feature["stance"]
+target = speakers.features["quotes"].feature["stance_target"]
+
+
+def label_name(label, number):  # a ClassLabel value, or None where none was given
+    return None if number is None else label.int2str(number)
+
+
 for row in speakers:
     for quote in row["quotes"]:
-        said = stance.int2str(quote["stance"])
-        print(row["name"], said, quote["stance_target"], quote["quote"], sep=" | ")
+        said = label_name(stance, quote["stance"])
+        about = label_name(target, quote["stance_target"])
+        print(row["name"], said, about, quote["quote"], sep=" | ")
     for count in row["stances"]:
-        print("   ", count["target"], count["support"], count["oppose"], count["neutral"])
+        about = label_name(target, count["target"])
+        print("   ", about, count["support"], count["oppose"], count["neutral"])
 ```
 """
 
@@ -391,7 +408,7 @@ def _tags() -> str:
 Tokens come from spaCy's blank English tokenizer (rules only, no model); tokens that are only
 whitespace are left out. A token is inside a span if it overlaps it at all, and the first
 token of every span (every part of a split quote) is `B`. Each layer has its own column
-(`{"`, `".join(layer_column(label) for label in SCHEMA.label_values)}`), so nothing is lost.
+(`{"`, `".join(layer_column(label) for label in LABEL_VALUES)}`), so nothing is lost.
 The single `ner_tags` column keeps, where layers overlap, the one first in
 {" > ".join(PRECEDENCE)}; a lower layer interrupted by a higher one resumes with `B-`, so the
 column is valid IOB2.
@@ -420,8 +437,10 @@ def render_card(
     counts: ExportedDataset,
     report: ExportReport,
     records: Iterable[Sourced],
+    schema: AnnotationSchema,
 ) -> str:
-    """The README.md of an export: the Hub metadata header, then what a reader needs.
+    """The README.md of an export: the Hub metadata header, then what a reader needs; the
+    labels and attribute values are `schema`'s, the project's.
 
     `records` (only their provenance is read) may be any iterable: it is read once.
     """
@@ -439,12 +458,12 @@ def render_card(
             f"# {name}\n",
             "Who said what in English news articles: speakers, attribution cues, quotes and the "
             "initiatives speakers put forward, marked by hand in Label Studio and validated "
-            f"with quotegold (annotation schema {SCHEMA_VERSION}). {total['articles']} "
+            f"with quotegold (annotation schema {schema.version}). {total['articles']} "
             f"article(s), {total['labels']['QUOTE']} quote(s).\n",
             _configurations(name, configs, counts["rows"]),
             _splits(counts),
             *([_speakers(name)] if "speakers" in present else []),
-            _labels(),
+            _labels(schema),
             _counts(counts),
             _made(report, records),
             *(

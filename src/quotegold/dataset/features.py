@@ -1,22 +1,22 @@
-"""The `datasets.Features` of each configuration, derived from the annotation schema.
+"""The `datasets.Features` of each configuration, derived from a project's schema.
 
-Closed vocabularies are `ClassLabel`; a value that may be missing (a quote's stance target,
-the speaker of a quote without one) is a string or null. Whether a value may be missing is
-read from the JSON Schema of a gold record, so the two cannot disagree.
+Every closed vocabulary is a `ClassLabel` over the project's values, in every configuration:
+the quote type, stance and stance target, the speaker kind and the initiative status. A value
+that may be missing (a quote's stance target, the kind of a quote without a speaker) is null.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
 from typing import Any
 
 from datasets import ClassLabel, Features, List, Value
 
 from quotegold.dataset.tokens import LAYER_TAGS, layer_column, ner_tag_names
 from quotegold.errors import ExportError
-from quotegold.schema.definition import SCHEMA, Attribute
-from quotegold.schema.formats import ATTRIBUTE_FIELDS, LAYER_KEYS
-from quotegold.schema.goldschema import render_gold_schema
+from quotegold.schema.defaults import DEFAULT_SCHEMA
+from quotegold.schema.definition import LABEL_VALUES, AnnotationSchema, Attribute
+from quotegold.schema.formats import ATTRIBUTE_FIELDS
 
 __all__ = ["CONFIGS", "DEFAULT_CONFIG", "describe", "features_for", "project"]
 
@@ -28,30 +28,19 @@ _OFFSET = Value("int32")
 _COUNT = Value("int32")
 
 
-@lru_cache(maxsize=1)
-def _gold_schema() -> dict[str, Any]:
-    return render_gold_schema()
-
-
-def _nullable(attribute: Attribute) -> bool:
-    region = _gold_schema()["properties"][LAYER_KEYS[attribute.label]]["items"]
-    rule = region["properties"][ATTRIBUTE_FIELDS[attribute.name]]
-    types = rule.get("type", [])
-    return "null" in ([types] if isinstance(types, str) else types) or None in rule.get("enum", [])
-
-
 def _attribute_feature(attribute: Attribute) -> Any:
     if attribute.kind == "flag":
         return Value("bool")
-    if attribute.kind == "text" or _nullable(attribute):
+    if attribute.kind == "text":
         return _STRING
+    # A ClassLabel column holds null where a value may be missing (a neutral quote's target).
     return ClassLabel(names=list(attribute.values))
 
 
-def _attributes(label: str) -> dict[str, Any]:
+def _attributes(schema: AnnotationSchema, label: str) -> dict[str, Any]:
     return {
         ATTRIBUTE_FIELDS[attribute.name]: _attribute_feature(attribute)
-        for attribute in SCHEMA.attributes_for(label)
+        for attribute in schema.attributes_for(label)
     }
 
 
@@ -59,15 +48,15 @@ def _span() -> dict[str, Any]:
     return {"start": _OFFSET, "end": _OFFSET, "text": _STRING}
 
 
-def _article_features() -> Features:
+def _article_features(schema: AnnotationSchema) -> Features:
     return Features(
         {
             "id": _STRING,
             "text": _STRING,
             **{field: _STRING for field in ("title", "url", "source", "published")},
             "boilerplate": List({"start": _OFFSET, "end": _OFFSET}),
-            "speakers": List({"id": _STRING, **_span(), **_attributes("SPEAKER")}),
-            "cues": List({"id": _STRING, **_span(), **_attributes("CUE")}),
+            "speakers": List({"id": _STRING, **_span(), **_attributes(schema, "SPEAKER")}),
+            "cues": List({"id": _STRING, **_span(), **_attributes(schema, "CUE")}),
             "quotes": List(
                 {
                     "id": _STRING,
@@ -75,14 +64,14 @@ def _article_features() -> Features:
                     "text": _STRING,
                     "speaker_id": _STRING,
                     "cue_id": _STRING,
-                    **_attributes("QUOTE"),
+                    **_attributes(schema, "QUOTE"),
                 }
             ),
             "initiatives": List(
                 {
                     "id": _STRING,
                     **_span(),
-                    **_attributes("INITIATIVE"),
+                    **_attributes(schema, "INITIATIVE"),
                     "proponent_ids": List(_STRING),
                 }
             ),
@@ -102,9 +91,9 @@ def _article_features() -> Features:
     )
 
 
-def _quote_features() -> Features:
-    # A quote may have no speaker, so every speaker column is nullable: plain strings.
-    speaker = {f"speaker_{field}": _STRING for field in _attributes("SPEAKER")}
+def _quote_features(schema: AnnotationSchema) -> Features:
+    # A quote may have no speaker, so every speaker column may be null.
+    speaker = {f"speaker_{key}": value for key, value in _attributes(schema, "SPEAKER").items()}
     return Features(
         {
             "article_id": _STRING,
@@ -113,7 +102,7 @@ def _quote_features() -> Features:
             "start": _OFFSET,
             "end": _OFFSET,
             "spans": List(_span()),
-            **_attributes("QUOTE"),
+            **_attributes(schema, "QUOTE"),
             "speaker": _STRING,
             "speaker_id": _STRING,
             **speaker,
@@ -125,7 +114,7 @@ def _quote_features() -> Features:
     )
 
 
-def _token_features() -> Features:
+def _token_features(schema: AnnotationSchema) -> Features:
     layer = List(ClassLabel(names=list(LAYER_TAGS)))
     return Features(
         {
@@ -134,17 +123,17 @@ def _token_features() -> Features:
             "token_starts": List(_OFFSET),
             "token_ends": List(_OFFSET),
             "ner_tags": List(ClassLabel(names=list(ner_tag_names()))),
-            **{layer_column(label): layer for label in SCHEMA.label_values},
+            **{layer_column(label): layer for label in LABEL_VALUES},
         }
     )
 
 
-def _speaker_features() -> Features:
-    quote = _attributes("QUOTE")
+def _speaker_features(schema: AnnotationSchema) -> Features:
+    quote = _attributes(schema, "QUOTE")
     return Features(
         {
             "name": _STRING,
-            "kind": _attributes("SPEAKER")["kind"],
+            "kind": _attributes(schema, "SPEAKER")["kind"],
             "mentions": List({"article_id": _STRING, "id": _STRING, **_span()}),
             "articles": List(_STRING),
             "quotes": List(
@@ -159,8 +148,8 @@ def _speaker_features() -> Features:
             # A list of structs rather than a map: Arrow maps are awkward in most tools.
             "stances": List(
                 {
-                    "target": _STRING,
-                    **{stance: _COUNT for stance in SCHEMA.attribute("stance").values},
+                    "target": quote["stance_target"],
+                    **{stance: _COUNT for stance in schema.attribute("stance").values},
                 }
             ),
             "initiatives": List(
@@ -168,24 +157,26 @@ def _speaker_features() -> Features:
                     "article_id": _STRING,
                     "initiative_id": _STRING,
                     "text": _STRING,
-                    "status": _attributes("INITIATIVE")["status"],
+                    "status": _attributes(schema, "INITIATIVE")["status"],
                 }
             ),
         }
     )
 
 
-def features_for(config: str) -> Features:
-    """The `datasets.Features` of one configuration, derived from the annotation schema."""
-    builders = {
-        "articles": _article_features,
-        "quotes": _quote_features,
-        "tokens": _token_features,
-        "speakers": _speaker_features,
-    }
-    if config not in builders:
+_BUILDERS: dict[str, Callable[[AnnotationSchema], Features]] = {
+    "articles": _article_features,
+    "quotes": _quote_features,
+    "tokens": _token_features,
+    "speakers": _speaker_features,
+}
+
+
+def features_for(config: str, schema: AnnotationSchema = DEFAULT_SCHEMA) -> Features:
+    """The `datasets.Features` of one configuration, derived from the project's schema."""
+    if config not in _BUILDERS:
         raise ExportError(f"Unknown configuration {config!r}: choose one of {', '.join(CONFIGS)}.")
-    return builders[config]()
+    return _BUILDERS[config](schema)
 
 
 def describe(feature: Any) -> str:

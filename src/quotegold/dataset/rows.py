@@ -18,7 +18,8 @@ from typing import Any, TypedDict
 
 from quotegold.dataset.tokens import token_columns
 from quotegold.gold.model import GoldRecord, Speaker, regions_of, spans_of
-from quotegold.schema.definition import SCHEMA
+from quotegold.schema.defaults import DEFAULT_SCHEMA
+from quotegold.schema.definition import LABEL_VALUES, STANCE_VALUES, AnnotationSchema
 from quotegold.schema.formats import ATTRIBUTE_FIELDS
 
 __all__ = [
@@ -62,7 +63,7 @@ def quote_rows(record: GoldRecord) -> list[dict[str, Any]]:
     # Read by the schema's attribute fields too.
     speakers: dict[str, Mapping[str, object]] = {s["id"]: s for s in record["speakers"]}
     cues = {cue["id"]: cue for cue in record["cues"]}
-    speaker_fields = [ATTRIBUTE_FIELDS[a.name] for a in SCHEMA.attributes_for("SPEAKER")]
+    speaker_fields = [ATTRIBUTE_FIELDS[name] for name in ("speaker_name", "speaker_kind")]
     rows = []
     for quote in record["quotes"]:
         speaker = speakers.get(quote["speaker_id"]) if quote["speaker_id"] else None
@@ -100,7 +101,7 @@ def _spans(record: GoldRecord, label: str) -> list[tuple[int, int]]:
 
 def token_row(record: GoldRecord) -> dict[str, Any]:
     """The `tokens` row: the article's tokens and BIO tags, per layer and combined."""
-    spans = {label: _spans(record, label) for label in SCHEMA.label_values}
+    spans = {label: _spans(record, label) for label in LABEL_VALUES}
     return {"id": record["id"], **token_columns(record["text"], spans)}
 
 
@@ -170,10 +171,10 @@ def speaker_key(mention: Speaker) -> tuple[str, str]:
     return name, mention["kind"]
 
 
-def _stances(quotes: Sequence[SpeakerQuote]) -> list[dict[str, Any]]:
+def _stances(quotes: Sequence[SpeakerQuote], schema: AnnotationSchema) -> list[dict[str, Any]]:
     """Quote counts by target and stance: schema targets in schema order, then no target."""
-    stances = SCHEMA.attribute("stance").values
-    order = {target: rank for rank, target in enumerate(SCHEMA.attribute("stance_target").values)}
+    stances = STANCE_VALUES
+    order = {target.value: rank for rank, target in enumerate(schema.stance_targets)}
     counts: dict[str | None, Counter[str]] = {}
     for quote in quotes:
         counts.setdefault(quote["stance_target"], Counter())[quote["stance"]] += 1
@@ -251,13 +252,21 @@ def _put_initiative(listed: list[SpeakerInitiative], item: SpeakerInitiative) ->
     listed.append(item)
 
 
-def speaker_order(key: tuple[str, str]) -> tuple[str, int]:
+def speaker_order(
+    key: tuple[str, str], schema: AnnotationSchema = DEFAULT_SCHEMA
+) -> tuple[str, int]:
     """Where a speaker's row goes: by normalised name, then kind in schema order."""
-    return key[0], _KIND_RANK.get(key[1], 0)
+    kinds = schema.attribute("speaker_kind").values
+    return key[0], kinds.index(key[1]) if key[1] in kinds else 0
 
 
-def speaker_row(kind: str, contributions: Iterable[SpeakerContribution]) -> SpeakerRow:
-    """The `speakers` row of one speaker from its contributions, in the records' order."""
+def speaker_row(
+    kind: str,
+    contributions: Iterable[SpeakerContribution],
+    schema: AnnotationSchema = DEFAULT_SCHEMA,
+) -> SpeakerRow:
+    """The `speakers` row of one speaker from its contributions, in the records' order; its
+    stance counts list `schema`'s targets in its order."""
     names: Counter[str] = Counter()
     articles: dict[str, None] = {}
     mentions: list[SpeakerMention] = []
@@ -276,12 +285,14 @@ def speaker_row(kind: str, contributions: Iterable[SpeakerContribution]) -> Spea
         "mentions": mentions,
         "articles": list(articles),
         "quotes": quotes,
-        "stances": _stances(quotes),
+        "stances": _stances(quotes, schema),
         "initiatives": list(initiatives.values()),
     }
 
 
-def speaker_rows(records: Iterable[GoldRecord]) -> list[SpeakerRow]:
+def speaker_rows(
+    records: Iterable[GoldRecord], schema: AnnotationSchema = DEFAULT_SCHEMA
+) -> list[SpeakerRow]:
     """The `speakers` rows: one per canonical speaker (see `speaker_key`) over all records.
 
     `name` is the most frequent written form of the canonical name (the first seen on a tie);
@@ -292,7 +303,5 @@ def speaker_rows(records: Iterable[GoldRecord]) -> list[SpeakerRow]:
     for record in records:
         for key, contribution in speaker_contributions(record).items():
             grouped.setdefault(key, []).append(contribution)
-    return [speaker_row(key[1], grouped[key]) for key in sorted(grouped, key=speaker_order)]
-
-
-_KIND_RANK = {kind: rank for rank, kind in enumerate(SCHEMA.attribute("speaker_kind").values)}
+    ordered = sorted(grouped, key=lambda key: speaker_order(key, schema))
+    return [speaker_row(key[1], grouped[key], schema) for key in ordered]

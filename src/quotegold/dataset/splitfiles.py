@@ -21,6 +21,7 @@ from datasets.arrow_writer import ParquetWriter
 
 from quotegold.dataset.features import CONFIGS, features_for
 from quotegold.dataset.splits import SPLITS
+from quotegold.schema.definition import AnnotationSchema
 
 # Rows are turned into Arrow a batch at a time and written in row groups of about 8 MiB of
 # Arrow data: a few hundred `tokens` rows (each holds hundreds of tokens), thousands of quotes.
@@ -115,9 +116,9 @@ class SplitFile:
     `_GROUP_BYTES`, so row groups are large enough to compress well and memory stays flat.
     """
 
-    def __init__(self, path: Path, config: str) -> None:
+    def __init__(self, path: Path, config: str, schema: AnnotationSchema) -> None:
         self.path = path
-        self.features = features_for(config)
+        self.features = features_for(config, schema)
         self._encode = _encoder(self.features)
         self._schema = self.features.arrow_schema
         self._batch_rows = _BATCH_ROWS[config]
@@ -166,11 +167,13 @@ class SplitFile:
 
 
 class SplitFiles:
-    """The split files of every configuration, opened as rows arrive, closed on exit."""
+    """The split files of every configuration, opened as rows arrive, closed on exit; their
+    features are those of the project's `schema`."""
 
-    def __init__(self, folder: Path, stack: ExitStack) -> None:
+    def __init__(self, folder: Path, stack: ExitStack, schema: AnnotationSchema) -> None:
         self._folder = folder
         self._stack = stack
+        self._schema = schema
         self.by_config: dict[str, dict[str, SplitFile]] = {config: {} for config in CONFIGS}
         self.done: dict[str, dict[str, FileInfo]] = {}
 
@@ -178,7 +181,8 @@ class SplitFiles:
         files = self.by_config[config]
         if split not in files:
             path = self._folder / "data" / config / f"{split}-00000-of-00001.parquet"
-            files[split] = self._stack.enter_context(_closing(SplitFile(path, config)))
+            file = SplitFile(path, config, self._schema)
+            files[split] = self._stack.enter_context(_closing(file))
         files[split].add(row)
 
     def finish(self) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from quotegold.schema.definition import SCHEMA, AnnotationSchema
+from quotegold.schema.definition import LABEL_VALUES
 
 # Short, specific layers win over the long ones they sit inside: a speaker or cue can sit in
 # a quote's span, an initiative's name inside a quote.
@@ -40,9 +40,9 @@ class Token:
     end: int
 
 
-def ner_tag_names(schema: AnnotationSchema = SCHEMA) -> tuple[str, ...]:
+def ner_tag_names() -> tuple[str, ...]:
     """The `ner_tags` class names: O, then B-/I- for each schema label, in schema order."""
-    return ("O", *(f"{prefix}-{label}" for label in schema.label_values for prefix in "BI"))
+    return ("O", *(f"{prefix}-{label}" for label in LABEL_VALUES for prefix in "BI"))
 
 
 def layer_column(label: str) -> str:
@@ -150,9 +150,7 @@ def ner_tags(layers: Mapping[str, Sequence[str]], length: int) -> list[str]:
 def token_columns(text: str, spans: Mapping[str, Sequence[tuple[int, int]]]) -> dict[str, Any]:
     """The `tokens` configuration's columns for one article, from its spans keyed by label."""
     starts, ends = token_bounds(text)
-    layers = {
-        label: _layer_tags(starts, ends, spans.get(label, ())) for label in SCHEMA.label_values
-    }
+    layers = {label: _layer_tags(starts, ends, spans.get(label, ())) for label in LABEL_VALUES}
     return {
         "tokens": [text[start:end] for start, end in zip(starts, ends, strict=True)],
         "token_starts": starts,

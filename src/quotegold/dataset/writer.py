@@ -7,7 +7,9 @@ import `datasets`.
     ├── README.md                                       dataset card (YAML header + documentation)
     ├── data/<config>/<split>-00000-of-00001.parquet    features embedded
     ├── gold.jsonl                                      the gold records, sorted by article id
-    └── report.json                                     the report given, plus this export's counts
+    ├── report.json                                     the report given, plus this export's counts
+    ├── schema.json                                     the schema the records were validated with
+    └── gold_record.schema.json                         its JSON Schema of a gold record
 
 `datasets.load_dataset("exports/NAME", "quotes")` reads it offline and the folder can be
 uploaded to the Hub as it is. Configurations: `articles` (one row per article, the default),
@@ -16,8 +18,10 @@ uploaded to the Hub as it is. Configurations: `articles` (one row per article, t
 `quotegold.dataset.rows`, their features in `quotegold.dataset.features`.
 
 Decisions, also stated in the card:
-- Features are derived from the schema. Closed vocabularies are `ClassLabel`; a value that may
-  be missing (a quote's stance target, the speaker of a quote without one) is a string or null.
+- Features are derived from the project's schema. Closed vocabularies are `ClassLabel` over the
+  project's values; a value that may be missing (a quote's stance target) is null.
+- `schema.json` and `gold_record.schema.json` are the schema the records were validated with,
+  so `quotegold validate` checks the folder again later, without a server.
 - `speakers` aggregates every split (a speaker's quotes come from train, validation and test
   articles alike), so it is one `train` split: the split loaders expect, holding all rows.
 - `datasets` cannot load an empty split, so a split with no rows in a configuration is left out
@@ -68,9 +72,12 @@ from quotegold.dataset.splitfiles import FileInfo, SplitFiles
 from quotegold.dataset.splits import DEFAULT_RATIOS, SPLITS, article_position, check_ratios
 from quotegold.errors import ExportError, Issue, Location, ValidationError
 from quotegold.gold.model import GoldRecord, regions_of
-from quotegold.gold.validate import default_validator
-from quotegold.schema.definition import SCHEMA, SCHEMA_VERSION
+from quotegold.gold.validate import validator_for
+from quotegold.schema.defaults import DEFAULT_SCHEMA
+from quotegold.schema.definition import AnnotationSchema
 from quotegold.schema.formats import ATTRIBUTE_FIELDS, LAYER_KEYS
+from quotegold.schema.goldschema import render_gold_schema
+from quotegold.schema.stored import GOLD_SCHEMA_FILE, SCHEMA_FILE, schema_json_text
 
 __all__ = ["CONFIGS", "DatasetSummary", "features_for", "write_dataset"]
 
@@ -106,19 +113,19 @@ class DatasetSummary:
 class _Tally:
     """Counts of records, regions and attribute values, kept as records stream past."""
 
-    _CHOICES = tuple(attribute for attribute in SCHEMA.attributes if attribute.kind == "choice")
-
-    def __init__(self) -> None:
+    def __init__(self, schema: AnnotationSchema) -> None:
+        self._schema = schema
+        self._choices = tuple(a for a in schema.attributes if a.kind == "choice")
         self.articles = 0
         self.tokens = 0
         self.labels: Counter[str] = Counter({label: 0 for label in LAYER_KEYS})
-        self.values: dict[str, Counter[str]] = {a.name: Counter() for a in self._CHOICES}
+        self.values: dict[str, Counter[str]] = {a.name: Counter() for a in self._choices}
 
     def add(self, record: GoldRecord) -> None:
         self.articles += 1
         for label in LAYER_KEYS:
             self.labels[label] += len(regions_of(record, label))
-        for attribute in self._CHOICES:
+        for attribute in self._choices:
             fields: Sequence[Mapping[str, object]] = regions_of(record, attribute.label)
             for region in fields:
                 value = region[ATTRIBUTE_FIELDS[attribute.name]]
@@ -146,11 +153,11 @@ class _Tally:
 
 
 def _spill_checked(
-    records: Iterable[GoldRecord], spill: SortedSpill, *, validated: bool
+    records: Iterable[GoldRecord], spill: SortedSpill, *, validated: bool, schema: AnnotationSchema
 ) -> list[Issue]:
     """Validate each record as it comes (unless `validated` says it was) and spill the valid
     ones as JSON lines keyed by id; the issues of the others."""
-    validator = default_validator()
+    validator = validator_for(schema)
     issues: list[Issue] = []
     for record in records:
         found = [] if validated else validator.validate(record)
@@ -204,7 +211,7 @@ def _check_target(out: Path, *, overwrite: bool) -> None:
 # --- writing --------------------------------------------------------------------------------
 
 
-def _card_configs(files: SplitFiles) -> tuple[list[dict[str, Any]], Any]:
+def _card_configs(files: SplitFiles, schema: AnnotationSchema) -> tuple[list[dict[str, Any]], Any]:
     """The card's `configs` and `dataset_info` for the files written."""
     configs: list[dict[str, Any]] = []
     infos = DatasetInfosDict()
@@ -220,7 +227,7 @@ def _card_configs(files: SplitFiles) -> tuple[list[dict[str, Any]], Any]:
         if config == DEFAULT_CONFIG:
             configs[-1]["default"] = True
         infos[config] = DatasetInfo(
-            features=features_for(config),
+            features=features_for(config, schema),
             splits=splits,
             download_size=sum(file.path.stat().st_size for _, file in written),
             dataset_size=sum(info.num_bytes for info in splits.values()),
@@ -250,17 +257,18 @@ class _Written:
 
     tallies: dict[str, _Tally]
     files: SplitFiles
+    schema: AnnotationSchema
 
     def exported(
         self, *, name: str, license: str, ratios: tuple[float, float, float]
     ) -> ExportedDataset:
         """This export's own entry in report.json: settings and counts per split and in all."""
-        total = _Tally()
+        total = _Tally(self.schema)
         for tally in self.tallies.values():
             total.merge(tally)
         return {
             "name": name,
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": self.schema.version,
             "license": license,
             "ratios": dict(zip(SPLITS, ratios, strict=True)),
             "splits": {
@@ -282,13 +290,15 @@ def _write_rows(
     gold: TextIO,
     provenance: TextIO,
     ratios: tuple[float, float, float],
+    schema: AnnotationSchema,
 ) -> _Written:
     """Write every configuration but `tokens` from the sorted spilled lines, one record at a
     time: each record to `gold` (gold.jsonl) and its provenance to `provenance` (for the
     card)."""
     orders: dict[tuple[str, str], list[Any]] = {}  # one sort key per speaker, shared
     with ExitStack() as stack, SortedSpill() as speakers:
-        written = _Written({split: _Tally() for split in SPLITS}, SplitFiles(folder, stack))
+        tallies = {split: _Tally(schema) for split in SPLITS}
+        written = _Written(tallies, SplitFiles(folder, stack, schema), schema)
         with sorted_gold.open(encoding="utf-8") as lines:
             for line in lines:
                 gold.write(line)
@@ -299,25 +309,26 @@ def _write_rows(
                     for row in rows_of(record):
                         written.files.add(config, split, row)
                 for key, contribution in speaker_contributions(record).items():
-                    order = orders.setdefault(key, [*speaker_order(key), key[1]])
+                    order = orders.setdefault(key, [*speaker_order(key, schema), key[1]])
                     speakers.add(order, json.dumps(contribution, ensure_ascii=False))
                 provenance.write(json.dumps(record["provenance"], ensure_ascii=False) + "\n")
         # Sorted by name and kind, each speaker's contributions in the records' order.
         for key, contributions in speakers.groups():
-            speaker = speaker_row(key[2], (json.loads(entry) for entry in contributions))
+            entries = (json.loads(entry) for entry in contributions)
+            speaker = speaker_row(key[2], entries, schema)
             written.files.add("speakers", AGGREGATE_SPLIT, speaker)
         written.files.finish()
     return written
 
 
 def _write_tokens(
-    folder: Path, sorted_gold: Path, ratios: tuple[float, float, float]
+    folder: Path, sorted_gold: Path, ratios: tuple[float, float, float], schema: AnnotationSchema
 ) -> tuple[dict[str, FileInfo], dict[str, int]]:
     """Write the `tokens` configuration from the sorted spilled lines: its files, and the
     tokens of each split."""
     tokens: Counter[str] = Counter()
     with ExitStack() as stack:
-        files = SplitFiles(folder, stack)
+        files = SplitFiles(folder, stack, schema)
         with sorted_gold.open(encoding="utf-8") as lines:
             for line in lines:
                 record: GoldRecord = json.loads(line)
@@ -331,7 +342,7 @@ def _write_tokens(
 
 @contextmanager
 def _tokens_alongside(
-    folder: Path, sorted_gold: Path, ratios: tuple[float, float, float]
+    folder: Path, sorted_gold: Path, ratios: tuple[float, float, float], schema: AnnotationSchema
 ) -> Iterator[Callable[[], tuple[dict[str, FileInfo], dict[str, int]]]]:
     """Write the `tokens` configuration in a forked helper process while the caller writes
     the others; yields a function that waits for it and returns what `_write_tokens` does.
@@ -341,11 +352,11 @@ def _tokens_alongside(
     cannot fork, it is written in the caller when asked for.
     """
     if "fork" not in multiprocessing.get_all_start_methods():
-        yield lambda: _write_tokens(folder, sorted_gold, ratios)
+        yield lambda: _write_tokens(folder, sorted_gold, ratios, schema)
         return
     # Forked before the caller opens its own files, so the helper inherits none of them.
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-        future = pool.submit(_write_tokens, folder, sorted_gold, ratios)
+        future = pool.submit(_write_tokens, folder, sorted_gold, ratios, schema)
 
         def result() -> tuple[dict[str, FileInfo], dict[str, int]]:
             try:
@@ -377,34 +388,39 @@ def _build(
     name: str,
     license: str,
     attribution: str | None,
+    schema: AnnotationSchema,
 ) -> DatasetSummary:
     provenance_file = sorted_gold.with_name("provenance.jsonl")
-    with _tokens_alongside(folder, sorted_gold, ratios) as tokens_written:
+    with _tokens_alongside(folder, sorted_gold, ratios, schema) as tokens_written:
         with (
             (folder / "gold.jsonl").open("w", encoding="utf-8", newline="\n") as gold,
             provenance_file.open("w", encoding="utf-8", newline="\n") as provenance,
         ):
-            written = _write_rows(folder, sorted_gold, gold, provenance, ratios)
+            written = _write_rows(folder, sorted_gold, gold, provenance, ratios, schema)
         token_files, tokens = tokens_written()
     for split, info in token_files.items():
         written.files.adopt("tokens", split, info)
     for split, count in tokens.items():
         written.tallies[split].tokens = count
-    configs, dataset_info = _card_configs(written.files)
+    configs, dataset_info = _card_configs(written.files, schema)
     exported = written.exported(name=name, license=license, ratios=ratios)
     total = exported["total"]
     report_text = json.dumps({**report, "export": exported}, indent=2, ensure_ascii=False)
     _write_text(folder / "report.json", report_text + "\n")
+    _write_text(folder / SCHEMA_FILE, schema_json_text(schema))
+    gold_schema = json.dumps(render_gold_schema(schema), indent=2, ensure_ascii=False)
+    _write_text(folder / GOLD_SCHEMA_FILE, gold_schema + "\n")
     card = render_card(
         name=name,
         license=license,
         attribution=attribution,
         configs=configs,
         dataset_info=dataset_info,
-        fields={c: [(k, describe(f)) for k, f in features_for(c).items()] for c in CONFIGS},
+        fields={c: [(k, describe(f)) for k, f in features_for(c, schema).items()] for c in CONFIGS},
         counts=exported,
         report=report,
         records=_provenance_of(provenance_file),
+        schema=schema,
     )
     _write_text(folder / "README.md", card)
     return DatasetSummary(
@@ -457,6 +473,7 @@ def write_dataset(
     ratios: Sequence[float] = DEFAULT_RATIOS,
     overwrite: bool = False,
     validated: bool = False,
+    schema: AnnotationSchema = DEFAULT_SCHEMA,
 ) -> DatasetSummary:
     """Write gold records as a Hugging Face dataset folder at `out`, replacing it atomically.
 
@@ -470,7 +487,9 @@ def write_dataset(
     id. An existing `out` must be an earlier export (it has report.json or gold.jsonl)
     unless `overwrite` is true. `validated` says every record already passed
     `gold.validate` (as `workflows.export.iter_gold` yields them), so they are not
-    checked twice. Raises `ValidationError` for records `gold.validate`
+    checked twice. `schema` is the project's: the records are validated against it, the
+    features and the card come from it, and it is written beside the data (`schema.json`).
+    Raises `ValidationError` for records `gold.validate`
     refuses or an article id given twice, and `ExportError` when the export cannot be
     written; either way `out` is left as it was.
     """
@@ -478,7 +497,7 @@ def write_dataset(
     if not name.strip() or not license.strip():
         raise ExportError("The dataset needs a name and a licence id (e.g. 'cc-by-2.5').")
     with SortedSpill() as spill:
-        issues = _spill_checked(records, spill, validated=validated)
+        issues = _spill_checked(records, spill, validated=validated, schema=schema)
         sorted_gold = spill.folder / "sorted.txt"
         with sorted_gold.open("w", encoding="utf-8", newline="\n") as handle:
             issues += _write_sorted(spill, handle)
@@ -506,6 +525,7 @@ def write_dataset(
                 name=name,
                 license=license,
                 attribution=attribution,
+                schema=schema,
             )
         except OSError as error:
             shutil.rmtree(built, ignore_errors=True)

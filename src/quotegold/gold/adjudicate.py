@@ -16,6 +16,8 @@ from typing import Literal, TypeVar
 from quotegold.errors import Issue, Location, SettingsError
 from quotegold.gold.convert import ProjectRef, annotation_to_record
 from quotegold.gold.model import Annotation, GoldRecord, GoldRegion, Provenance, Task, spans_of
+from quotegold.schema.defaults import DEFAULT_SCHEMA
+from quotegold.schema.definition import AnnotationSchema
 
 Status = Literal["gold", "conflict", "unannotated", "invalid", "skipped"]
 STRATEGIES = ("default", "latest")
@@ -57,9 +59,14 @@ class Choice:
 
 
 def choose_annotation(
-    task: Task, *, strategy: str = "default", project: ProjectRef | None = None
+    task: Task,
+    *,
+    strategy: str = "default",
+    project: ProjectRef | None = None,
+    schema: AnnotationSchema = DEFAULT_SCHEMA,
 ) -> Choice:
-    """Pick the gold record of a task, or say why there is none."""
+    """Pick the gold record of a task, or say why there is none; its annotations are read
+    against `schema`, the project's."""
     if strategy not in STRATEGIES:
         raise SettingsError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
     annotations = task.get("annotations", [])
@@ -73,9 +80,9 @@ def choose_annotation(
     if not submitted:
         return Choice("skipped")
     if strategy == "latest":
-        return _decide(task, [_latest(submitted)], project)
+        return _decide(task, [_latest(submitted)], project, schema)
     ground_truth = [a for a in submitted if a.get("ground_truth") is True]
-    return _decide(task, ground_truth or submitted, project)
+    return _decide(task, ground_truth or submitted, project, schema)
 
 
 def _plain_id(value: object) -> int | str | None:
@@ -104,13 +111,15 @@ def _latest(annotations: list[Annotation]) -> Annotation:
     return max(annotations, key=recency)
 
 
-def _decide(task: Task, candidates: list[Annotation], project: ProjectRef | None) -> Choice:
+def _decide(
+    task: Task, candidates: list[Annotation], project: ProjectRef | None, schema: AnnotationSchema
+) -> Choice:
     candidates = sorted(candidates, key=recency, reverse=True)
     single = _plain_id(candidates[0].get("id")) if len(candidates) == 1 else None
     records: dict[int | str, GoldRecord] = {}
     issues: list[Issue] = []
     for number, annotation in enumerate(candidates, start=1):
-        record, found = annotation_to_record(task, annotation, project=project)
+        record, found = annotation_to_record(task, annotation, project=project, schema=schema)
         issues += found
         if record is not None:
             aid = _plain_id(annotation.get("id"))
@@ -240,12 +249,13 @@ def find_conflicts(
     *,
     project: ProjectRef | None = None,
     link: Callable[[int | str], str] | None = None,
+    schema: AnnotationSchema = DEFAULT_SCHEMA,
 ) -> list[Conflict]:
     """The tasks whose annotations disagree with no ground truth to settle them, in order;
     `link` gives each task's address in Label Studio."""
     found = []
     for task in tasks:
-        conflict = choose_annotation(task, project=project).conflict
+        conflict = choose_annotation(task, project=project, schema=schema).conflict
         if conflict is not None:
             where = None if link is None or conflict.task_id is None else link(conflict.task_id)
             found.append(replace(conflict, link=where))

@@ -28,7 +28,6 @@ from quotegold.gold.model import (
     TaskData,
 )
 from quotegold.gold.regions import (
-    ATTRIBUTES,
     QUOTE_ATTRIBUTES,
     Context,
     Region,
@@ -38,11 +37,12 @@ from quotegold.gold.regions import (
     parse_result,
     show,
 )
-from quotegold.schema.definition import SCHEMA, SCHEMA_VERSION
+from quotegold.schema.defaults import DEFAULT_SCHEMA
+from quotegold.schema.definition import RELATIONS, AnnotationSchema
 from quotegold.schema.formats import JOINER, TEXT_NAME
 
-_PAIRS = {(relation.source, relation.target): relation.value for relation in SCHEMA.relations}
-_ALLOWED = ", ".join(f"{r.source}-{r.target} ({r.value})" for r in SCHEMA.relations)
+_PAIRS = {(relation.source, relation.target): relation.value for relation in RELATIONS}
+_ALLOWED = ", ".join(f"{r.source}-{r.target} ({r.value})" for r in RELATIONS)
 _NEEDS_TARGET = ("support", "oppose")
 
 
@@ -59,15 +59,21 @@ _Links = dict[str, dict[str, set[str]]]
 
 
 def annotation_to_record(
-    task: Task, annotation: Annotation, *, project: ProjectRef | None = None
+    task: Task,
+    annotation: Annotation,
+    *,
+    project: ProjectRef | None = None,
+    schema: AnnotationSchema = DEFAULT_SCHEMA,
 ) -> tuple[GoldRecord | None, list[Issue]]:
     """Convert one annotation of one task into a gold record, with located issues.
 
-    The record is `None` when the task has no text or article id, or when any span's
-    offsets do not match the text. It is gold only when the issue list is empty: until
-    then a field may hold what the annotation gave instead (a missing name is None).
+    `schema` is the one the project's annotators were shown: choices outside its lists are
+    issues, and the record's provenance carries its version. The record is `None` when the
+    task has no text or article id, or when any span's offsets do not match the text. It is
+    gold only when the issue list is empty: until then a field may hold what the annotation
+    gave instead (a missing name is None).
     """
-    ctx = Context(id_of(task), id_of(annotation))
+    ctx = Context(id_of(task), id_of(annotation), schema)
     data = task.get("data") if isinstance(task, Mapping) else None
     if not isinstance(data, Mapping):
         ctx.fail("the task has no 'data' object; export the project again as JSON")
@@ -89,7 +95,7 @@ def annotation_to_record(
         "cues": [_cue(region) for region in _sorted(regions, "CUE")],
         "quotes": _quotes(regions, links, ctx),
         "initiatives": _initiatives(regions, links, ctx),
-        "provenance": _provenance(task, annotation, project),
+        "provenance": _provenance(task, annotation, project, schema.version),
     }
     return (None if ctx.broken else record), ctx.issues
 
@@ -111,7 +117,7 @@ def _text_and_id(data: TaskData, ctx: Context) -> tuple[str | None, str | None]:
 def _resolve_relations(
     items: list[Mapping[str, Any]], regions: dict[str, Region], broken: set[str], ctx: Context
 ) -> _Links:
-    links: _Links = {kind: {} for kind in SCHEMA.relation_values}
+    links: _Links = {relation.value: {} for relation in RELATIONS}
     for item in items:
         ends = [_end(item.get(key), regions, broken, ctx) for key in ("from_id", "to_id")]
         if any(
@@ -202,7 +208,7 @@ def _quote_span(region: Region) -> Span:
 
 def _required(value: Any, name: str, rid: str, ctx: Context) -> Any:
     if value is None:
-        attribute = ATTRIBUTES[name]
+        attribute = ctx.schema.attribute(name)
         how = "type it" if attribute.kind == "text" else f"choose {', '.join(attribute.values)}"
         ctx.add(f"{attribute.label} {rid} has no {name}; {how}", rid)
     return value
@@ -370,11 +376,13 @@ def _annotator(value: object) -> int | str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _provenance(task: Task, annotation: Annotation, project: ProjectRef | None) -> Provenance:
+def _provenance(
+    task: Task, annotation: Annotation, project: ProjectRef | None, version: str
+) -> Provenance:
     project_id = project.id if project else task.get("project")
     annotation_id, annotator = annotation.get("id"), _annotator(annotation.get("completed_by"))
     return {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": version,
         "project_id": project_id if is_int(project_id) else None,
         "project_title": project.title if project else None,
         "task_id": task.get("id") if is_int(task.get("id")) else None,

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
 from quotegold.errors import Issue, Location
-from quotegold.schema.definition import SCHEMA, SCHEMA_VERSION, Attribute
+from quotegold.schema.defaults import DEFAULT_SCHEMA
+from quotegold.schema.definition import LABEL_VALUES, AnnotationSchema, Attribute
 from quotegold.schema.formats import LABELS_NAME, TEXT_NAME
 
-ATTRIBUTES = {attribute.name: attribute for attribute in SCHEMA.attributes}
 QUOTE_ATTRIBUTES = ("quote_type", "stance", "stance_target")
 _BAD = object()
 
@@ -37,8 +37,11 @@ class Region:
 
 @dataclass
 class Context:
+    """One annotation being read: where it is, the schema its project has, what is wrong."""
+
     task: int | str | None
     annotation: int | str | None
+    schema: AnnotationSchema = DEFAULT_SCHEMA
     issues: list[Issue] = field(default_factory=list)
     broken: bool = False
     # Regions with a relation to a broken region: what they lack is not worth reporting.
@@ -111,15 +114,16 @@ def _classify(index: int, item: object, ctx: Context) -> str | None:
         ctx.add(f"result item {index} is neither a region nor a relation (keys: {keys}); remove it")
         return None
     name = item.get("from_name")
+    attributes = ctx.schema.attribute_names
     if name == LABELS_NAME:
         expected = "labels"
-    elif isinstance(name, str) and name in ATTRIBUTES:
-        expected = "textarea" if ATTRIBUTES[name].kind == "text" else "choices"
+    elif isinstance(name, str) and name in attributes:
+        expected = "textarea" if ctx.schema.attribute(name).kind == "text" else "choices"
     else:
-        known = ", ".join([LABELS_NAME, *ATTRIBUTES])
+        known = ", ".join([LABELS_NAME, *attributes])
         ctx.add(
-            f"unknown control {show(name)} (schema {SCHEMA_VERSION} has {known}); the project's "
-            "labelling config does not match the schema — update it and redo this region",
+            f"unknown control {show(name)} (schema {ctx.schema.version} has {known}); the "
+            "project's labelling config does not match the schema — update it and redo this region",
             region,
         )
         return None
@@ -174,10 +178,10 @@ def _check_span(
 
 
 def _one_label(labels: object, ctx: Context, rid: str) -> str | None:
-    if isinstance(labels, list) and len(labels) == 1 and labels[0] in SCHEMA.label_values:
+    if isinstance(labels, list) and len(labels) == 1 and labels[0] in LABEL_VALUES:
         label: str = labels[0]
         return label  # the common case, before any message is made
-    known = ", ".join(SCHEMA.label_values)
+    known = ", ".join(LABEL_VALUES)
     if labels is not None and not isinstance(labels, list):
         ctx.add(f"region {rid} has labels {show(labels)}, not a list; give it one of {known}", rid)
         return None
@@ -193,7 +197,7 @@ def _one_label(labels: object, ctx: Context, rid: str) -> str | None:
 
 def _apply_attribute(item: Mapping[str, Any], regions: dict[str, Region], ctx: Context) -> None:
     rid: str = item["id"]
-    attribute = ATTRIBUTES[item["from_name"]]
+    attribute = ctx.schema.attribute(item["from_name"])
     region = regions.get(rid)
     if region is None:
         ctx.add(f"{attribute.name} is set on {rid}, which is not a labelled region; delete it", rid)

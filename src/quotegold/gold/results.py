@@ -19,7 +19,8 @@ from quotegold.gold.model import (
     ResultValue,
     Span,
 )
-from quotegold.gold.regions import ATTRIBUTES, QUOTE_ATTRIBUTES
+from quotegold.gold.regions import QUOTE_ATTRIBUTES
+from quotegold.schema.definition import ATTRIBUTE_KINDS, NO_SPEAKER
 from quotegold.schema.formats import LABELS_NAME, TEXT_NAME
 
 
@@ -73,17 +74,17 @@ def _region_items(rid: str, label: str, span: Span, attrs: Mapping[str, Any]) ->
     """The items of one region: its label, then one per attribute that is set.
 
     `attrs` maps schema attribute names to values whose type goes with the attribute's
-    kind (text, choice or flag), which only the schema knows.
+    kind (text, choice or flag), which the schema's core fixes.
     """
     where: ResultValue = {"start": span["start"], "end": span["end"], "text": span["text"]}
     items: list[ResultItem] = [_item(rid, LABELS_NAME, "labels", {**where, "labels": [label]})]
     for name, value in attrs.items():
-        attribute = ATTRIBUTES[name]
-        if attribute.kind == "text" and value is not None:
+        kind = ATTRIBUTE_KINDS[name]
+        if kind == "text" and value is not None:
             items.append(_item(rid, name, "textarea", {**where, "text": [value]}))
-        elif attribute.kind == "flag" and value:
-            items.append(_item(rid, name, "choices", {**where, "choices": [*attribute.values]}))
-        elif attribute.kind == "choice" and value is not None:
+        elif kind == "flag" and value:
+            items.append(_item(rid, name, "choices", {**where, "choices": [NO_SPEAKER.value]}))
+        elif kind == "choice" and value is not None:
             items.append(_item(rid, name, "choices", {**where, "choices": [value]}))
     return items
 

@@ -23,7 +23,8 @@ from quotegold.gold.adjudicate import choose_annotation
 from quotegold.gold.exportfile import detect_kind, read_gold_jsonl, read_label_studio_export
 from quotegold.gold.fastcheck import fast_check
 from quotegold.gold.model import GoldRecord, Span
-from quotegold.schema.definition import SCHEMA, AnnotationSchema
+from quotegold.schema.defaults import DEFAULT_SCHEMA
+from quotegold.schema.definition import AnnotationSchema
 from quotegold.schema.formats import JOINER
 from quotegold.schema.goldschema import render_gold_schema
 
@@ -53,7 +54,8 @@ class _Vocabulary:
 class GoldValidator:
     """Checks gold records against the JSON Schema and the rules; build once, reuse."""
 
-    def __init__(self, schema: AnnotationSchema = SCHEMA) -> None:
+    def __init__(self, schema: AnnotationSchema = DEFAULT_SCHEMA) -> None:
+        self.schema = schema
         json_schema = render_gold_schema(schema)
         try:
             Draft202012Validator.check_schema(json_schema)
@@ -85,33 +87,80 @@ class GoldValidator:
 
 
 @cache
+def validator_for(schema: AnnotationSchema) -> GoldValidator:
+    """The validator of a schema, built once per schema."""
+    return GoldValidator(schema)
+
+
 def default_validator() -> GoldValidator:
-    """The validator for the project's schema, built on first use."""
-    return GoldValidator()
+    """The validator of the built-in schema."""
+    return validator_for(DEFAULT_SCHEMA)
 
 
-def validate_records(records: Iterable[tuple[Any, Location]]) -> list[Issue]:
+def validate_records(
+    records: Iterable[tuple[Any, Location]], *, schema: AnnotationSchema = DEFAULT_SCHEMA
+) -> list[Issue]:
     """The issues of many records, each with the location it was read from."""
-    validator = default_validator()
+    validator = validator_for(schema)
     return [
         issue for record, where in records for issue in validator.validate(record, location=where)
     ]
 
 
-def validate_file(path: Path) -> tuple[int, list[Issue]]:
-    """Check a gold JSONL file, or the gold records a Label Studio export would give.
+def _version_of(record: Any) -> str | None:
+    provenance = record.get("provenance") if isinstance(record, Mapping) else None
+    version = provenance.get("schema_version") if isinstance(provenance, Mapping) else None
+    return version if isinstance(version, str) else None
 
-    Returns how many records were checked and every issue: bad lines, invalid records and,
-    for an export, annotations that do not convert or disagree. Unreadable files raise
-    `ValidationError`.
+
+def other_schema_issue(
+    records: Iterable[tuple[Any, Location]], schema: AnnotationSchema, *, source: str
+) -> tuple[list[tuple[Any, Location]], Issue | None]:
+    """The records made with `schema`'s version, and one issue saying how many were made
+    with another (located at the first), or None when all were.
+
+    A record's `provenance.schema_version` says which lists it was annotated with; checked
+    against other lists, its values would only look wrong, one by one. `source` names where
+    `schema` comes from, for the message.
+    """
+    same: list[tuple[Any, Location]] = []
+    other: list[tuple[str, Location]] = []
+    for record, where in records:
+        version = _version_of(record)
+        if version is None or version == schema.version:
+            same.append((record, where))
+        else:
+            other.append((version, where))
+    if not other:
+        return same, None
+    versions = ", ".join(sorted({version for version, _ in other}))
+    message = (
+        f"{len(other)} record(s) were made with schema {versions}, not {schema.version} "
+        f"({source}); pass --config with the quotegold.toml they were annotated with, or "
+        "validate the export folder they come from (its schema.json)"
+    )
+    return same, Issue(other[0][1], message)
+
+
+def validate_file(
+    path: Path, *, schema: AnnotationSchema = DEFAULT_SCHEMA, source: str = "the built-in schema"
+) -> tuple[int, list[Issue]]:
+    """Check a gold JSONL file, or the gold records a Label Studio export would give, against
+    `schema` (from `source`, named in messages).
+
+    Returns how many records were checked and every issue: bad lines, records made with
+    another schema (one issue for all of them), invalid records and, for an export,
+    annotations that do not convert or disagree. Unreadable files raise `ValidationError`.
     """
     if detect_kind(path) == "gold-jsonl":
         gold = read_gold_jsonl(path)
-        return len(gold.records), gold.issues + validate_records(gold.records)
+        same, other = other_schema_issue(gold.records, schema, source=source)
+        found = gold.issues + ([other] if other else [])
+        return len(gold.records), found + validate_records(same, schema=schema)
     records: list[tuple[GoldRecord, Location]] = []
     issues: list[Issue] = []
     for task in read_label_studio_export(path):
-        choice = choose_annotation(task)
+        choice = choose_annotation(task, schema=schema)
         issues += [
             replace(issue, location=replace(issue.location, file=str(path)))
             for issue in choice.issues
@@ -124,7 +173,7 @@ def validate_file(path: Path) -> tuple[int, list[Issue]]:
             issues.append(Issue(Location(file=str(path), task=conflict.task_id), message))
         if choice.record is not None:
             records.append((choice.record, Location(file=str(path))))
-    return len(records), issues + validate_records(records)
+    return len(records), issues + validate_records(records, schema=schema)
 
 
 def _base_location(record: Any, location: Location | None) -> Location:

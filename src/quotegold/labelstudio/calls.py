@@ -115,7 +115,17 @@ class Calls:
 
 def _detail(body: Any) -> str:
     if isinstance(body, dict):
-        for key in ("detail", "validation_errors", "message"):
+        # A 400's `detail` is only "Validation error"; what was wrong is in these.
+        for key in ("validation_errors", "detail", "message"):
             if body.get(key):
-                return str(body[key])
+                return _one_line(body[key])[:600]
     return str(body)[:300]
+
+
+def _one_line(value: Any) -> str:
+    """Label Studio's error detail (text, or lists and objects of it) as one line."""
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_one_line(inner)}" for key, inner in value.items())
+    if isinstance(value, list):
+        return "; ".join(_one_line(inner) for inner in value)
+    return " ".join(str(value).split())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -116,6 +116,7 @@ class LabelStudioClient:
             url=self.project_url(int(raw.id)),
             annotators_per_task=int(getattr(raw, "maximum_annotations", None) or 1),
             overlap_percentage=int(getattr(raw, "overlap_cohort_percentage", None) or 100),
+            instructions=str(getattr(raw, "expert_instruction", None) or ""),
         )
 
     def find_project(self, title: str) -> Project | None:
@@ -151,12 +152,15 @@ class LabelStudioClient:
         instructions: str,
         description: str,
         annotators_per_task: int | None = None,
+        before_update: Callable[[Project], None] | None = None,
     ) -> ProjectSync:
         """Create the project, or bring its config and instructions up to date.
 
         `annotators_per_task` makes every task wait for that many annotators (Label Studio's
         `maximum_annotations`, with all tasks in the overlap cohort); None leaves the
         project's setting as it is (a new project then has one annotator per task).
+        `before_update` is called with the existing project before its labelling config is
+        changed: it raises to refuse the change, and then nothing is changed.
         """
         overlap = {} if annotators_per_task is None else _overlap(annotators_per_task)
         existing = self.find_project(title)
@@ -176,7 +180,10 @@ class LabelStudioClient:
                 retry=False,
             )
             return ProjectSync(self.get_project(int(raw.id)), created=True, config_updated=False)
-        config_updated = existing.label_config.strip() != label_config.strip()
+        config_changed = existing.label_config.strip() != label_config.strip()
+        config_updated = config_changed or existing.instructions.strip() != instructions.strip()
+        if config_changed and before_update is not None:
+            before_update(existing)
         if config_updated:
             self._update_config(existing.id, label_config, instructions, description)
         overlap_updated = annotators_per_task is not None and (
@@ -198,10 +205,22 @@ class LabelStudioClient:
         self, project_id: int, label_config: str, instructions: str, description: str
     ) -> None:
         # Check first: a PATCH may silently drop labels that annotations still use.
-        self._call(
-            f"checking the new labelling config of project {project_id}",
-            lambda: self._sdk.projects.validate_label_config(project_id, label_config=label_config),
-        )
+        try:
+            self._call(
+                f"checking the new labelling config of project {project_id}",
+                lambda: self._sdk.projects.validate_label_config(
+                    project_id, label_config=label_config
+                ),
+            )
+        except LabelStudioError as exc:
+            if exc.status != 400:
+                raise
+            raise LabelStudioError(
+                f"{exc}; nothing was changed: keep the values its annotations or drafts use "
+                "(in quotegold.toml), or re-annotate those regions first",
+                url=self.url,
+                status=exc.status,
+            ) from exc
         self._call(
             f"updating the labelling config of project {project_id}",
             lambda: self._sdk.projects.update(

@@ -17,6 +17,8 @@ class Project:
     # share of tasks that get that many (`overlap_cohort_percentage`; the others get one).
     annotators_per_task: int = 1
     overlap_percentage: int = 100
+    # The instructions annotators are shown (Label Studio's `expert_instruction`).
+    instructions: str = ""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from quotegold.gold.convert import ProjectRef, annotation_to_record
 from quotegold.gold.exportfile import detect_kind, read_label_studio_export
 from quotegold.gold.model import Annotation, GoldRecord, Quote, Task
 from quotegold.measure.comparison import LAYERS, LayerScores, QuotePair, Score, compare, speaker_key
+from quotegold.schema.defaults import DEFAULT_SCHEMA
+from quotegold.schema.definition import AnnotationSchema
 
 __all__ = [
     "ATTRIBUTES",
@@ -252,8 +254,11 @@ class AgreementCounter:
     marked by several annotators are kept, never the records.
     """
 
-    def __init__(self, *, project: ProjectRef | None = None) -> None:
+    def __init__(
+        self, *, project: ProjectRef | None = None, schema: AnnotationSchema = DEFAULT_SCHEMA
+    ) -> None:
         self._project = project
+        self._schema = schema
         self._tasks = 0
         self._compared = 0
         self._annotated: Counter[str] = Counter()
@@ -285,7 +290,9 @@ class AgreementCounter:
     def _records(self, task: Task, latest: Mapping[str, Annotation]) -> dict[str, GoldRecord]:
         records: dict[str, GoldRecord] = {}
         for annotator, annotation in latest.items():
-            record, issues = annotation_to_record(task, annotation, project=self._project)
+            record, issues = annotation_to_record(
+                task, annotation, project=self._project, schema=self._schema
+            )
             if record is not None and not issues:
                 records[annotator] = record
                 continue
@@ -387,19 +394,21 @@ def measure_agreement(
     *,
     project: ProjectRef | None = None,
     names: Mapping[str, str] | None = None,
+    schema: AnnotationSchema = DEFAULT_SCHEMA,
 ) -> Agreement:
-    """Agreement over Label Studio tasks (as in a JSON export); see the module's docstring."""
-    counter = AgreementCounter(project=project)
+    """Agreement over Label Studio tasks (as in a JSON export), their annotations read
+    against `schema`; see the module's docstring."""
+    counter = AgreementCounter(project=project, schema=schema)
     for task in tasks:
         counter.add(task)
     return counter.result(names=names)
 
 
-def agreement_of_file(path: Path) -> Agreement:
-    """Agreement over the tasks of a Label Studio JSON export file."""
+def agreement_of_file(path: Path, *, schema: AnnotationSchema = DEFAULT_SCHEMA) -> Agreement:
+    """Agreement over the tasks of a Label Studio JSON export file, made with `schema`."""
     if detect_kind(path) != "label-studio-export":
         raise SettingsError(
             f"{path} is a gold JSONL file, with one record per article; agreement needs a "
             "Label Studio JSON export, which keeps every annotator's annotation"
         )
-    return measure_agreement(read_label_studio_export(path))
+    return measure_agreement(read_label_studio_export(path), schema=schema)

@@ -16,7 +16,7 @@ from typing import TypedDict, cast
 
 from quotegold.dataset.tokens import Token, tokenize
 from quotegold.gold.model import GoldRecord, GoldRegion, Quote, regions_of, spans_of
-from quotegold.schema.definition import SCHEMA
+from quotegold.schema.definition import LABEL_VALUES
 from quotegold.schema.formats import LAYER_KEYS
 
 __all__ = [
@@ -34,7 +34,7 @@ __all__ = [
     "speaker_key",
 ]
 
-LAYERS: tuple[str, ...] = SCHEMA.label_values
+LAYERS: tuple[str, ...] = LABEL_VALUES
 MATCH_MODES: tuple[str, ...] = ("exact", "overlap", "tokens")
 
 # A score's or an accuracy's counts and ratios, by name; a ratio is None when undefined.

@@ -37,6 +37,8 @@ from quotegold.measure.comparison import (
     compare,
     speaker_key,
 )
+from quotegold.schema.defaults import DEFAULT_SCHEMA
+from quotegold.schema.definition import AnnotationSchema
 from quotegold.schema.formats import LAYER_KEYS
 
 __all__ = [
@@ -100,10 +102,12 @@ def _shape_problem(record: Mapping[str, object]) -> str | None:
     return None
 
 
-def load_records(path: Path, *, strategy: str = "default") -> LoadedRecords:
+def load_records(
+    path: Path, *, strategy: str = "default", schema: AnnotationSchema = DEFAULT_SCHEMA
+) -> LoadedRecords:
     """The records of a gold JSONL file, or the chosen annotation of each task of a Label
-    Studio JSON export (tasks without a usable annotation are left out; conflicting and
-    invalid ones are reported)."""
+    Studio JSON export, read against `schema` (tasks without a usable annotation are left
+    out; conflicting and invalid ones are reported)."""
     if strategy not in STRATEGIES:
         raise SettingsError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
     loaded = LoadedRecords()
@@ -115,7 +119,7 @@ def load_records(path: Path, *, strategy: str = "default") -> LoadedRecords:
         return loaded
     for task in read_label_studio_export(path):
         where = Location(file=str(path), task=_plain(task.get("id")))
-        choice = choose_annotation(task, strategy=strategy)
+        choice = choose_annotation(task, strategy=strategy, schema=schema)
         if choice.record is not None:
             loaded.add(choice.record, where)
         elif choice.status in ("conflict", "invalid"):
@@ -161,11 +165,13 @@ def article_from_record(record: GoldRecord) -> Article:
     )
 
 
-def preannotated(records: Iterable[GoldRecord]) -> list[GoldRecord]:
-    """The pre-annotator's suggested record for each record's article."""
+def preannotated(
+    records: Iterable[GoldRecord], *, schema: AnnotationSchema = DEFAULT_SCHEMA
+) -> list[GoldRecord]:
+    """The pre-annotator's suggested record for each record's article, made for `schema`."""
     from quotegold.preannotate import preannotate
 
-    return [preannotate(article_from_record(record)).record for record in records]
+    return [preannotate(article_from_record(record), schema=schema).record for record in records]
 
 
 @dataclass(frozen=True)
@@ -182,18 +188,20 @@ def evaluate_files(
     *,
     preannotate: bool = False,
     strategy: str = "default",
+    schema: AnnotationSchema = DEFAULT_SCHEMA,
 ) -> Evaluation:
     """Compare the records of `predicted` (or the pre-annotator's, with `preannotate`) with
-    the records of `gold`. Either file may be a gold JSONL file or a Label Studio export."""
+    the records of `gold`. Either file may be a gold JSONL file or a Label Studio export;
+    exports are read against `schema`, and the pre-annotator proposes its targets."""
     if (predicted is None) != preannotate:
         raise SettingsError(
             "give exactly one of PRED (a file of predicted records) or --preannotate"
         )
-    reference = load_records(gold, strategy=strategy)
+    reference = load_records(gold, strategy=strategy, schema=schema)
     if predicted is None:
-        candidate = LoadedRecords(records=preannotated(reference.records))
+        candidate = LoadedRecords(records=preannotated(reference.records, schema=schema))
     else:
-        candidate = load_records(predicted, strategy=strategy)
+        candidate = load_records(predicted, strategy=strategy, schema=schema)
     comparison = compare(reference.records, candidate.records)
     issues = reference.issues + candidate.issues
     for article_id in comparison.text_differs:

@@ -1,7 +1,9 @@
 """Weights-free pre-annotation: suggest speakers, cues, quotes and initiatives for an article.
 
-`preannotate(article)` returns a `Suggestion`: a gold-record-shaped dict that passes
-`default_validator()`, and a confidence in [0, 1] for every region. Annotators correct
+`preannotate(article, schema=…)` returns a `Suggestion`: a gold-record-shaped dict that
+passes the validator of the built-in lists, and a confidence in [0, 1] for every region. The
+stance targets it proposes are the schema's (`stance`); speaker kinds and initiative statuses
+a project lacks are left out of its predictions (`predictions`). Annotators correct
 suggestions instead of starting from a blank page, so the rules prefer precision: when a
 construction is unclear nothing is suggested.
 
@@ -29,7 +31,10 @@ from quotegold.preannotate.initiatives import find_initiatives
 from quotegold.preannotate.orphans import find_orphans
 from quotegold.preannotate.quotes import find_attributions
 from quotegold.preannotate.record import RecordBuilder, empty_record
+from quotegold.preannotate.stance import TargetFinder
 from quotegold.preannotate.textview import TextView, build_view, chunks
+from quotegold.schema.defaults import DEFAULT_SCHEMA
+from quotegold.schema.definition import AnnotationSchema
 
 __all__ = [
     "MODEL_VERSION",
@@ -61,11 +66,14 @@ class Suggestion:
 
 
 class PreAnnotator:
-    """Rule-based pre-annotator; builds its spaCy pipeline once. Not thread-safe."""
+    """Rule-based pre-annotator for one schema (it proposes that schema's stance targets);
+    builds its spaCy pipeline once. Not thread-safe."""
 
-    def __init__(self) -> None:
+    def __init__(self, schema: AnnotationSchema = DEFAULT_SCHEMA) -> None:
         import spacy  # slow to import: only when a pre-annotator is built
 
+        self.schema = schema
+        self._targets = TargetFinder.for_targets(schema.stance_targets)
         self._nlp = spacy.blank("en")
         self._nlp.add_pipe("sentencizer")
 
@@ -77,20 +85,22 @@ class PreAnnotator:
 
     def __call__(self, article: Article) -> Suggestion:
         """Suggest regions for one article."""
-        record = empty_record(article, MODEL_VERSION)
+        record = empty_record(article, MODEL_VERSION, self.schema.version)
         view = self.view(article.text, [(b.start, b.end) for b in article.boilerplate])
         founds = find_attributions(view)
         founds = sorted(founds + find_orphans(view, founds), key=lambda found: found.start)
-        builder = RecordBuilder(view, record)
+        builder = RecordBuilder(view, record, self._targets)
         builder.add(founds, find_initiatives(view))
         return Suggestion(record, builder.scores)
 
 
-_DEFAULT: list[PreAnnotator] = []
+# One per schema a process has used (a push, a worker or a test run uses one or two).
+_SHARED: dict[AnnotationSchema, PreAnnotator] = {}
 
 
-def preannotate(article: Article) -> Suggestion:
-    """Suggest regions for one article with a shared, lazily built `PreAnnotator`."""
-    if not _DEFAULT:
-        _DEFAULT.append(PreAnnotator())
-    return _DEFAULT[0](article)
+def preannotate(article: Article, *, schema: AnnotationSchema = DEFAULT_SCHEMA) -> Suggestion:
+    """Suggest regions for one article with a shared, lazily built `PreAnnotator` of `schema`."""
+    annotator = _SHARED.get(schema)
+    if annotator is None:
+        annotator = _SHARED[schema] = PreAnnotator(schema)
+    return annotator(article)

@@ -22,6 +22,8 @@ from quotegold.errors import Issue, Location
 from quotegold.gold.model import ResultItem, TaskData
 from quotegold.gold.results import record_to_results
 from quotegold.preannotate import MODEL_VERSION, PREANNOTATOR_NAME, Suggestion, preannotate
+from quotegold.schema.defaults import DEFAULT_SCHEMA
+from quotegold.schema.definition import AnnotationSchema
 from quotegold.schema.formats import ARTICLE_ID_FIELD
 
 __all__ = [
@@ -39,22 +41,34 @@ _OUR_PREFIX = f"{PREANNOTATOR_NAME}-"
 _META_FIELDS = ("title", "url", "source", "published")
 
 
-def suggestion_to_prediction(suggestion: Suggestion) -> dict[str, Any]:
+def suggestion_to_prediction(
+    suggestion: Suggestion, *, schema: AnnotationSchema = DEFAULT_SCHEMA
+) -> dict[str, Any]:
     """One Label Studio prediction for a suggestion, with a score on every region's items.
 
     It is the JSON the SDK takes (a `Predictor`'s output): `model_version`, `score`, `result`.
+    A choice `schema` does not offer (a speaker kind the project does not have, say) is left
+    out: Label Studio would store it, and show annotators a value they cannot choose.
 
     A region the suggestion gives no score (such as the later parts of a quote split in
     two, which get fresh ids here) takes the score of the part it continues, else the
     suggestion's overall score.
     """
     overall = float(suggestion.score)
-    results = record_to_results(suggestion.record)
+    results = [item for item in record_to_results(suggestion.record) if _offered(item, schema)]
     scores = _region_scores(results, suggestion.scores, overall)
     for item in results:
         if item["type"] != "relation":
             item["score"] = scores.get(item["id"], overall)
     return {"model_version": MODEL_VERSION, "score": overall, "result": results}
+
+
+def _offered(item: ResultItem, schema: AnnotationSchema) -> bool:
+    """Whether the project's screen offers what a result item holds."""
+    if item["type"] != "choices":
+        return True
+    offered = schema.attribute(item["from_name"]).values
+    return all(value in offered for value in item["value"].get("choices", ()))
 
 
 def _region_scores(
@@ -68,9 +82,13 @@ def _region_scores(
     return scores
 
 
-def predict_article(article: Article) -> dict[str, Any]:
-    """Pre-annotate one article and return its Label Studio prediction (a `Predictor`)."""
-    return suggestion_to_prediction(preannotate(article))
+def predict_article(
+    article: Article, *, schema: AnnotationSchema = DEFAULT_SCHEMA
+) -> dict[str, Any]:
+    """Pre-annotate one article and return its Label Studio prediction (a `Predictor` once
+    its project's schema is bound: `partial(predict_article, schema=…)`, which a worker
+    process can be sent)."""
+    return suggestion_to_prediction(preannotate(article, schema=schema), schema=schema)
 
 
 def is_ours(model_version: str | None) -> bool:

@@ -10,15 +10,14 @@ from quotegold.preannotate.initiatives import Initiative
 from quotegold.preannotate.names import NameResolver
 from quotegold.preannotate.quotes import Found
 from quotegold.preannotate.speakers import Mention, speaker_left
-from quotegold.preannotate.stance import stance
+from quotegold.preannotate.stance import TargetFinder, stance
 from quotegold.preannotate.textview import TextView
-from quotegold.schema.definition import SCHEMA_VERSION
 from quotegold.schema.formats import JOINER
 
 _PROPONENT_VERBS = lex.PROPOSE_WORDS | lex.AGREE_WORDS | lex.ENDORSE_WORDS
 
 
-def empty_record(article: Article, annotator: str) -> model.GoldRecord:
+def empty_record(article: Article, annotator: str, schema_version: str) -> model.GoldRecord:
     """A record with the article, its meta and provenance, and no regions."""
     return {
         "id": article.id,
@@ -35,7 +34,7 @@ def empty_record(article: Article, annotator: str) -> model.GoldRecord:
         "quotes": [],
         "initiatives": [],
         "provenance": {
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": schema_version,
             "project_id": None,
             "project_title": None,
             "task_id": None,
@@ -50,9 +49,10 @@ def empty_record(article: Article, annotator: str) -> model.GoldRecord:
 class RecordBuilder:
     """Turns found quotes and initiatives into regions with ids and scores."""
 
-    def __init__(self, view: TextView, record: model.GoldRecord) -> None:
+    def __init__(self, view: TextView, record: model.GoldRecord, targets: TargetFinder) -> None:
         self.view = view
         self.record = record
+        self.targets = targets
         self.scores: dict[str, float] = {}
         self._speaker_ids: dict[tuple[int, int], str] = {}
         self._cue_ids: dict[tuple[int, int], str] = {}
@@ -112,7 +112,7 @@ class RecordBuilder:
         rid = f"q{len(self.record['quotes']) + 1}"
         spans = [self._span(part.start, part.end) for part in found.parts]
         words = [w for part in found.parts for w in self.view.lower[part.start : part.end]]
-        position, target = stance(words)
+        position, target = stance(words, self.targets)
         self.record["quotes"].append(
             {
                 "id": rid,

@@ -12,7 +12,7 @@ import io
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
-from quotegold.schema.definition import SCHEMA
+from quotegold.schema.definition import LABEL_VALUES, LABELS, STANCE_VALUES
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -29,7 +29,7 @@ PROGRESS_COLOURS = {
     "skipped": "#757575",
 }
 _OTHER = "#607d8b"
-_LABEL_COLOURS = {label.value: label.colour for label in SCHEMA.labels}
+_LABEL_COLOURS = {label.value: label.colour for label in LABELS}
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -63,7 +63,7 @@ def labels_chart(by_split: Mapping[str, Mapping[str, int]]) -> bytes:
     """Grouped bars: regions of each schema label (in its colour) per split."""
     figure = _figure(5.6, 2.3)
     axes = figure.subplots()
-    splits, labels = list(by_split), SCHEMA.label_values
+    splits, labels = list(by_split), LABEL_VALUES
     width = 0.8 / len(labels)
     for index, label in enumerate(labels):
         offset = (index - (len(labels) - 1) / 2) * width
@@ -114,7 +114,7 @@ def _stacked(rows: Mapping[str, Mapping[str, int]], stacks: Mapping[str, str], u
 
 def stance_chart(by_target: Mapping[str, Mapping[str, int]]) -> bytes:
     """Stacked bars: quotes per stance target, split by stance."""
-    stances = SCHEMA.attribute("stance").values
+    stances = STANCE_VALUES
     return _stacked(by_target, {s: STANCE_COLOURS.get(s, _OTHER) for s in stances}, "quotes")
 
 

@@ -25,8 +25,10 @@ from quotegold.gold.model import GoldRecord, regions_of
 from quotegold.gold.validate import validate_records
 from quotegold.report.charts import STANCE_COLOURS, labels_chart, progress_chart, stance_chart
 from quotegold.report.highlight import STANCE_GLYPHS, record_marks, region_anchors, render
-from quotegold.schema.definition import SCHEMA
+from quotegold.schema.defaults import DEFAULT_SCHEMA
+from quotegold.schema.definition import LABEL_VALUES, LABELS, STANCE_VALUES, AnnotationSchema
 from quotegold.schema.formats import LAYER_KEYS
+from quotegold.schema.stored import read_schema_file, schema_beside
 
 __all__ = ["write_report"]
 
@@ -55,8 +57,10 @@ _Anchors = dict[str, dict[tuple[str, str], str]]
 # --- reading the export ---------------------------------------------------------------------
 
 
-def _load(export_dir: Path) -> tuple[list[GoldRecord], ExportReport]:
-    """The export's gold records sorted by id, and its report; errors say what to do."""
+def _load(export_dir: Path) -> tuple[list[GoldRecord], ExportReport, AnnotationSchema]:
+    """The export's gold records sorted by id, its report and the schema it was validated
+    with (its schema.json; the built-in one for an export made before it had one); errors
+    say what to do."""
     gold_path, report_path = export_dir / "gold.jsonl", export_dir / "report.json"
     for path in (gold_path, report_path):
         if not path.is_file():
@@ -64,8 +68,10 @@ def _load(export_dir: Path) -> tuple[list[GoldRecord], ExportReport]:
                 f"{export_dir} is not a quotegold export: it has no {path.name}. "
                 "Give the folder `quotegold export` wrote."
             )
+    stored = schema_beside(export_dir)
+    schema = DEFAULT_SCHEMA if stored is None else read_schema_file(stored)
     gold = read_gold_jsonl(gold_path)
-    issues = gold.issues + validate_records(gold.records)
+    issues = gold.issues + validate_records(gold.records, schema=schema)
     if issues:
         raise ValidationError(issues)
     try:
@@ -76,7 +82,7 @@ def _load(export_dir: Path) -> tuple[list[GoldRecord], ExportReport]:
         raise ExportError(f"{report_path} holds no JSON object; export again.")
     records = sorted((record for record, _ in gold), key=lambda r: str(r["id"]))
     # As `quotegold export` wrote it, or hand-edited: what the page reads is checked there.
-    return records, cast(ExportReport, report)
+    return records, cast(ExportReport, report), schema
 
 
 def _splits(records: Sequence[GoldRecord], report: ExportReport) -> dict[str, str]:
@@ -99,12 +105,14 @@ def _labels_by_split(
     return {split: dict(counts[split]) for split in SPLITS if split in counts}
 
 
-def _stance_by_target(records: Sequence[GoldRecord]) -> dict[str, dict[str, int]]:
+def _stance_by_target(
+    records: Sequence[GoldRecord], schema: AnnotationSchema
+) -> dict[str, dict[str, int]]:
     counts: dict[str, Counter[str]] = {}
     for record in records:
         for quote in record["quotes"]:
             counts.setdefault(quote["stance_target"] or NO_TARGET, Counter())[quote["stance"]] += 1
-    order = [*SCHEMA.attribute("stance_target").values, NO_TARGET]
+    order = [*schema.attribute("stance_target").values, NO_TARGET]
     return {target: dict(counts[target]) for target in order if target in counts}
 
 
@@ -175,7 +183,7 @@ def _counts_section(by_split: Mapping[str, Mapping[str, int]], chart: str) -> st
             *(_cell(by_split[split].get(label, 0)) for split in by_split),
             _cell(sum(counts.get(label, 0) for counts in by_split.values())),
         ]
-        for label in SCHEMA.label_values
+        for label in LABEL_VALUES
     ]
     table = _table(["label", *by_split, "all"], rows, "numbers")
     return _section("counts", "Labels per split", f'<div class="pair">{chart}{table}</div>')
@@ -196,7 +204,7 @@ def _progress_section(progress: Mapping[str, int], chart: str) -> str:
 def _stance_section(by_target: Mapping[str, Mapping[str, int]], chart: str) -> str:
     if not by_target:
         return _section("stance", "Stance by target", "<p>No quotes.</p>")
-    stances = SCHEMA.attribute("stance").values
+    stances = STANCE_VALUES
     rows = [
         [_e(target), *(_cell(counts.get(stance, 0)) for stance in stances)]
         for target, counts in by_target.items()
@@ -207,7 +215,7 @@ def _stance_section(by_target: Mapping[str, Mapping[str, int]], chart: str) -> s
 
 def _heat(counts: Mapping[str, Any]) -> str:
     """A speaker and target cell: nonzero counts by stance, tinted by the net stance."""
-    stances = SCHEMA.attribute("stance").values
+    stances = STANCE_VALUES
     total = sum(int(counts[stance]) for stance in stances)
     if not total:
         return "<td></td>"
@@ -222,13 +230,15 @@ def _heat(counts: Mapping[str, Any]) -> str:
     return f'<td class="heat" style="background:rgba({rgb},{alpha:.2f})">{shown}</td>'
 
 
-def _speakers_section(records: Sequence[GoldRecord], anchors: _Anchors) -> str:
-    speakers = [row for row in speaker_rows(records) if row["quotes"]]
+def _speakers_section(
+    records: Sequence[GoldRecord], anchors: _Anchors, schema: AnnotationSchema
+) -> str:
+    speakers = [row for row in speaker_rows(records, schema) if row["quotes"]]
     speakers.sort(key=lambda row: (-len(row["quotes"]), row["name"].casefold()))
     top = speakers[:TOP_SPEAKERS]
     if not top:
         return _section("speakers", "Stance by speaker", "<p>No quote has a speaker.</p>")
-    order = [*SCHEMA.attribute("stance_target").values, None]
+    order = [*schema.attribute("stance_target").values, None]
     present = {count["target"] for row in top for count in row["stances"]}
     targets = [target for target in order if target in present]
     head = "".join(f"<th>{_e(target or NO_TARGET)}</th>" for target in targets)
@@ -328,12 +338,12 @@ def _conflicts_section(report: ExportReport) -> str:
 def _legend() -> str:
     labels = "".join(
         f'<li><mark class="l-{label.value}">{_e(label.value)}</mark> {_e(label.description)}</li>'
-        for label in SCHEMA.labels
+        for label in LABELS
     )
     stances = "".join(
         f'<li><sup class="said st-{_e(stance)}">{STANCE_GLYPHS.get(stance, "")}\u202fname</sup> '
         f"{_e(stance)}</li>"
-        for stance in SCHEMA.attribute("stance").values
+        for stance in STANCE_VALUES
     )
     return (
         f'<ul class="legend">{labels}</ul><ul class="legend">{stances}'
@@ -374,9 +384,7 @@ def _articles_section(
 
 
 def _css() -> str:
-    layers = "\n".join(
-        f"mark.l-{label.value} {{ --c: {label.colour}; }}" for label in SCHEMA.labels
-    )
+    layers = "\n".join(f"mark.l-{label.value} {{ --c: {label.colour}; }}" for label in LABELS)
     stances = "\n".join(
         f".st-{stance} {{ --s: {colour}; }}" for stance, colour in STANCE_COLOURS.items()
     )
@@ -408,14 +416,14 @@ def _page(title: str, summary: str, sections: Sequence[tuple[str, str, str]]) ->
 """
 
 
-def _summary(report: ExportReport, records: Sequence[GoldRecord]) -> str:
+def _summary(report: ExportReport, records: Sequence[GoldRecord], schema: AnnotationSchema) -> str:
     quotes = sum(len(record["quotes"]) for record in records)
-    speakers = len(speaker_rows(records))
+    speakers = len(speaker_rows(records, schema))
     facts = [
         f"{len(records)} article(s)",
         f"{quotes} quote(s)",
         f"{speakers} speaker(s)",
-        f"schema {report.get('schema_version', SCHEMA.version)}",
+        f"schema {report.get('schema_version', schema.version)}",
         *([f"exported {report['created_at']}"] if report.get("created_at") else []),
         *([f"strategy {report['strategy']}"] if report.get("strategy") else []),
     ]
@@ -452,12 +460,12 @@ def write_report(
     Raises `ExportError` when `export_dir` is not an export or a file cannot be written, and
     `ValidationError` when its gold.jsonl holds records that are not valid gold.
     """
-    records, report = _load(export_dir)
+    records, report, schema = _load(export_dir)
     if agreement is None and isinstance(report.get("agreement"), Mapping):
         agreement = report["agreement"]
     splits = _splits(records, report)
     by_split = _labels_by_split(records, splits)
-    by_target = _stance_by_target(records)
+    by_target = _stance_by_target(records, schema)
     tasks = _progress(report, progress)
     charts = {
         "labels": labels_chart(by_split) if by_split else None,
@@ -475,7 +483,7 @@ def write_report(
         ("counts", "Labels", _counts_section(by_split, shown["labels"])),
         ("progress", "Progress", _progress_section(tasks, shown["progress"])),
         ("stance", "Stance", _stance_section(by_target, shown["stance"])),
-        ("speakers", "Speakers", _speakers_section(records, anchors)),
+        ("speakers", "Speakers", _speakers_section(records, anchors, schema)),
         *([("agreement", "Agreement", _agreement_section(agreement))] if agreement else []),
         ("conflicts", "Conflicts", _conflicts_section(report)),
         ("articles", "Articles", _articles_section(records, splits, anchors)),
@@ -488,5 +496,5 @@ def write_report(
     for chart, png in charts.items():
         if png:
             _write(out.with_name(f"{out.stem}-{chart}.png"), png)
-    _write(out, _page(f"quotegold report: {name}", _summary(report, records), sections))
+    _write(out, _page(f"quotegold report: {name}", _summary(report, records, schema), sections))
     return out

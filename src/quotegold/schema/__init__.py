@@ -1,15 +1,17 @@
-"""The annotation schema, defined once, and everything rendered from it.
+"""The annotation schema: one object per project, built at run time, and what it renders.
 
-`definition` holds the labels, relations, per-region attributes and stance targets; `formats`
-the constants every stage shares (control names, the article id field, the quote joiner);
-`labelconfig` renders the Label Studio config and instructions, `goldschema` the JSON Schema
-of a gold record, and `rendered` checks or rewrites the copies committed in `schema/`.
+`definition` holds the fixed core (labels, relations, the quote's type and stance) and the
+`AnnotationSchema` every stage reads; `defaults` the built-in lists; `build` checks a
+project's lists and assigns hotkeys; `projectfile` reads quotegold.toml (`tomllines` finds
+its lines, `starter` is what `quotegold init` writes); `stored` keeps a schema in a Label
+Studio project and in `schema.json`; `formats` the constants every stage shares; `labelconfig`
+renders the Label Studio config, `guidelines` the instructions, `goldschema` the JSON Schema
+of a gold record, and `rendered` checks or rewrites the copies of the defaults in `schema/`.
 """
 
+from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.definition import (
-    SCHEMA,
-    SCHEMA_VERSION,
-    STANCE_TARGETS,
+    CORE_VERSION,
     AnnotationSchema,
     Attribute,
     Choice,
@@ -19,9 +21,8 @@ from quotegold.schema.definition import (
 )
 
 __all__ = [
-    "SCHEMA",
-    "SCHEMA_VERSION",
-    "STANCE_TARGETS",
+    "CORE_VERSION",
+    "DEFAULT_SCHEMA",
     "AnnotationSchema",
     "Attribute",
     "Choice",

@@ -1,21 +1,34 @@
-"""The annotation schema's definition: labels, relations, attributes, stance targets.
+"""The annotation schema: its fixed core, and the schema object every stage reads.
 
-Labels, relations, per-region attributes and stance targets live here and nowhere else.
-`labelconfig` renders the Label Studio XML from it, `goldschema` the JSON Schema of a gold
-record, and the dataset module the `datasets.Features`. Edit the lists below (for example
-`STANCE_TARGETS`), bump `SCHEMA_VERSION`, then run `quotegold schema --write` to refresh
-the committed copies in `schema/`; a test fails while they drift.
+The labels, relations and the quote's type, stance and no-speaker flag are fixed: they are
+what quotegold is. Three choice lists belong to each project (`PROJECT_LISTS`): the stance
+targets, the speaker kinds and the initiative statuses. A project declares them in its
+`quotegold.toml` (`quotegold.schema.projectfile`), a Label Studio project keeps them in its
+labelling config (`quotegold.schema.stored`), and the built-in lists are in
+`quotegold.schema.defaults`. `make_schema` joins the core and a project's lists into one
+`AnnotationSchema`; the Label Studio config, the instructions, the JSON Schema of a gold
+record, the dataset features and the dataset card are all rendered from that object.
+
+The version is the core's version plus a short hash of the project's values: records made
+under other lists carry another version, and `validate` says so.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-SCHEMA_VERSION = "1.0.0"
+# Bumped when the fixed core changes or the built-in lists do (2.0.0: topic-neutral targets,
+# project lists from quotegold.toml).
+CORE_VERSION = "2.0.0"
+
+AttributeKind = Literal["choice", "text", "flag"]
 
 
 @dataclass(frozen=True)
@@ -40,11 +53,16 @@ class RelationType:
 
 @dataclass(frozen=True)
 class Choice:
-    """One value of a choice attribute."""
+    """One value of a choice attribute: shown with its `hint`, chosen with its `hotkey`.
+
+    `keywords` are words and phrases the pre-annotator looks for to propose this value (read
+    for stance targets only).
+    """
 
     value: str
-    hint: str
+    hint: str = ""
     hotkey: str | None = None
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,7 +72,7 @@ class Attribute:
     name: str
     label: str
     title: str
-    kind: Literal["choice", "text", "flag"]
+    kind: AttributeKind
     choices: tuple[Choice, ...] = ()
     placeholder: str = ""
 
@@ -65,26 +83,35 @@ class Attribute:
 
 @dataclass(frozen=True)
 class AnnotationSchema:
-    """Everything an annotator can mark, and the version it was made under."""
+    """Everything an annotator can mark in one project, and the version it was made under."""
 
     version: str
+    core_version: str
     labels: tuple[SpanLabel, ...]
     relations: tuple[RelationType, ...]
     attributes: tuple[Attribute, ...]
+
+    @cached_property
+    def _by_name(self) -> dict[str, Attribute]:
+        return {attribute.name: attribute for attribute in self.attributes}
 
     @cached_property
     def label_values(self) -> tuple[str, ...]:
         return tuple(label.value for label in self.labels)
 
     @cached_property
+    def attribute_names(self) -> tuple[str, ...]:
+        return tuple(attribute.name for attribute in self.attributes)
+
+    @cached_property
     def relation_values(self) -> tuple[str, ...]:
         return tuple(relation.value for relation in self.relations)
 
     def attribute(self, name: str) -> Attribute:
-        for attribute in self.attributes:
-            if attribute.name == name:
-                return attribute
-        raise KeyError(name)
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise KeyError(name) from None
 
     def attributes_for(self, label: str) -> tuple[Attribute, ...]:
         return tuple(attribute for attribute in self.attributes if attribute.label == label)
@@ -95,103 +122,116 @@ class AnnotationSchema:
                 return relation
         raise KeyError(value)
 
+    def project_list(self, key: str) -> tuple[Choice, ...]:
+        """One of the project's lists by its quotegold.toml key (`stance_targets`, …)."""
+        return self.attribute(PROJECT_LISTS[key]).choices
 
-# The editable list of stance targets; "other" is always added last.
-STANCE_TARGETS: tuple[Choice, ...] = (
-    Choice("terrorism", "terrorism, extremism, militant groups", "t"),
-    Choice("regional_security", "security and stability of a region", "g"),
-    Choice(
-        "sco_cooperation", "the Shanghai Cooperation Organisation and cooperation within it", "e"
+    @property
+    def stance_targets(self) -> tuple[Choice, ...]:
+        return self.attribute("stance_target").choices
+
+
+LABELS: tuple[SpanLabel, ...] = (
+    SpanLabel("SPEAKER", "s", "#1f77b4", "who a quote is attributed to, as written"),
+    SpanLabel("CUE", "c", "#ff7f0e", "the words that signal attribution"),
+    SpanLabel("QUOTE", "q", "#2ca02c", "what was said: the content"),
+    SpanLabel("INITIATIVE", "i", "#9467bd", "a named proposal, programme or agreement"),
+)
+LABEL_VALUES: tuple[str, ...] = tuple(label.value for label in LABELS)
+
+RELATIONS: tuple[RelationType, ...] = (
+    RelationType("said_by", "QUOTE", "SPEAKER", "the quote is attributed to this speaker"),
+    RelationType("cued_by", "QUOTE", "CUE", "the quote is signalled by this cue"),
+    RelationType(
+        "put_forward_by", "INITIATIVE", "SPEAKER", "the initiative is put forward by this speaker"
     ),
-    Choice("afghanistan", "the situation in or policy toward Afghanistan", "a"),
-    Choice("defence_cooperation", "military or defence cooperation between countries", "d"),
-    Choice("government_policy", "a government's policy, law or decision", "f"),
-    Choice("other", "anything not in this list", "w"),
+    RelationType("continues", "QUOTE", "QUOTE", "the next part of a quote split in two"),
 )
 
-SCHEMA = AnnotationSchema(
-    version=SCHEMA_VERSION,
-    labels=(
-        SpanLabel("SPEAKER", "s", "#1f77b4", "who a quote is attributed to, as written"),
-        SpanLabel("CUE", "c", "#ff7f0e", "the words that signal attribution"),
-        SpanLabel("QUOTE", "q", "#2ca02c", "what was said: the content"),
-        SpanLabel("INITIATIVE", "i", "#9467bd", "a named proposal, programme or agreement"),
-    ),
-    relations=(
-        RelationType("said_by", "QUOTE", "SPEAKER", "the quote is attributed to this speaker"),
-        RelationType("cued_by", "QUOTE", "CUE", "the quote is signalled by this cue"),
-        RelationType(
-            "put_forward_by",
-            "INITIATIVE",
-            "SPEAKER",
-            "the initiative is put forward by this speaker",
-        ),
-        RelationType("continues", "QUOTE", "QUOTE", "the next part of a quote split in two"),
-    ),
-    attributes=(
-        Attribute(
-            "quote_type",
-            "QUOTE",
-            "Quote type",
-            "choice",
-            (
-                Choice("direct", "fully inside quotation marks", "1"),
-                Choice("indirect", "reported speech, no quotation marks", "2"),
-                Choice("mixed", "partly quoted, partly reported", "3"),
-            ),
-        ),
-        Attribute(
-            "stance",
-            "QUOTE",
-            "Stance of the speaker toward the target",
-            "choice",
-            (
-                Choice("support", "in favour of the target", "4"),
-                Choice("oppose", "against the target", "5"),
-                Choice("neutral", "no clear position, or unsure", "6"),
-            ),
-        ),
-        Attribute("stance_target", "QUOTE", "Stance target", "choice", STANCE_TARGETS),
-        Attribute(
-            "no_speaker",
-            "QUOTE",
-            "No identifiable speaker in the text",
-            "flag",
-            (Choice("no identifiable speaker", "tick when no SPEAKER mention exists", "z"),),
-        ),
-        Attribute(
-            "speaker_name",
-            "SPEAKER",
-            "Canonical name (who this mention refers to)",
-            "text",
-            placeholder="e.g. Rajnath Singh",
-        ),
-        Attribute(
-            "speaker_kind",
-            "SPEAKER",
-            "Kind of speaker",
-            "choice",
-            (
-                Choice("person", "a named or described person", "p"),
-                Choice("organisation", "a ministry, company, party, group", "o"),
-                Choice("country", "a country or its government as a whole", "n"),
-                Choice("unnamed", "an unnamed source: officials, sources", "x"),
-            ),
-        ),
-        Attribute(
-            "initiative_status",
-            "INITIATIVE",
-            "Initiative status",
-            "choice",
-            (
-                Choice("proposed", "put forward, not yet agreed", "7"),
-                Choice("agreed", "agreed or signed by the parties", "8"),
-                Choice("endorsed", "backed by a speaker who did not propose it", "9"),
-                Choice("mentioned", "only mentioned", "0"),
-            ),
-        ),
-    ),
+QUOTE_TYPES: tuple[Choice, ...] = (
+    Choice("direct", "fully inside quotation marks", "1"),
+    Choice("indirect", "reported speech, no quotation marks", "2"),
+    Choice("mixed", "partly quoted, partly reported", "3"),
 )
+STANCES: tuple[Choice, ...] = (
+    Choice("support", "in favour of the target", "4"),
+    Choice("oppose", "against the target", "5"),
+    Choice("neutral", "no clear position, or unsure", "6"),
+)
+STANCE_VALUES: tuple[str, ...] = tuple(choice.value for choice in STANCES)
+NO_SPEAKER = Choice("no identifiable speaker", "tick when no SPEAKER mention exists", "z")
+
+# The lists a project declares, by their quotegold.toml key → the attribute they fill.
+PROJECT_LISTS: dict[str, str] = {
+    "stance_targets": "stance_target",
+    "speaker_kinds": "speaker_kind",
+    "initiative_statuses": "initiative_status",
+}
+# The stance target every project has: what fits none of the others.
+OTHER_TARGET = Choice("other", "anything not in this list")
+
+# Every attribute's kind: fixed, whatever a project's lists hold.
+ATTRIBUTE_KINDS: dict[str, AttributeKind] = {
+    "quote_type": "choice",
+    "stance": "choice",
+    "stance_target": "choice",
+    "no_speaker": "flag",
+    "speaker_name": "text",
+    "speaker_kind": "choice",
+    "initiative_status": "choice",
+}
+# Attributes whose values a project declares (the others are the core's).
+PROJECT_ATTRIBUTES = frozenset(PROJECT_LISTS.values())
+
+# Hotkeys of the fixed controls: a project's lists may not use them.
+CORE_HOTKEYS: dict[str, str] = {
+    **{label.hotkey: f"the key of the {label.value} label" for label in LABELS},
+    **{c.hotkey: f"the key of quote type {c.value!r}" for c in QUOTE_TYPES if c.hotkey},
+    **{c.hotkey: f"the key of stance {c.value!r}" for c in STANCES if c.hotkey},
+    **({NO_SPEAKER.hotkey: "the key of the no-speaker flag"} if NO_SPEAKER.hotkey else {}),
+}
+
+
+def schema_version(lists: Mapping[str, Sequence[Choice]], core_version: str = CORE_VERSION) -> str:
+    """The core version plus a short hash of the project's values, in order: e.g.
+    `2.0.0+1a2b3c4d`. Hints, hotkeys and keywords change what annotators see or what is
+    suggested, not what the data can hold, so they are left out."""
+    values = {key: [choice.value for choice in lists[key]] for key in PROJECT_LISTS}
+    digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode("utf-8")).hexdigest()
+    return f"{core_version}+{digest[:8]}"
+
+
+def make_schema(
+    lists: Mapping[str, Sequence[Choice]], *, core_version: str = CORE_VERSION
+) -> AnnotationSchema:
+    """The schema of a project: the fixed core with the project's three lists, as given
+    (`quotegold.schema.build` checks them and assigns hotkeys first)."""
+    targets, kinds, statuses = (tuple(lists[key]) for key in PROJECT_LISTS)
+    return AnnotationSchema(
+        version=schema_version(lists, core_version),
+        core_version=core_version,
+        labels=LABELS,
+        relations=RELATIONS,
+        attributes=(
+            Attribute("quote_type", "QUOTE", "Quote type", "choice", QUOTE_TYPES),
+            Attribute(
+                "stance", "QUOTE", "Stance of the speaker toward the target", "choice", STANCES
+            ),
+            Attribute("stance_target", "QUOTE", "Stance target", "choice", targets),
+            Attribute(
+                "no_speaker", "QUOTE", "No identifiable speaker in the text", "flag", (NO_SPEAKER,)
+            ),
+            Attribute(
+                "speaker_name",
+                "SPEAKER",
+                "Canonical name (who this mention refers to)",
+                "text",
+                placeholder="e.g. Rajnath Singh",
+            ),
+            Attribute("speaker_kind", "SPEAKER", "Kind of speaker", "choice", kinds),
+            Attribute("initiative_status", "INITIATIVE", "Initiative status", "choice", statuses),
+        ),
+    )
 
 
 def schema_dir() -> Path:

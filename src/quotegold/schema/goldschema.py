@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quotegold.schema.definition import SCHEMA, AnnotationSchema
+from quotegold.schema.definition import AnnotationSchema
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -29,7 +29,7 @@ def _enum(schema: AnnotationSchema, attribute: str) -> dict[str, Any]:
     return {"enum": list(schema.attribute(attribute).values)}
 
 
-def render_gold_schema(schema: AnnotationSchema = SCHEMA) -> dict[str, Any]:
+def render_gold_schema(schema: AnnotationSchema) -> dict[str, Any]:
     """The JSON Schema every exported gold record must satisfy."""
     span = _object(_span_properties())
     speaker = _object(

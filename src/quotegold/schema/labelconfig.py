@@ -1,15 +1,16 @@
-"""Render the Label Studio labelling config and the annotator instructions from the schema."""
+"""Render a project's Label Studio labelling config from its schema.
+
+The config carries the schema itself in an XML comment (`quotegold.schema.stored`), so the
+project remembers what its annotators were shown.
+"""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
-from markdown_it import MarkdownIt
-
-from quotegold.errors import SchemaError
-from quotegold.schema.definition import SCHEMA, AnnotationSchema, Attribute, schema_dir
+from quotegold.schema.definition import AnnotationSchema, Attribute
 from quotegold.schema.formats import LABELS_NAME, TEXT_NAME
+from quotegold.schema.stored import schema_comment
 
 # Larger text and a clear gap between lines make word-snapped selection easier; the left
 # padding keeps relation labels drawn at the text's edge readable ("said_by", not "d_by").
@@ -47,9 +48,11 @@ def _attribute_control(attribute: Attribute) -> ET.Element:
     return control
 
 
-def render_label_config(schema: AnnotationSchema = SCHEMA) -> str:
-    """The Label Studio XML config: labels with hotkeys and colours, relations, attributes."""
+def render_label_config(schema: AnnotationSchema) -> str:
+    """The Label Studio XML config: labels with hotkeys and colours, relations, attributes,
+    and the schema in a comment."""
     view = ET.Element("View")
+    view.append(ET.Comment(schema_comment(schema)))
     ET.SubElement(view, "Style").text = _STYLE
     ET.SubElement(view, "Header", {"value": f"quotegold schema {schema.version}", "size": "6"})
     labels = ET.SubElement(view, "Labels", {"name": LABELS_NAME, "toName": TEXT_NAME})
@@ -88,22 +91,3 @@ def render_label_config(schema: AnnotationSchema = SCHEMA) -> str:
             panel.append(_attribute_control(attribute))
     ET.indent(view, space="  ")
     return ET.tostring(view, encoding="unicode") + "\n"
-
-
-def guidelines_markdown() -> str:
-    """The annotator guidelines, as written in `schema/guidelines.md`."""
-    path = schema_dir() / "guidelines.md"
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SchemaError(f"{path}: cannot read the annotator guidelines ({exc})") from exc
-
-
-def render_instructions(markdown: str | None = None) -> str:
-    """The guidelines as HTML, shown in Label Studio as the project's instructions."""
-    text = guidelines_markdown() if markdown is None else markdown
-    return str(MarkdownIt("commonmark").enable("table").render(text))
-
-
-def label_config_path() -> Path:
-    return schema_dir() / "label_config.xml"

@@ -1,4 +1,9 @@
-"""The committed copies in `schema/` of what the schema definition renders."""
+"""The committed copies in `schema/` of what the built-in schema renders.
+
+They are the defaults' (a project's own are rendered at run time, and `quotegold schema`
+prints them): the Label Studio config, the JSON Schema of a gold record, the instructions,
+`schema.json`, and the generated blocks of `guidelines.md` itself.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,30 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.definition import schema_dir
 from quotegold.schema.goldschema import render_gold_schema
-from quotegold.schema.labelconfig import render_instructions, render_label_config
+from quotegold.schema.guidelines import render_guidelines, render_instructions
+from quotegold.schema.labelconfig import render_label_config
+from quotegold.schema.stored import GOLD_SCHEMA_FILE, SCHEMA_FILE, schema_json_text
 
 
-def _json(render: Callable[[], object]) -> Callable[[], str]:
-    return lambda: json.dumps(render(), indent=2, ensure_ascii=False) + "\n"
+def _guidelines(folder: Path) -> str:
+    # The blocks of the guidelines as written, filled in from the built-in lists.
+    path = folder / "guidelines.md"
+    text = path.read_text(encoding="utf-8") if path.is_file() else None
+    return render_guidelines(DEFAULT_SCHEMA, text)
 
 
-# file name in schema/ → how to render it
-RENDERED: dict[str, Callable[[], str]] = {
-    "label_config.xml": render_label_config,
-    "gold_record.schema.json": _json(render_gold_schema),
-    "instructions.html": render_instructions,
+# file name in schema/ → how to render it (given the folder, whose guidelines.md it reads)
+RENDERED: dict[str, Callable[[Path], str]] = {
+    "guidelines.md": _guidelines,
+    "label_config.xml": lambda _: render_label_config(DEFAULT_SCHEMA),
+    GOLD_SCHEMA_FILE: lambda _: (
+        json.dumps(render_gold_schema(DEFAULT_SCHEMA), indent=2, ensure_ascii=False) + "\n"
+    ),
+    "instructions.html": lambda folder: render_instructions(DEFAULT_SCHEMA, _guidelines(folder)),
+    SCHEMA_FILE: lambda _: schema_json_text(DEFAULT_SCHEMA),
 }
 
 
@@ -29,7 +44,7 @@ def write_rendered(folder: Path | None = None) -> list[Path]:
     written = []
     for name, render in RENDERED.items():
         path = target / name
-        path.write_text(render(), encoding="utf-8")
+        path.write_text(render(target), encoding="utf-8")
         written.append(path)
     return written
 
@@ -40,6 +55,6 @@ def check_rendered(folder: Path | None = None) -> list[Path]:
     stale = []
     for name, render in RENDERED.items():
         path = target / name
-        if not path.is_file() or path.read_text(encoding="utf-8") != render():
+        if not path.is_file() or path.read_text(encoding="utf-8") != render(target):
             stale.append(path)
     return stale

@@ -35,10 +35,12 @@ from quotegold.gold.adjudicate import Choice, choose_annotation
 from quotegold.gold.convert import ProjectRef
 from quotegold.gold.exportfile import iter_label_studio_export
 from quotegold.gold.model import GoldRecord, Task
-from quotegold.gold.validate import default_validator
+from quotegold.gold.validate import validator_for
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.measure.agreement import AgreementCounter
-from quotegold.schema.definition import SCHEMA
+from quotegold.schema.defaults import DEFAULT_SCHEMA
+from quotegold.schema.definition import AnnotationSchema
+from quotegold.workflows.projectschema import project_schema
 
 
 @dataclass
@@ -91,11 +93,17 @@ def build_gold(
     strategy: str = "default",
     project: ProjectRef | None = None,
     project_url: str | None = None,
+    schema: AnnotationSchema = DEFAULT_SCHEMA,
 ) -> GoldBuild:
     """Adjudicate and validate every task; collect gold records and everything else."""
     build = GoldBuild()
     records = iter_gold(
-        tasks, build=build, strategy=strategy, project=project, project_url=project_url
+        tasks,
+        build=build,
+        strategy=strategy,
+        project=project,
+        project_url=project_url,
+        schema=schema,
     )
     build.records.extend(records)
     return build
@@ -108,15 +116,17 @@ def iter_gold(
     strategy: str = "default",
     project: ProjectRef | None = None,
     project_url: str | None = None,
+    schema: AnnotationSchema = DEFAULT_SCHEMA,
 ) -> Iterator[GoldRecord]:
-    """Adjudicate and validate task by task, yielding each gold record as it is made.
+    """Adjudicate and validate task by task against `schema` (the one the annotators were
+    shown), yielding each gold record as it is made.
 
     Everything else (statuses, problems, conflicts, rejected records) goes into `build`,
     whose `records` stay empty: the caller decides where the gold records go.
     """
-    validator = default_validator()
+    validator = validator_for(schema)
     for task in tasks:
-        choice = choose_annotation(task, strategy=strategy, project=project)
+        choice = choose_annotation(task, strategy=strategy, project=project, schema=schema)
         record = _collect(build, task, choice, validator.validate, project_url)
         if record is not None:
             yield record
@@ -157,13 +167,17 @@ def _collect(
 
 
 def build_report(
-    build: GoldBuild, *, source: Mapping[str, object], options: ExportOptions
+    build: GoldBuild,
+    *,
+    source: Mapping[str, object],
+    options: ExportOptions,
+    schema: AnnotationSchema = DEFAULT_SCHEMA,
 ) -> ExportReport:
     """The report written beside the dataset: counts, problems, conflicts, rejected records."""
     return {
         "name": options.name,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "schema_version": SCHEMA.version,
+        "schema_version": schema.version,
         "source": dict(source),
         "strategy": options.strategy,
         "counts": task_counts(build.statuses),
@@ -181,15 +195,19 @@ def export_tasks(
     source: Mapping[str, object],
     project: ProjectRef | None = None,
     project_url: str | None = None,
+    schema: AnnotationSchema = DEFAULT_SCHEMA,
 ) -> tuple[DatasetSummary, ExportReport]:
     """Build, check and write the dataset; `strict` fails on any problem before writing.
 
     `tasks` may be any iterable (a stream from an export file, say): it is read once, and
-    the report is made when the last task has been read, before anything is written.
+    the report is made when the last task has been read, before anything is written. Their
+    annotations are read and validated against `schema`, which the dataset's features and
+    card come from and which is written beside it.
     """
     build = GoldBuild()
     # Tasks annotated by several people: how far they agree goes in the report and the card.
-    agreement = AgreementCounter(project=project)
+    agreement = AgreementCounter(project=project, schema=schema)
+    report = partial(_final_report, build, agreement, source=source, options=options, schema=schema)
     summary = write_dataset(
         iter_gold(
             _counted(tasks, agreement),
@@ -197,14 +215,16 @@ def export_tasks(
             strategy=options.strategy,
             project=project,
             project_url=project_url,
+            schema=schema,
         ),
         out=out,
-        report=partial(_final_report, build, agreement, source=source, options=options),
+        report=report,
         name=options.name,
         license=options.license,
         attribution=options.attribution,
         ratios=options.ratios,
         validated=True,  # iter_gold yields only records that passed validation
+        schema=schema,
     )
     return summary, summary.report
 
@@ -221,12 +241,13 @@ def _final_report(
     *,
     source: Mapping[str, object],
     options: ExportOptions,
+    schema: AnnotationSchema,
 ) -> ExportReport:
     """The report once every task has been read, with the agreement when tasks had several
     annotators; with `strict`, a `ValidationError` instead when any task had a problem."""
     if options.strict and build.problems:
         raise ValidationError(build.problems)
-    report = build_report(build, source=source, options=options)
+    report = build_report(build, source=source, options=options, schema=schema)
     measured = agreement.result()
     if measured.pairs:
         report["agreement"] = measured.to_dict()
@@ -234,19 +255,27 @@ def _final_report(
 
 
 def export_file(
-    path: Path, *, out: Path, options: ExportOptions
+    path: Path,
+    *,
+    out: Path,
+    options: ExportOptions,
+    schema: AnnotationSchema = DEFAULT_SCHEMA,
 ) -> tuple[DatasetSummary, ExportReport]:
-    """Export from a Label Studio JSON export file (no server needed), streaming its tasks."""
+    """Export from a Label Studio JSON export file (no server needed), streaming its tasks.
+
+    A file holds no labelling config, so `schema` says what its annotators were shown."""
     tasks = iter_label_studio_export(path)
-    return export_tasks(tasks, out=out, options=options, source={"file": str(path)})
+    return export_tasks(tasks, out=out, options=options, source={"file": str(path)}, schema=schema)
 
 
 def export_project(
     client: LabelStudioClient, title: str, *, out: Path, options: ExportOptions
 ) -> tuple[DatasetSummary, ExportReport]:
     """Export from a live project: download its JSON export to a temporary file, then
-    stream it as from a file."""
+    stream it as from a file. Annotations are validated against the project's own schema,
+    read from its labelling config: what its annotators were shown."""
     project = client.require_project(title)
+    schema = project_schema(client, project)
     source = {"label_studio_url": client.url, "project_id": project.id, "project_title": title}
     with tempfile.TemporaryDirectory(prefix="quotegold-export-") as scratch:
         download = Path(scratch) / "export.json"
@@ -258,4 +287,5 @@ def export_project(
             source=source,
             project=ProjectRef(id=project.id, title=project.title),
             project_url=project.url,
+            schema=schema,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 
 from quotegold.articles.tasks import Predictor
@@ -22,6 +23,8 @@ from quotegold.preannotate.predictions import (
     predict_article,
     predict_tasks,
 )
+from quotegold.schema.definition import AnnotationSchema
+from quotegold.workflows.projectschema import project_schema
 
 __all__ = ["RefreshResult", "refresh_predictions"]
 
@@ -31,6 +34,7 @@ class RefreshResult:
     """What `refresh_predictions` did, for the CLI to report."""
 
     project: Project
+    schema: AnnotationSchema
     tasks: int = 0
     refreshed: int = 0
     replaced: int = 0
@@ -42,10 +46,14 @@ def refresh_predictions(
     project_title: str,
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
-    predictor: Predictor = predict_article,
+    predictor: Predictor | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RefreshResult:
     """Give every task of the project one fresh prediction of ours, annotations untouched.
+
+    The predictions propose the project's own stance targets (and only its kinds and
+    statuses): its schema is read from its labelling config. `predictor` replaces the
+    pre-annotator (its predictions are taken as they are).
 
     Per batch of tasks: pre-annotate their texts first (so a failure leaves the old
     predictions in place), delete our old predictions of those tasks, then store the new
@@ -62,11 +70,14 @@ def refresh_predictions(
             f"articles with `quotegold push ARTICLES --project {project_title!r}`",
             url=client.url,
         )
+    schema = project_schema(client, project)
+    if predictor is None:
+        predictor = partial(predict_article, schema=schema)
     tasks = list(client.iter_task_data(project.id))
     stored: dict[int, list[StoredPrediction]] = {}
     for prediction in client.list_predictions(project.id):
         stored.setdefault(prediction.task_id, []).append(prediction)
-    result = RefreshResult(project, tasks=len(tasks))
+    result = RefreshResult(project, schema, tasks=len(tasks))
     for batch in _batches(tasks, batch_size):
         fresh = predict_tasks(batch, predictor, result.issues)
         old = {task_id: stored.get(task_id, []) for task_id in fresh}

@@ -41,11 +41,12 @@ from quotegold.articles.tasks import Predictor, article_to_task
 from quotegold.errors import LabelStudioUnavailable, ValidationError
 from quotegold.gold.exportfile import read_gold_jsonl
 from quotegold.gold.results import record_to_results
-from quotegold.gold.validate import default_validator
+from quotegold.gold.validate import other_schema_issue, validator_for
 from quotegold.labelstudio import LabelStudioClient, Project
 from quotegold.preannotate.pool import PredictionPool
-from quotegold.schema.definition import SCHEMA
-from quotegold.schema.labelconfig import render_instructions, render_label_config
+from quotegold.schema.defaults import DEFAULT_SCHEMA
+from quotegold.schema.definition import AnnotationSchema
+from quotegold.workflows.projectschema import sync_project
 
 DEFAULT_BATCH_SIZE = 1000
 
@@ -63,23 +64,21 @@ class PushResult:
     task_ids: list[int] = field(default_factory=list)
 
 
-def project_description() -> str:
-    return (
-        f"Who said what: speakers, cues, quotes and initiatives (quotegold schema {SCHEMA.version})"
-    )
-
-
-def gold_annotations(path: Path) -> dict[str, dict[str, Any]]:
+def gold_annotations(
+    path: Path, *, schema: AnnotationSchema = DEFAULT_SCHEMA, source: str = "the built-in schema"
+) -> dict[str, dict[str, Any]]:
     """Task extras that import a gold JSONL file's records as annotations, by article id.
 
-    The records must pass validation first: Label Studio would store anything. They are
-    imported with `ground_truth` false on purpose (imported annotations default to true),
-    so a later adjudicated annotation can still be marked as the ground truth.
+    The records must have been made with `schema` (the project's, from `source`) and pass
+    validation first: Label Studio would store anything. They are imported with
+    `ground_truth` false on purpose (imported annotations default to true), so a later
+    adjudicated annotation can still be marked as the ground truth.
     """
     gold = read_gold_jsonl(path)
-    issues = list(gold.issues)
-    validator = default_validator()
-    for record, where in gold.records:
+    same, other = other_schema_issue(gold.records, schema, source=source)
+    issues = list(gold.issues) + ([other] if other else [])
+    validator = validator_for(schema)
+    for record, where in same:
         issues += validator.validate(record, location=where)
     if issues:
         raise ValidationError(issues)
@@ -105,8 +104,14 @@ def push_articles(
     annotators_per_task: int | None = None,
     attempts: int = 4,
     backoff: float = 2.0,
+    schema: AnnotationSchema = DEFAULT_SCHEMA,
 ) -> PushResult:
     """Make sure every article has exactly one task in the project titled `project_title`.
+
+    The project is created from `schema` (its labelling config and instructions), or its
+    config updated when `schema` changed; a change that drops values its annotations use is
+    a `SchemaChangeError`, and then nothing is changed or imported. The `predictor` should
+    propose that schema's values (`partial(predict_article, schema=schema)`).
 
     `task_extras` adds keys (such as `annotations` or `predictions`) to the task of an article
     id. `predictor` gives each new task one prediction (extras win over it); when it fails,
@@ -115,13 +120,7 @@ def push_articles(
     the number of articles handled after each batch. `annotators_per_task` has every task
     annotated by that many people (None leaves the project's setting as is).
     """
-    sync = client.ensure_project(
-        project_title,
-        label_config=render_label_config(),
-        instructions=render_instructions(),
-        description=project_description(),
-        annotators_per_task=annotators_per_task,
-    )
+    sync = sync_project(client, project_title, schema, annotators_per_task=annotators_per_task)
     result = PushResult(
         sync.project, sync.created, sync.config_updated, overlap_updated=sync.overlap_updated
     )

@@ -15,18 +15,22 @@ from quotegold.gold.adjudicate import Conflict, find_conflicts
 from quotegold.gold.convert import ProjectRef
 from quotegold.labelstudio import LabelStudioClient, Project
 from quotegold.measure.agreement import Agreement, measure_agreement
+from quotegold.workflows.projectschema import project_schema
 
 __all__ = ["Accepted", "accept_annotation", "agreement_of_project", "project_conflicts"]
 
 
 def project_conflicts(client: LabelStudioClient, title: str) -> tuple[Project, list[Conflict]]:
-    """The conflicts of a live project, each with a link to its task."""
+    """The conflicts of a live project, each with a link to its task; annotations are read
+    against the project's own schema."""
     project = client.require_project(title)
+    schema = project_schema(client, project)
     tasks = client.project_tasks(project.id)
     conflicts = find_conflicts(
         tasks,
         project=ProjectRef(project.id, project.title),
         link=lambda task_id: client.task_url(project.id, task_id),
+        schema=schema,
     )
     return project, conflicts
 
@@ -76,8 +80,11 @@ def accept_annotation(
 
 
 def agreement_of_project(client: LabelStudioClient, title: str) -> Agreement:
-    """Agreement over the tasks of a live project; annotators are shown by their email."""
+    """Agreement over the tasks of a live project, read against its own schema; annotators
+    are shown by their email."""
     project = client.require_project(title)
+    schema = project_schema(client, project)
     tasks = client.project_tasks(project.id)
     names = {str(user.id): user.email for user in client.list_users() if user.email}
-    return measure_agreement(tasks, project=ProjectRef(project.id, project.title), names=names)
+    reference = ProjectRef(project.id, project.title)
+    return measure_agreement(tasks, project=reference, names=names, schema=schema)
