@@ -17,6 +17,9 @@ def serve(
     data_dir: DataDirOption = None,
     stop: Annotated[bool, typer.Option("--stop", help="stop the local server")] = False,
     status: Annotated[bool, typer.Option("--status", help="say whether it runs")] = False,
+    timeout: Annotated[
+        float, typer.Option(help="seconds to wait for it to come up (a busy machine needs more)")
+    ] = 180.0,
     postgres: Annotated[
         Path | None,
         typer.Option(
@@ -53,7 +56,9 @@ def serve(
             else server.DatabaseSettings.from_environ(dict(os.environ))
         )
         with err.status("starting Label Studio (a fresh data folder takes about 30 s)…"):
-            info = server.start_server(data_dir=settings.data_dir, port=port, database=database)
+            info = server.start_server(
+                data_dir=settings.data_dir, port=port, timeout=timeout, database=database
+            )
     verb = "started" if info.started else "already running"
     out.print(
         f"Label Studio {verb} at [bold]{info.url}[/bold] (pid {info.pid}), database {info.database}"

@@ -465,7 +465,7 @@ def _wait_until_ready(
             raise ServerError(
                 f"Label Studio did not come up at {url} in time (a first start takes about "
                 f"30 s); stopped it. The end of {log_path}:\n{_log_tail(log_path, log_offset)}\n"
-                "Try again with a longer timeout."
+                "Try again with a longer wait: quotegold serve --timeout 600."
             )
         time.sleep(_POLL)
 
