@@ -45,6 +45,7 @@ if str(_ROOT / "src") not in sys.path:  # run from a clone without an installed 
 from quotegold.articles.ingest import Article, read_articles  # noqa: E402
 from quotegold.errors import QuotegoldError  # noqa: E402
 from quotegold.gold.validate import validator_for  # noqa: E402
+from quotegold.preannotate.record import empty_record  # noqa: E402
 from quotegold.schema.defaults import DEFAULT_SCHEMA  # noqa: E402
 from quotegold.schema.definition import AnnotationSchema  # noqa: E402
 from quotegold.schema.formats import JOINER  # noqa: E402
@@ -393,31 +394,15 @@ class _Builder:
         if created is not None and not isinstance(created, str):
             self.error(None, '"created_at" must be a timestamp string like "2026-11-23T00:00:00Z"')
             created = None
-        record = {
-            "id": article.id,
-            "text": article.text,
-            "meta": {
-                "title": article.title,
-                "url": article.url,
-                "source": article.source,
-                "published": article.published,
-                "boilerplate": [{"start": b.start, "end": b.end} for b in article.boilerplate],
-            },
-            "speakers": _by_position(speakers),
-            "cues": _by_position(cues),
-            "quotes": sorted(quotes, key=lambda q: (q["spans"][0]["start"], q["spans"][0]["end"])),
-            "initiatives": _by_position(initiatives),
-            "provenance": {
-                "schema_version": self.schema.version,
-                "project_id": None,
-                "project_title": None,
-                "task_id": None,
-                "annotation_ids": [],
-                "annotator_ids": [annotator],
-                "created_at": created or date,
-                "updated_at": date,
-            },
-        }
+        record = empty_record(article, annotator, self.schema.version)
+        record["speakers"] = _by_position(speakers)
+        record["cues"] = _by_position(cues)
+        record["quotes"] = sorted(
+            quotes, key=lambda q: (q["spans"][0]["start"], q["spans"][0]["end"])
+        )
+        record["initiatives"] = _by_position(initiatives)
+        record["provenance"]["created_at"] = created or date
+        record["provenance"]["updated_at"] = date
         self.lint(record)
         return record
 
