@@ -23,6 +23,8 @@ PACKAGE = Path(quotegold.__file__).parent
 # What every stage shares; nothing else sits at the top of the package.
 TOP_LEVEL_MODULES = {"__init__", "__main__", "errors", "settings"}
 STAGES = {
+    "learn",
+    "importers",
     "schema",
     "articles",
     "preannotate",

@@ -13,6 +13,7 @@
     │   └── LabelStudioNotFound       a project or task does not exist
     ├── ValidationError               gold records broke rules; carries located issues
     ├── PreannotationError            the pre-annotator failed on an article, or its process died
+    ├── ModelError                    a trained model folder is missing, incomplete or damaged
     └── ExportError                   a dataset could not be written
 
 Every message says what failed, where, and what to do next.
@@ -127,6 +128,10 @@ class ValidationError(QuotegoldError):
 
 class PreannotationError(QuotegoldError):
     """The pre-annotator failed on an article, or the process running it died."""
+
+
+class ModelError(QuotegoldError):
+    """A trained model folder is missing, incomplete or damaged, or training could not run."""
 
 
 class ExportError(QuotegoldError):

@@ -14,6 +14,7 @@ from quotegold.cli.support import (
     ConfigOption,
     DataDirOption,
     KeyOption,
+    ModelOption,
     NoPredictionsOption,
     ProjectOption,
     UrlOption,
@@ -49,34 +50,43 @@ def tasks(
     articles: ArticlesArgument,
     out_file: Annotated[Path, typer.Option("--out", help="task JSON file to write")],
     no_predictions: NoPredictionsOption = False,
+    model: ModelOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Write Label Studio task JSON for articles (importable by hand in the UI too).
 
-    Each task carries one prediction from the rule-based pre-annotator, proposing the
-    project file's stance targets, unless --no-predictions is given.
+    Each task carries one prediction from the rule-based pre-annotator (or from the model
+    folder given with --model), proposing the project file's stance targets, unless
+    --no-predictions is given.
 
-    Example: quotegold tasks tasks/seeds --out tasks/seeds.tasks.json
+    Example: quotegold tasks tasks/seeds --out tasks/seeds.tasks.json --model models/team
     """
     from quotegold.articles.tasks import iter_tasks, write_task_file
 
     project = project_file(config)
     with user_errors():
+        predictor = None if no_predictions else _predictor(project.schema, model)
         result = read_reporting(articles)
-        predictor = None if no_predictions else _predictor(project.schema)
         count = write_task_file(iter_tasks(result.articles, predictor=predictor), out_file)
     out.print(f"wrote {count} task(s) to {out_file}")
     if result.issues:
         raise typer.Exit(1)
 
 
-def _predictor(schema: AnnotationSchema) -> Predictor:
-    """The pre-annotator, proposing `schema`'s values; a worker process can be sent it."""
+def _predictor(schema: AnnotationSchema, model: Path | None = None) -> Predictor:
+    """The pre-annotator (the rules, or the model folder `model`, loaded here so that a
+    missing or damaged one fails at once), proposing `schema`'s values; a worker process
+    can be sent it."""
     from functools import partial
 
     from quotegold.preannotate.predictions import predict_article
 
-    return partial(predict_article, schema=schema)
+    if model is None:
+        return partial(predict_article, schema=schema)
+    from quotegold.learn.predictor import load_model, predict_with_model
+
+    load_model(model, schema)
+    return partial(predict_with_model, model=str(model), schema=schema)
 
 
 def push(
@@ -88,6 +98,7 @@ def push(
         typer.Option(help="gold JSONL whose records are imported as annotations of new tasks"),
     ] = None,
     no_predictions: NoPredictionsOption = False,
+    model: ModelOption = None,
     annotators_per_task: Annotated[
         int | None,
         typer.Option(
@@ -107,11 +118,13 @@ def push(
     The project's labelling screen offers the stance targets, speaker kinds and initiative
     statuses of quotegold.toml (or --config); when they changed, the project is updated,
     unless that would drop a value its annotations use. New tasks get one prediction from
-    the rule-based pre-annotator unless --no-predictions is given; `quotegold predict`
-    refreshes them later. With --annotators-per-task N, Label Studio hands each task to N
-    annotators before it counts as done.
+    the rule-based pre-annotator (or the --model folder) unless --no-predictions is given;
+    `quotegold predict` refreshes them later. With --annotators-per-task N, Label Studio
+    hands each task to N annotators before it counts as done.
 
     Example: quotegold push tasks/seeds --project "SCO quotes" --annotators-per-task 2
+
+    Example: quotegold push tasks/seeds --project "SCO quotes" --model models/team
     """
     from quotegold.workflows.push import gold_annotations, push_articles
 
@@ -120,6 +133,7 @@ def push(
     schema = found.schema
     with user_errors():
         settings = load_settings(url=url, api_key=api_key, data_dir=data_dir)
+        predictor = None if no_predictions else _predictor(schema, model)
         extras = (
             gold_annotations(annotations, schema=schema, source=found.source)
             if annotations
@@ -135,7 +149,7 @@ def push(
                 project_title=title,
                 batch_size=batch_size,
                 task_extras=extras,
-                predictor=None if no_predictions else _predictor(schema),
+                predictor=predictor,
                 annotators_per_task=annotators_per_task or found.defaults.annotators_per_task,
                 on_progress=lambda n: bar.advance(job, n),
                 schema=schema,
@@ -153,6 +167,7 @@ def push(
 def predict(
     project: ProjectOption = None,
     batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 500,
+    model: ModelOption = None,
     config: ConfigOption = None,
     url: UrlOption = None,
     api_key: KeyOption = None,
@@ -160,11 +175,14 @@ def predict(
 ) -> None:
     """Refresh the pre-annotations of every task in a project; annotations are not touched.
 
-    Each task's predictions from any quotegold-rules version are replaced by one new one
-    made from its text, proposing the stance targets the project's labelling screen offers
-    (read from the project, not from quotegold.toml); other models' predictions stay.
+    Each task's predictions from any quotegold-rules version or quotegold model are
+    replaced by one new one made from its text (by the rules, or by the --model folder),
+    proposing the stance targets the project's labelling screen offers (read from the
+    project, not from quotegold.toml); other models' predictions stay.
 
     Example: quotegold predict --project "SCO quotes"
+
+    Example: quotegold predict --project "SCO quotes" --model models/team
     """
     from quotegold.preannotate.predictions import MODEL_VERSION
     from quotegold.workflows.predict import refresh_predictions
@@ -179,11 +197,13 @@ def predict(
                 client,
                 project,
                 batch_size=batch_size,
+                model=model,
                 on_progress=lambda n, total: bar.update(job, advance=n, total=total),
             )
     out.print(f"project {project!r}: {refreshed.project.url} (schema {refreshed.schema.version})")
     out.print(
-        f"{refreshed.refreshed} of {refreshed.tasks} task(s) refreshed with {MODEL_VERSION}, "
+        f"{refreshed.refreshed} of {refreshed.tasks} task(s) refreshed with "
+        f"{refreshed.model_version or MODEL_VERSION}, "
         f"{refreshed.replaced} earlier prediction(s) replaced"
     )
     if refreshed.issues:

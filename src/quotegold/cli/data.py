@@ -13,6 +13,7 @@ from quotegold.cli.support import (
     ConfigOption,
     DataDirOption,
     KeyOption,
+    ModelOption,
     UrlOption,
     err,
     fail,
@@ -26,7 +27,10 @@ from quotegold.cli.support import (
 from quotegold.settings import load_settings
 
 if TYPE_CHECKING:
+    from quotegold.articles.ingest import Article
+    from quotegold.gold.model import GoldRecord
     from quotegold.measure.comparison import EvaluationFigures
+    from quotegold.measure.evaluate import Suggester
     from quotegold.schema.definition import AnnotationSchema
     from quotegold.schema.projectfile import ProjectFile
 
@@ -213,6 +217,18 @@ def evaluation_tables(figures: EvaluationFigures) -> list[Table]:
     return [layers, quotes]
 
 
+def model_suggester(model: Path, schema: AnnotationSchema) -> Suggester:
+    """The records a model folder suggests (loaded at once: a bad folder fails here)."""
+    from quotegold.learn.predictor import load_model
+
+    loaded = load_model(model, schema)
+
+    def suggest(article: Article) -> GoldRecord:
+        return loaded.suggest(article).record
+
+    return suggest
+
+
 def evaluate(
     gold: Annotated[Path, typer.Argument(help="gold JSONL file or Label Studio JSON export")],
     predicted: Annotated[
@@ -222,6 +238,7 @@ def evaluate(
     preannotate: Annotated[
         bool, typer.Option("--preannotate", help="score the pre-annotator on GOLD's texts")
     ] = False,
+    model: ModelOption = None,
     json_file: Annotated[
         Path | None, typer.Option("--json", help="also write the figures to this JSON file")
     ] = None,
@@ -237,14 +254,25 @@ def evaluate(
     targets, with the schema of --config (else GOLD's export folder, quotegold.toml or the
     built-in lists).
 
+    With --model PATH, the model folder `quotegold train` wrote is scored like the rules
+    are with --preannotate.
+
     Example: quotegold evaluate tasks/gold/wikinews-a.jsonl --preannotate
+
+    Example: quotegold evaluate tasks/gold/heldout/wikinews-2019-2020.jsonl --model models/team
     """
     from quotegold.measure.evaluate import evaluate_files, write_json
 
     schema, _ = file_schema(project_file(config), gold, explicit=config is not None)
     with user_errors():
+        suggest = None if model is None else model_suggester(model, schema)
         evaluation = evaluate_files(
-            gold, predicted, preannotate=preannotate, strategy=strategy, schema=schema
+            gold,
+            predicted,
+            preannotate=preannotate or model is not None,
+            strategy=strategy,
+            schema=schema,
+            suggest=suggest,
         )
         figures = evaluation.comparison.to_dict()
         if json_file is not None:

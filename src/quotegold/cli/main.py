@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from quotegold import __version__
-from quotegold.cli import annotate, data, project, serve, team
+from quotegold.cli import annotate, data, learn, project, serve, team
 from quotegold.cli.support import out
 from quotegold.schema.definition import CORE_VERSION
 
@@ -51,6 +51,7 @@ for command in (
     data.export,
     data.validate,
     data.evaluate,
+    learn.train,
     data.report,
     project.schema,
     team.agreement,
@@ -58,6 +59,7 @@ for command in (
 ):
     app.command()(command)
 app.add_typer(team.annotators_app, name="annotators")
+app.add_typer(learn.import_app, name="import")
 
 
 if __name__ == "__main__":  # pragma: no cover

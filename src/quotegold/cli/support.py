@@ -49,6 +49,15 @@ ProjectOption = Annotated[
     str | None,
     typer.Option("--project", help="project title [quotegold.toml's project.title]"),
 ]
+ModelOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--model",
+        metavar="PATH",
+        help="pre-annotate with a model folder `quotegold train` wrote, instead of the "
+        "rules (e.g. models/NAME)",
+    ),
+]
 NoPredictionsOption = Annotated[
     bool,
     typer.Option(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ __all__ = [
     "LoadedRecords",
     "QuotePair",
     "Score",
+    "Suggester",
     "article_from_record",
     "compare",
     "evaluate_files",
@@ -165,12 +166,22 @@ def article_from_record(record: GoldRecord) -> Article:
     )
 
 
+# Suggests a record for an article: a trained model's, say (`quotegold.learn`).
+Suggester = Callable[[Article], GoldRecord]
+
+
 def preannotated(
-    records: Iterable[GoldRecord], *, schema: AnnotationSchema = DEFAULT_SCHEMA
+    records: Iterable[GoldRecord],
+    *,
+    schema: AnnotationSchema = DEFAULT_SCHEMA,
+    suggest: Suggester | None = None,
 ) -> list[GoldRecord]:
-    """The pre-annotator's suggested record for each record's article, made for `schema`."""
+    """The pre-annotator's suggested record for each record's article, made for `schema`
+    (or `suggest`'s, when given)."""
     from quotegold.preannotate import preannotate
 
+    if suggest is not None:
+        return [suggest(article_from_record(record)) for record in records]
     return [preannotate(article_from_record(record), schema=schema).record for record in records]
 
 
@@ -189,17 +200,21 @@ def evaluate_files(
     preannotate: bool = False,
     strategy: str = "default",
     schema: AnnotationSchema = DEFAULT_SCHEMA,
+    suggest: Suggester | None = None,
 ) -> Evaluation:
-    """Compare the records of `predicted` (or the pre-annotator's, with `preannotate`) with
-    the records of `gold`. Either file may be a gold JSONL file or a Label Studio export;
-    exports are read against `schema`, and the pre-annotator proposes its targets."""
+    """Compare the records of `predicted` (or the pre-annotator's, with `preannotate`: the
+    rules', or `suggest`'s) with the records of `gold`. Either file may be a gold JSONL
+    file or a Label Studio export; exports are read against `schema`, and the
+    pre-annotator proposes its targets."""
     if (predicted is None) != preannotate:
         raise SettingsError(
             "give exactly one of PRED (a file of predicted records) or --preannotate"
         )
     reference = load_records(gold, strategy=strategy, schema=schema)
     if predicted is None:
-        candidate = LoadedRecords(records=preannotated(reference.records, schema=schema))
+        candidate = LoadedRecords(
+            records=preannotated(reference.records, schema=schema, suggest=suggest)
+        )
     else:
         candidate = load_records(predicted, strategy=strategy, schema=schema)
     comparison = compare(reference.records, candidate.records)

@@ -37,7 +37,8 @@ __all__ = [
 ]
 
 DEFAULT_BATCH_SIZE = 500
-_OUR_PREFIX = f"{PREANNOTATOR_NAME}-"
+# The rules' predictions, and those of models `quotegold train` made (`quotegold.learn`).
+_OUR_PREFIXES = (f"{PREANNOTATOR_NAME}-", "quotegold-model-")
 _META_FIELDS = ("title", "url", "source", "published")
 
 
@@ -92,8 +93,8 @@ def predict_article(
 
 
 def is_ours(model_version: str | None) -> bool:
-    """Whether a prediction was made by any version of our pre-annotator."""
-    return model_version is not None and model_version.startswith(_OUR_PREFIX)
+    """Whether a prediction was made by any version of our pre-annotator (rules or model)."""
+    return model_version is not None and model_version.startswith(_OUR_PREFIXES)
 
 
 def article_from_task(data: TaskData, *, task_id: int | None = None) -> Article:

@@ -1,8 +1,9 @@
 """Refresh the pre-annotations of a live project: every task gets one fresh prediction of
 ours; annotations and other models' predictions stay.
 
-Ours are the predictions whose `model_version` starts with `quotegold-rules-`, so those of
-older pre-annotator versions are replaced too. It is safe to run again after an
+Ours are the predictions whose `model_version` starts with `quotegold-rules-` or
+`quotegold-model-`, so those of older pre-annotator versions and of trained models are
+replaced too. It is safe to run again after an
 interruption: each run ends with exactly one of ours per task.
 """
 
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
+from pathlib import Path
 
 from quotegold.articles.tasks import Predictor
 from quotegold.errors import Issue, LabelStudioNotFound
@@ -38,6 +40,7 @@ class RefreshResult:
     tasks: int = 0
     refreshed: int = 0
     replaced: int = 0
+    model_version: str | None = None  # the model's; None: the rules'
     issues: list[Issue] = field(default_factory=list)
 
 
@@ -47,13 +50,15 @@ def refresh_predictions(
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
     predictor: Predictor | None = None,
+    model: Path | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RefreshResult:
     """Give every task of the project one fresh prediction of ours, annotations untouched.
 
     The predictions propose the project's own stance targets (and only its kinds and
     statuses): its schema is read from its labelling config. `predictor` replaces the
-    pre-annotator (its predictions are taken as they are).
+    pre-annotator (its predictions are taken as they are); `model`, a model folder, makes
+    them with that model for the project's schema.
 
     Per batch of tasks: pre-annotate their texts first (so a failure leaves the old
     predictions in place), delete our old predictions of those tasks, then store the new
@@ -71,13 +76,19 @@ def refresh_predictions(
             url=client.url,
         )
     schema = project_schema(client, project)
+    version = None
+    if predictor is None and model is not None:
+        from quotegold.learn.predictor import load_model, predict_with_model
+
+        version = load_model(model, schema).model_version
+        predictor = partial(predict_with_model, model=str(model), schema=schema)
     if predictor is None:
         predictor = partial(predict_article, schema=schema)
     tasks = list(client.iter_task_data(project.id))
     stored: dict[int, list[StoredPrediction]] = {}
     for prediction in client.list_predictions(project.id):
         stored.setdefault(prediction.task_id, []).append(prediction)
-    result = RefreshResult(project, schema, tasks=len(tasks))
+    result = RefreshResult(project, schema, tasks=len(tasks), model_version=version)
     for batch in _batches(tasks, batch_size):
         fresh = predict_tasks(batch, predictor, result.issues)
         old = {task_id: stored.get(task_id, []) for task_id in fresh}

@@ -1,0 +1,224 @@
+"""What the model sees of an article: tokens, their features, and the gold tags to learn.
+
+The tokens are the rules' own (`PreAnnotator.view`: spaCy's blank English tokenizer, one
+paragraph per line, boilerplate left out), so the model and the rules agree on every offset.
+A paragraph is one sequence for the CRF. Each token's features are strings (CRFsuite
+treats each as a binary feature):
+
+- the word, its lower case, prefixes and suffixes, its shape, and the same for up to three
+  words either side;
+- where it stands: paragraph start, sentence start, inside a pair of quotation marks (also
+  doubled apostrophes `''…''` and TeX-style ``` ``…'' ```, which the rules do not pair), how
+  far the nearest mark is on each side;
+- what the rule pre-annotator made of it: its layer tag at the token and at its neighbours
+  (a speaker, a cue, a quote's first or inner word), so the model learns where the rules are
+  right and covers what they miss.
+
+`gold_tags` gives the BIO tags of a gold record over the same tokens: one joint sequence for
+SPEAKER, CUE and QUOTE (they do not overlap in the gold), another for INITIATIVE.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from quotegold.gold.model import GoldRecord, regions_of, spans_of
+from quotegold.preannotate import lexicon as lex
+from quotegold.preannotate.textview import TextView
+
+__all__ = [
+    "INITIATIVE_LAYERS",
+    "MAIN_LAYERS",
+    "MARKS",
+    "ArticleTokens",
+    "bio_tags",
+    "gold_tags",
+    "token_features",
+]
+
+# The joint layers of the first CRF, and their one-letter tag codes.
+MAIN_LAYERS: dict[str, str] = {"SPEAKER": "S", "CUE": "C", "QUOTE": "Q"}
+INITIATIVE_LAYERS: dict[str, str] = {"INITIATIVE": "I"}
+# Quotation marks as tokens: straight, curly, guillemets, doubled apostrophes, TeX openers.
+OPENERS = frozenset({"“", "«", "„", "``", "\u2018\u2018"})
+CLOSERS = frozenset({"”", "»", "\u2019\u2019"})
+TOGGLES = frozenset({'"', "''"})
+MARKS = OPENERS | CLOSERS | TOGGLES
+_WINDOW = 3
+_CUE_WORDS = lex.SAY_VERBS | lex.STRONG_CUES | lex.TELL_VERBS | lex.PARTICIPLE_CUES
+
+
+@dataclass
+class ArticleTokens:
+    """An article's tokens (from the rules' view) and the rules' tags over them."""
+
+    view: TextView
+    # The rules' tag of each token per joint layer ("B-S", "I-Q", "O"…), and initiatives.
+    rule_main: list[str]
+    rule_initiative: list[str]
+
+    @property
+    def paragraphs(self) -> list[tuple[int, int]]:
+        return self.view.paras
+
+    def token_range(self, start: int, end: int) -> tuple[int, int] | None:
+        """The tokens a character span covers (first, last + 1); None if it covers none."""
+        first = bisect_right(self.view.ends, start)
+        last = bisect_left(self.view.starts, end)
+        return (first, last) if first < last else None
+
+
+def bio_tags(
+    tokens: ArticleTokens, spans: Iterable[tuple[str, int, int]], *, count: int | None = None
+) -> list[str]:
+    """BIO tags over the tokens for `(code, start, end)` character spans; an earlier span
+    keeps the tokens it has (so a later overlapping one loses them)."""
+    tags = ["O"] * (count if count is not None else len(tokens.view.words))
+    for code, start, end in spans:
+        covered = tokens.token_range(start, end)
+        if covered is None:
+            continue
+        first, last = covered
+        free = [index for index in range(first, last) if tags[index] == "O"]
+        for position, index in enumerate(free):
+            tags[index] = (
+                f"{'B' if position == 0 or free[position - 1] != index - 1 else 'I'}-{code}"
+            )
+    return tags
+
+
+def region_spans(record: GoldRecord, layers: dict[str, str]) -> list[tuple[str, int, int]]:
+    """Every span of the record's regions of `layers`, as `(code, start, end)`, quotes first
+    (so a stray speaker inside a quote does not cut it)."""
+    ordered = sorted(layers, key=lambda label: label != "QUOTE")
+    return [
+        (layers[label], span["start"], span["end"])
+        for label in ordered
+        for region in regions_of(record, label)
+        for span in spans_of(region)
+    ]
+
+
+def gold_tags(tokens: ArticleTokens, record: GoldRecord) -> tuple[list[str], list[str]]:
+    """The joint SPEAKER/CUE/QUOTE tags and the INITIATIVE tags of a gold record."""
+    return (
+        bio_tags(tokens, region_spans(record, MAIN_LAYERS)),
+        bio_tags(tokens, region_spans(record, INITIATIVE_LAYERS)),
+    )
+
+
+def _shape(word: str) -> str:
+    shape: list[str] = []
+    for char in word[:6]:
+        kind = "X" if char.isupper() else "x" if char.islower() else "d" if char.isdigit() else char
+        if not shape or shape[-1] != kind:
+            shape.append(kind)
+    return "".join(shape)
+
+
+def _bucket(distance: int | None) -> str:
+    if distance is None:
+        return "none"
+    if distance <= 3:
+        return str(distance)
+    return "4-8" if distance <= 8 else "9-20" if distance <= 20 else "far"
+
+
+def _quotation_state(words: Sequence[str], start: int, end: int) -> list[int]:
+    """For each token of a paragraph: 1 inside a quotation, 2 a mark, 0 outside."""
+    state = [0] * (end - start)
+    inside = False
+    for index in range(start, end):
+        word = words[index]
+        if word in MARKS:
+            state[index - start] = 2
+            inside = word in OPENERS or (word in TOGGLES and not inside)
+        elif inside:
+            state[index - start] = 1
+    return state
+
+
+def _mark_distances(
+    words: Sequence[str], start: int, end: int
+) -> list[tuple[int | None, int | None]]:
+    distances: list[tuple[int | None, int | None]] = []
+    last: int | None = None
+    for index in range(start, end):
+        distances.append((None if last is None else index - last, None))
+        if words[index] in MARKS:
+            last = index
+    following: int | None = None
+    for index in range(end - 1, start - 1, -1):
+        left, _ = distances[index - start]
+        distances[index - start] = (left, None if following is None else following - index)
+        if words[index] in MARKS:
+            following = index
+    return distances
+
+
+def _own(word: str, lower: str) -> list[str]:
+    return [
+        f"w={lower}",
+        f"p3={lower[:3]}",
+        f"s2={lower[-2:]}",
+        f"s3={lower[-3:]}",
+        f"sh={_shape(word)}",
+    ]
+
+
+def token_features(tokens: ArticleTokens, start: int, end: int) -> list[list[str]]:
+    """The feature strings of each token of one paragraph (tokens `start`..`end - 1`)."""
+    view = tokens.view
+    words, lower = view.words, view.lower
+    state = _quotation_state(words, start, end)
+    distances = _mark_distances(words, start, end)
+    base = [_own(words[index], lower[index]) for index in range(start, end)]
+    sequence: list[list[str]] = []
+    for index in range(start, end):
+        local = index - start
+        word = words[index]
+        left, right = distances[local]
+        rule, rule_init = tokens.rule_main[index], tokens.rule_initiative[index]
+        feats = [
+            "bias",
+            *base[local],
+            f"q={state[local]}",
+            f"ml={_bucket(left)}",
+            f"mr={_bucket(right)}",
+            f"r={rule}",
+            f"ri={rule_init}",
+            f"r+q={rule}|{state[local]}",
+        ]
+        if word[:1].isupper():
+            feats.append("title")
+        if word.isupper() and len(word) > 1:
+            feats.append("upper")
+        if lower[index] in _CUE_WORDS:
+            feats.append("cueword")
+        if lower[index] in lex.PRONOUNS:
+            feats.append("pronoun")
+        if local == 0:
+            feats.append("para_start")
+        if index == view.sents[view.sent[index]][0]:
+            feats.append("sent_start")
+        if view.inside[index] >= 0:
+            feats.append("paired")
+        if view.headline[view.para[index]]:
+            feats.append("headline")
+        for offset in range(1, _WINDOW + 1):
+            for sign, other in (("-", index - offset), ("+", index + offset)):
+                if not start <= other < end:
+                    feats.append(f"{sign}{offset}:edge")
+                    continue
+                feats.append(f"{sign}{offset}:w={lower[other]}")
+                if offset == 1:
+                    feats.append(f"{sign}1:sh={_shape(words[other])}")
+                    feats.append(f"{sign}1:q={state[other - start]}")
+                    feats.append(f"{sign}1:r={tokens.rule_main[other]}")
+                    feats.append(f"{sign}1:w|w={lower[other]}|{lower[index]}")
+                if offset == 2:
+                    feats.append(f"{sign}2:r={tokens.rule_main[other]}")
+        sequence.append(feats)
+    return sequence

@@ -1,0 +1,158 @@
+"""Pre-annotate with a trained model: the rules read the article, the CRF tags it, the tags
+become a suggested record (`decode`), and the record a Label Studio prediction whose
+`model_version` is the model's and whose regions keep their scores.
+
+`predict_with_model(article, model=PATH, schema=…)` is a `Predictor` once `model` and
+`schema` are bound with `functools.partial`; it can be sent to a push's worker process,
+which loads the model once. Like the rules, it is bounded: an article longer than
+`MAX_CHARS`, or one whose prediction takes longer than `MAX_SECONDS`, gets an empty
+prediction and a logged warning, so one odd article cannot stall a push.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pycrfsuite
+
+from quotegold.articles.ingest import Article
+from quotegold.errors import ModelError
+from quotegold.learn.crf import tag_with_marginals
+from quotegold.learn.decode import TaggedSpan, build_record, spans_from_tags
+from quotegold.learn.features import token_features
+from quotegold.learn.modelfile import INITIATIVE_FILE, MAIN_FILE, ModelInfo, read_info
+from quotegold.learn.rules import read_with_rules
+from quotegold.preannotate import Suggestion
+from quotegold.preannotate.predictions import suggestion_to_prediction
+from quotegold.preannotate.record import empty_record
+from quotegold.preannotate.stance import TargetFinder
+from quotegold.schema.defaults import DEFAULT_SCHEMA
+from quotegold.schema.definition import AnnotationSchema
+
+__all__ = [
+    "MAX_CHARS",
+    "MAX_SECONDS",
+    "ModelPredictor",
+    "TooSlow",
+    "load_model",
+    "predict_with_model",
+]
+
+MAX_CHARS = 200_000
+MAX_SECONDS = 30.0
+_LOG = logging.getLogger(__name__)
+
+
+class TooSlow(Exception):
+    """A prediction ran past its time budget (caught here: the article gets no suggestion)."""
+
+
+class ModelPredictor:
+    """A loaded model for one schema. Not thread-safe (a CRFsuite tagger holds its state)."""
+
+    def __init__(self, folder: Path, schema: AnnotationSchema = DEFAULT_SCHEMA) -> None:
+        self.folder = folder
+        self.info: ModelInfo = read_info(folder)
+        self.schema = schema
+        self._targets = TargetFinder.for_targets(schema.stance_targets)
+        self._main = _open(folder / MAIN_FILE)
+        self._initiative = _open(folder / INITIATIVE_FILE) if self.info.initiatives else None
+
+    @property
+    def model_version(self) -> str:
+        return self.info.model_version
+
+    def suggest(self, article: Article, *, deadline: float | None = None) -> Suggestion:
+        """The model's suggested record for one article (unbounded unless `deadline`, a
+        `time.monotonic()` value, is given: past it, `TooSlow`)."""
+        reading = read_with_rules(article, schema=self.schema)
+        tokens = reading.tokens
+        spans: list[TaggedSpan] = []
+        initiatives: list[TaggedSpan] | None = [] if self._initiative is not None else None
+        for start, end in tokens.paragraphs:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TooSlow
+            features = token_features(tokens, start, end)
+            tags, marginals = tag_with_marginals(self._main, features)
+            spans += spans_from_tags(tags, marginals, start)
+            if self._initiative is not None and initiatives is not None:
+                tags, marginals = tag_with_marginals(self._initiative, features)
+                initiatives += spans_from_tags(tags, marginals, start)
+        record = empty_record(article, self.model_version, self.schema.version)
+        return build_record(
+            tokens,
+            reading.suggestion,
+            record,
+            spans,
+            targets=self._targets,
+            initiatives=initiatives,
+        )
+
+    def __call__(self, article: Article) -> dict[str, Any]:
+        """The Label Studio prediction for one article, bounded (see the module)."""
+        return within_bounds(article, self._predict)
+
+    def _predict(self, article: Article) -> dict[str, Any]:
+        suggestion = self.suggest(article, deadline=time.monotonic() + MAX_SECONDS)
+        prediction = suggestion_to_prediction(suggestion, schema=self.schema)
+        prediction["model_version"] = self.model_version
+        return prediction
+
+
+def within_bounds(article: Article, predict: Callable[[Article], dict[str, Any]]) -> dict[str, Any]:
+    """`predict(article)`, or an empty prediction with a warning for an article too long
+    (`MAX_CHARS`) or too slow (`predict` raising `TooSlow`)."""
+    # Kept small and local so the shared bound of the rules can replace it.
+    if len(article.text) > MAX_CHARS:
+        _LOG.warning(
+            "article %r has %d characters (over %d): no suggestions made",
+            article.id,
+            len(article.text),
+            MAX_CHARS,
+        )
+        return {"model_version": "", "score": 0.0, "result": []}
+    try:
+        return predict(article)
+    except TooSlow:
+        _LOG.warning(
+            "article %r took over %.0f s to pre-annotate: no suggestions made",
+            article.id,
+            MAX_SECONDS,
+        )
+        return {"model_version": "", "score": 0.0, "result": []}
+
+
+def _open(path: Path) -> pycrfsuite.Tagger:
+    tagger = pycrfsuite.Tagger()
+    try:
+        tagger.open(str(path))
+    except (OSError, ValueError) as exc:
+        raise ModelError(
+            f"model file {path} cannot be read ({exc}); train the model again with "
+            "`quotegold train`"
+        ) from None
+    return tagger
+
+
+_LOADED: dict[tuple[str, AnnotationSchema], ModelPredictor] = {}
+
+
+def load_model(folder: Path | str, schema: AnnotationSchema = DEFAULT_SCHEMA) -> ModelPredictor:
+    """A model loaded once per process and schema."""
+    key = (str(Path(folder).resolve()), schema)
+    found = _LOADED.get(key)
+    if found is None:
+        found = _LOADED[key] = ModelPredictor(Path(folder), schema)
+    return found
+
+
+def predict_with_model(
+    article: Article, *, model: str, schema: AnnotationSchema = DEFAULT_SCHEMA
+) -> dict[str, Any]:
+    """The model's prediction for one article (a `Predictor` once `model` and `schema` are
+    bound, which a worker process can be sent)."""
+    return load_model(model, schema)(article)
