@@ -17,6 +17,8 @@ from quotegold.gold.convert import annotation_to_record
 from quotegold.gold.validate import default_validator
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.labelstudio.local.server import ServerInfo
+from quotegold.learn.modelfile import read_info
+from quotegold.learn.predictor import SHIPPED_MODEL
 from quotegold.preannotate import MODEL_VERSION, Suggestion
 from quotegold.preannotate.predictions import (
     article_from_task,
@@ -28,6 +30,8 @@ from quotegold.workflows.predict import refresh_predictions
 from quotegold.workflows.push import push_articles
 
 ROOT = Path(__file__).resolve().parents[1]
+# The CLI pre-annotates with the shipped model unless told --rules.
+SHIPPED_VERSION = read_info(SHIPPED_MODEL).model_version
 SEEDS = ROOT / "tasks" / "seeds"
 runner = CliRunner()
 
@@ -137,6 +141,7 @@ def test_region_without_a_score_takes_the_overall_score(suggestion: Suggestion) 
         (MODEL_VERSION, True),
         ("quotegold-rules-0.0.1", True),
         ("quotegold-rules-2.0.0rc1", True),
+        ("quotegold-model-wikinews-cf667acf", True),
         ("quotegold-rules", False),
         ("quotegold-rulesets-1", False),
         ("my-model-1", False),
@@ -222,15 +227,20 @@ def test_real_predictions_fit_their_articles() -> None:
 # -- the tasks command ---------------------------------------------------------------------
 
 
-def test_tasks_command_adds_one_prediction_per_task(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("flags", "version"), [([], SHIPPED_VERSION), (["--rules"], MODEL_VERSION)]
+)
+def test_tasks_command_adds_one_prediction_per_task(
+    tmp_path: Path, flags: list[str], version: str
+) -> None:
     out = tmp_path / "tasks.json"
-    result = runner.invoke(app, ["tasks", str(SEEDS), "--out", str(out)])
+    result = runner.invoke(app, ["tasks", str(SEEDS), "--out", str(out), *flags])
     assert result.exit_code == 0, result.stderr
     tasks = json.loads(out.read_text("utf-8"))
     assert len(tasks) == 2
     for task in tasks:
         assert len(task["predictions"]) == 1
-        assert task["predictions"][0]["model_version"] == MODEL_VERSION
+        assert task["predictions"][0]["model_version"] == version
 
 
 def test_tasks_command_without_predictions(tmp_path: Path) -> None:
@@ -340,14 +350,17 @@ def test_push_and_predict_commands(client: LabelStudioClient) -> None:
     assert found is not None
     assert client.list_predictions(found.id) == []
 
-    first = runner.invoke(app, ["predict", "--project", project])
+    first = runner.invoke(app, ["predict", "--project", project, "--rules"])
     assert first.exit_code == 0, first.stderr
-    assert "2 of 2 task(s) refreshed" in first.stdout
+    assert f"2 of 2 task(s) refreshed with {MODEL_VERSION}" in first.stdout
     assert "0 earlier prediction(s) replaced" in first.stdout
+    assert [p.model_version for p in client.list_predictions(found.id)] == [MODEL_VERSION] * 2
+    # without --rules, the shipped model's predictions replace the rules'
     second = runner.invoke(app, ["predict", "--project", project])
     assert second.exit_code == 0, second.stderr
+    assert f"refreshed with {SHIPPED_VERSION}" in second.stdout
     assert "2 earlier prediction(s) replaced" in second.stdout
-    assert [p.model_version for p in client.list_predictions(found.id)] == [MODEL_VERSION] * 2
+    assert [p.model_version for p in client.list_predictions(found.id)] == [SHIPPED_VERSION] * 2
 
 
 @pytest.mark.usefixtures("server_env")

@@ -17,14 +17,17 @@ from quotegold.cli.support import (
     ModelOption,
     NoPredictionsOption,
     ProjectOption,
+    RulesOption,
     UrlOption,
     err,
+    fail,
     make_client,
     out,
     print_issues,
     progress_bar,
     project_file,
     project_title,
+    shipped_or,
     user_errors,
 )
 from quotegold.settings import load_settings
@@ -51,13 +54,15 @@ def tasks(
     out_file: Annotated[Path, typer.Option("--out", help="task JSON file to write")],
     no_predictions: NoPredictionsOption = False,
     model: ModelOption = None,
+    rules: RulesOption = False,
     config: ConfigOption = None,
 ) -> None:
     """Write Label Studio task JSON for articles (importable by hand in the UI too).
 
-    Each task carries one prediction from the rule-based pre-annotator (or from the model
-    folder given with --model), proposing the project file's stance targets, unless
-    --no-predictions is given.
+    Each task carries one prediction, proposing the project file's stance targets, unless
+    --no-predictions is given: from the shipped model (a CRF trained on the project's gold,
+    with the rules' suggestions among its features), the model folder given with --model,
+    or the rules alone with --rules.
 
     Example: quotegold tasks tasks/seeds --out tasks/seeds.tasks.json --model models/team
     """
@@ -65,12 +70,27 @@ def tasks(
 
     project = project_file(config)
     with user_errors():
-        predictor = None if no_predictions else _predictor(project.schema, model)
+        chosen = chosen_model(model, rules)
+        predictor = None if no_predictions else _predictor(project.schema, chosen)
         result = read_reporting(articles)
         count = write_task_file(iter_tasks(result.articles, predictor=predictor), out_file)
     out.print(f"wrote {count} task(s) to {out_file}")
     if result.issues:
         raise typer.Exit(1)
+
+
+def chosen_model(model: Path | None, rules: bool) -> Path | None:
+    """The model folder to pre-annotate with: --model's, else the shipped one; None for the
+    rules alone (--rules, or a quotegold installed without its model)."""
+    from quotegold.learn.predictor import SHIPPED_MODEL
+
+    if rules:
+        if model is not None:
+            fail("give one of --model PATH or --rules, not both")
+        return None
+    if model is not None:
+        return shipped_or(model)
+    return SHIPPED_MODEL if SHIPPED_MODEL.is_dir() else None
 
 
 def _predictor(schema: AnnotationSchema, model: Path | None = None) -> Predictor:
@@ -99,6 +119,7 @@ def push(
     ] = None,
     no_predictions: NoPredictionsOption = False,
     model: ModelOption = None,
+    rules: RulesOption = False,
     annotators_per_task: Annotated[
         int | None,
         typer.Option(
@@ -118,9 +139,10 @@ def push(
     The project's labelling screen offers the stance targets, speaker kinds and initiative
     statuses of quotegold.toml (or --config); when they changed, the project is updated,
     unless that would drop a value its annotations use. New tasks get one prediction from
-    the rule-based pre-annotator (or the --model folder) unless --no-predictions is given;
-    `quotegold predict` refreshes them later. With --annotators-per-task N, Label Studio
-    hands each task to N annotators before it counts as done.
+    the shipped model (or the --model folder, or the rules alone with --rules) unless
+    --no-predictions is given; `quotegold predict` refreshes them later. With
+    --annotators-per-task N, Label Studio hands each task to N annotators before it counts
+    as done.
 
     Example: quotegold push tasks/seeds --project "SCO quotes" --annotators-per-task 2
 
@@ -133,7 +155,8 @@ def push(
     schema = found.schema
     with user_errors():
         settings = load_settings(url=url, api_key=api_key, data_dir=data_dir)
-        predictor = None if no_predictions else _predictor(schema, model)
+        chosen = chosen_model(model, rules)
+        predictor = None if no_predictions else _predictor(schema, chosen)
         extras = (
             gold_annotations(annotations, schema=schema, source=found.source)
             if annotations
@@ -168,6 +191,7 @@ def predict(
     project: ProjectOption = None,
     batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 500,
     model: ModelOption = None,
+    rules: RulesOption = False,
     config: ConfigOption = None,
     url: UrlOption = None,
     api_key: KeyOption = None,
@@ -176,7 +200,8 @@ def predict(
     """Refresh the pre-annotations of every task in a project; annotations are not touched.
 
     Each task's predictions from any quotegold-rules version or quotegold model are
-    replaced by one new one made from its text (by the rules, or by the --model folder),
+    replaced by one new one made from its text (by the shipped model, the --model folder,
+    or the rules alone with --rules),
     proposing the stance targets the project's labelling screen offers (read from the
     project, not from quotegold.toml); other models' predictions stay.
 
@@ -197,7 +222,7 @@ def predict(
                 client,
                 project,
                 batch_size=batch_size,
-                model=model,
+                model=chosen_model(model, rules),
                 on_progress=lambda n, total: bar.update(job, advance=n, total=total),
             )
     out.print(f"project {project!r}: {refreshed.project.url} (schema {refreshed.schema.version})")

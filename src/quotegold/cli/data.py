@@ -22,6 +22,7 @@ from quotegold.cli.support import (
     out,
     print_issues,
     project_file,
+    shipped_or,
     user_errors,
 )
 from quotegold.settings import load_settings
@@ -254,8 +255,8 @@ def evaluate(
     targets, with the schema of --config (else GOLD's export folder, quotegold.toml or the
     built-in lists).
 
-    With --model PATH, the model folder `quotegold train` wrote is scored like the rules
-    are with --preannotate.
+    --preannotate scores the rules alone; --model PATH scores the model folder `quotegold
+    train` wrote (`--model shipped`: the model quotegold ships and pre-annotates with).
 
     Example: quotegold evaluate tasks/gold/wikinews-a.jsonl --preannotate
 
@@ -265,7 +266,7 @@ def evaluate(
 
     schema, _ = file_schema(project_file(config), gold, explicit=config is not None)
     with user_errors():
-        suggest = None if model is None else model_suggester(model, schema)
+        suggest = None if model is None else model_suggester(shipped_or(model), schema)
         evaluation = evaluate_files(
             gold,
             predicted,

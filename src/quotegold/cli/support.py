@@ -54,9 +54,13 @@ ModelOption = Annotated[
     typer.Option(
         "--model",
         metavar="PATH",
-        help="pre-annotate with a model folder `quotegold train` wrote, instead of the "
-        "rules (e.g. models/NAME)",
+        help="pre-annotate with this model folder `quotegold train` wrote (e.g. "
+        "models/NAME; `shipped`: the model quotegold ships) [the shipped model, rules + CRF]",
     ),
+]
+RulesOption = Annotated[
+    bool,
+    typer.Option("--rules", help="pre-annotate with the rules alone, not the model"),
 ]
 NoPredictionsOption = Annotated[
     bool,
@@ -64,6 +68,15 @@ NoPredictionsOption = Annotated[
         "--no-predictions", help="leave out the pre-annotations (one prediction per task)"
     ),
 ]
+
+
+def shipped_or(model: Path) -> Path:
+    """`--model shipped` is the model quotegold ships (unless a folder of that name exists)."""
+    if str(model) == "shipped" and not model.exists():
+        from quotegold.learn.predictor import SHIPPED_MODEL
+
+        return SHIPPED_MODEL
+    return model
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

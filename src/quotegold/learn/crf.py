@@ -27,7 +27,7 @@ class CrfSettings:
 
     c1: float = 0.05
     c2: float = 0.05
-    max_iterations: int = 150
+    max_iterations: int = 100
     min_freq: int = 1
 
 
@@ -118,9 +118,12 @@ def train_crf(
 def tag_with_marginals(
     tagger: pycrfsuite.Tagger, features: Sequence[list[str]]
 ) -> tuple[list[str], list[float]]:
-    """The best tag sequence and each token's marginal probability of its tag."""
+    """The best tag sequence and each token's marginal probability of its tag (1.0 for
+    an O tag: only the regions' scores are used, and most tokens are O)."""
     if not features:
         return [], []
     tagger.set(list(features))
     tags: list[str] = list(tagger.tag())
-    return tags, [float(tagger.marginal(tag, index)) for index, tag in enumerate(tags)]
+    return tags, [
+        1.0 if tag == "O" else float(tagger.marginal(tag, index)) for index, tag in enumerate(tags)
+    ]

@@ -25,16 +25,20 @@ from quotegold.learn.features import MARKS, ArticleTokens
 from quotegold.preannotate import Suggestion
 from quotegold.preannotate import lexicon as lex
 from quotegold.preannotate.names import NameResolver
-from quotegold.preannotate.propernames import name_kind
+from quotegold.preannotate.propernames import core_start, name_kind
 from quotegold.preannotate.speakers import Mention
 from quotegold.preannotate.stance import TargetFinder, stance
+from quotegold.preannotate.textview import TextView
 from quotegold.schema.formats import JOINER
 
 __all__ = ["TaggedSpan", "build_record", "spans_from_tags"]
 
 _CUE_REACH = 12  # tokens between a quote and its cue
-_SPEAKER_REACH = 6  # tokens between a cue and its speaker
+_SPEAKER_REACH = 10  # tokens between a cue and its speaker
 _CHAR_MARKS = frozenset('"“”«»„')
+_JOINERS = frozenset({"of", "for", "and", "de", "del", "van", "von", "al", "bin"})
+# Capitalised words that start a sentence, not a name ("Regarding Trump").
+_NOT_NAME_START = (lex.SENTENCE_OPENERS - {"the"}) | frozenset({"regarding", "asked"})
 
 
 @dataclass
@@ -68,6 +72,18 @@ def spans_from_tags(
             current.end = offset + index + 1
             probabilities.append(marginals[index])
     return spans
+
+
+def _balanced(words: Sequence[str], span: TaggedSpan) -> TaggedSpan:
+    """A quote holding an odd number of quotation marks takes the mark that closes (or
+    opens) it: the gold keeps both marks of a quoted phrase in a mixed quote."""
+    marks = sum(words[index] in MARKS for index in range(span.start, span.end))
+    if marks % 2 == 1:
+        if span.end < len(words) and words[span.end] in MARKS:
+            span.end += 1
+        elif span.start > 0 and words[span.start - 1] in MARKS:
+            span.start -= 1
+    return span
 
 
 def _gap(left: TaggedSpan | tuple[int, int], right: TaggedSpan | tuple[int, int]) -> int:
@@ -170,7 +186,7 @@ def build_record(
     view = tokens.view
     speakers = [s for s in spans if s.code == "S"]
     cues = [s for s in spans if s.code == "C"]
-    quote_spans = [s for s in spans if s.code == "Q"]
+    quote_spans = [_balanced(view.words, s) for s in spans if s.code == "Q"]
     speaker_ids = _add_speakers(builder, speakers)
     cue_ids: dict[int, str] = {}
     for number, cue in enumerate(cues, start=1):
@@ -195,48 +211,106 @@ def build_record(
     return Suggestion(record, builder.scores)
 
 
-def _clean_name(words: Sequence[str], start: int, end: int) -> tuple[int, int]:
-    """The name part of a speaker span: leading lower-case words and anything from "of" or
-    a comma on are not the name ("ecologist Chip Taylor of the University" → Chip Taylor)."""
+def _runs(view: TextView, start: int, end: int) -> list[tuple[int, int]]:
+    """Runs of capitalised words in a span (joined by "of", "for", "and", not "of the"),
+    skipping sentence openers ("Regarding Trump")."""
+    words, lower = view.words, view.lower
+    runs: list[tuple[int, int]] = []
+    index = start
+    while index < end:
+        if not words[index][:1].isupper() or lower[index] in _NOT_NAME_START:
+            index += 1
+            continue
+        first = index
+        if first > start and lower[first - 1] == "the" and lower[first] not in lex.TITLES:
+            first -= 1  # "The New York Times"
+        last = index + 1
+        while last < end:
+            if words[last][:1].isupper() or words[last] in ("-", "'s", "&", "."):
+                last += 1
+            elif lower[last] in _JOINERS and last + 1 < end and words[last + 1][:1].isupper():
+                last += 2
+            else:
+                break
+        runs.append((first, last))
+        index = last
+    return runs
+
+
+def _name_run(view: TextView, start: int, end: int) -> tuple[int, int]:
+    """The tokens of the name in a speaker span, before any comma: its first run of
+    capitalised words that names a person, else its first run ("former executive Ken Gude"
+    → Ken Gude; "ecologist Chip Taylor of the University of Kansas" → Chip Taylor;
+    "Church of Scientology" stays whole)."""
     for index in range(start + 1, end):
-        if words[index] in (",", "of", "(", "from", "at", "on"):
+        if view.words[index] in (",", "(", ";"):
             end = index
             break
-    while start < end - 1 and not words[start][:1].isupper():
-        start += 1
-    return start, end
+    runs = _runs(view, start, end)
+    if not runs:
+        return start, end
+    people = [run for run in runs if name_kind(view, *run) == "person"]
+    return (people or runs)[0]
+
+
+def _speaker_name(
+    builder: _Builder, resolver: NameResolver, span: TaggedSpan, form: str
+) -> tuple[str, str]:
+    """(name, kind) of a speaker span: the rules' where they resolved a name other than
+    their span's words (a pronoun, a surname, a description), else the span's own name run,
+    at its longest form in the article."""
+    view = builder.view
+    ruled = builder.rule_region("SPEAKER", span)
+    if ruled is not None and "name" in ruled and ruled["name"] != ruled["text"]:
+        return ruled["name"], ruled["kind"]
+    if form != "name":
+        text = view.span_text(span.start, span.end)
+        kind = ruled["kind"] if ruled is not None and "kind" in ruled else "unnamed"
+        return (ruled["name"] if ruled is not None and "name" in ruled else text), kind
+    first, last = _name_run(view, span.start, span.end)
+    kind = name_kind(view, first, last)
+    if kind == "person":
+        core = core_start(view, first, last)
+        return resolver.full_name(core if core < last else first, last), kind
+    text = view.span_text(first, last)
+    if last - first == 1:  # a lone surname ("Toccafondi") named in full earlier
+        full = resolver.full_name(first, last)
+        if full != text and full.endswith(text):
+            return full, "person"
+    return text, kind
 
 
 def _add_speakers(builder: _Builder, speakers: list[TaggedSpan]) -> dict[int, str]:
     view = builder.view
-    mentions: list[tuple[TaggedSpan, Mention, str | None]] = []
+    resolver = NameResolver(view)
+    pronouns: list[Mention] = []
+    named: list[tuple[TaggedSpan, str, str]] = []
     for span in speakers:
-        ruled = builder.rule_region("SPEAKER", span)
         form = _form(view.lower, view.words, span.start, span.end)
-        start, end = (
-            _clean_name(view.words, span.start, span.end)
-            if form == "name"
-            else (
-                span.start,
-                span.end,
-            )
-        )
-        kind = name_kind(view, start, end) if form == "name" else "person"
-        if form == "pronoun" and view.lower[span.start] in ("they", "it"):
-            kind = "organisation"
-        mention = Mention(start, end, form, kind, score=span.score)  # type: ignore[arg-type]
-        given = None
-        if ruled is not None and "name" in ruled:
-            given = ruled["name"]
-            mention.kind = ruled["kind"]
-        mentions.append((span, mention, given))
-    NameResolver(view).resolve([m for _, m, _ in mentions])
+        name, kind = _speaker_name(builder, resolver, span, form)
+        named.append((span, name, kind))
+        if form == "pronoun" and builder.rule_region("SPEAKER", span) is None:
+            mention = Mention(span.start, span.end, "pronoun", kind, score=span.score)
+            pronouns.append(mention)
+    if pronouns:
+        history = [
+            Mention(span.start, span.end, "name", kind, name=name, score=span.score)
+            for span, name, kind in named
+            if _form(view.lower, view.words, span.start, span.end) == "name"
+        ]
+        NameResolver(view).resolve(sorted(history + pronouns, key=lambda m: m.start))
+        resolved = {(m.start, m.end): m for m in pronouns if m.name}
+        named = [
+            (span, resolved[(span.start, span.end)].name, resolved[(span.start, span.end)].kind)
+            if (span.start, span.end) in resolved
+            else (span, name, kind)
+            for span, name, kind in named
+        ]
     ids: dict[int, str] = {}
-    for number, (span, mention, given) in enumerate(mentions, start=1):
+    for number, (span, name, kind) in enumerate(named, start=1):
         rid = f"s{number}"
         chars = builder.char_span(span.start, span.end)
-        name = given or mention.name or builder.view.span_text(mention.start, mention.end)
-        region: model.Speaker = {"id": rid, **chars, "name": name, "kind": mention.kind}
+        region: model.Speaker = {"id": rid, **chars, "name": name, "kind": kind}
         builder.record["speakers"].append(region)
         builder.scores[rid] = round(span.score, 3)
         ids[id(span)] = rid
@@ -258,7 +332,13 @@ def _rules_speaker(builder: _Builder, parts: list[TaggedSpan]) -> str | None:
         if ours["start"] < theirs["end"] and theirs["start"] < ours["end"]:
             return ours["id"]
     rid = f"s{len(builder.record['speakers']) + 1}"
-    builder.record["speakers"].append({**theirs, "id": rid})
+    covered = builder.tokens.token_range(theirs["start"], theirs["end"])
+    name, kind = theirs["name"], theirs["kind"]
+    if covered is not None:
+        span = TaggedSpan("S", covered[0], covered[1], 0.0)
+        form = _form(builder.view.lower, builder.view.words, span.start, span.end)
+        name, kind = _speaker_name(builder, NameResolver(builder.view), span, form)
+    builder.record["speakers"].append({**theirs, "id": rid, "name": name, "kind": kind})
     builder.scores[rid] = builder.rules.scores.get(theirs["id"], 0.5)
     return rid
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from quotegold.gold.model import GoldRecord, regions_of, spans_of
 from quotegold.preannotate import lexicon as lex
@@ -109,6 +110,7 @@ def gold_tags(tokens: ArticleTokens, record: GoldRecord) -> tuple[list[str], lis
     )
 
 
+@lru_cache(maxsize=100_000)
 def _shape(word: str) -> str:
     shape: list[str] = []
     for char in word[:6]:
@@ -158,14 +160,31 @@ def _mark_distances(
     return distances
 
 
-def _own(word: str, lower: str) -> list[str]:
-    return [
-        f"w={lower}",
-        f"p3={lower[:3]}",
-        f"s2={lower[-2:]}",
-        f"s3={lower[-3:]}",
-        f"sh={_shape(word)}",
-    ]
+def _cue_distances(view: TextView, start: int, end: int) -> list[tuple[int | None, int | None]]:
+    """For each token of a paragraph: how far the nearest cue word of its sentence is, to
+    the left and to the right (None: there is none)."""
+    lower, sent = view.lower, view.sent
+    found: list[tuple[int | None, int | None]] = []
+    last: int | None = None
+    for index in range(start, end):
+        if last is not None and sent[last] != sent[index]:
+            last = None
+        found.append((None if last is None else index - last, None))
+        if lower[index] in _CUE_WORDS:
+            last = index
+    following: int | None = None
+    for index in range(end - 1, start - 1, -1):
+        if following is not None and sent[following] != sent[index]:
+            following = None
+        left, _ = found[index - start]
+        found[index - start] = (left, None if following is None else following - index)
+        if lower[index] in _CUE_WORDS:
+            following = index
+    return found
+
+
+def _own(lower: str, shape: str) -> list[str]:
+    return [f"w={lower}", f"p3={lower[:3]}", f"s2={lower[-2:]}", f"s3={lower[-3:]}", f"sh={shape}"]
 
 
 def token_features(tokens: ArticleTokens, start: int, end: int) -> list[list[str]]:
@@ -174,7 +193,9 @@ def token_features(tokens: ArticleTokens, start: int, end: int) -> list[list[str
     words, lower = view.words, view.lower
     state = _quotation_state(words, start, end)
     distances = _mark_distances(words, start, end)
-    base = [_own(words[index], lower[index]) for index in range(start, end)]
+    cue_distances = _cue_distances(view, start, end)
+    shapes = [_shape(words[index]) for index in range(start, end)]
+    base = [_own(lower[index], shapes[index - start]) for index in range(start, end)]
     sequence: list[list[str]] = []
     for index in range(start, end):
         local = index - start
@@ -190,6 +211,9 @@ def token_features(tokens: ArticleTokens, start: int, end: int) -> list[list[str
             f"r={rule}",
             f"ri={rule_init}",
             f"r+q={rule}|{state[local]}",
+            f"cl={_bucket(cue_distances[local][0])}",
+            f"cr={_bucket(cue_distances[local][1])}",
+            f"cl+q={_bucket(cue_distances[local][0])}|{state[local]}",
         ]
         if word[:1].isupper():
             feats.append("title")
@@ -214,7 +238,7 @@ def token_features(tokens: ArticleTokens, start: int, end: int) -> list[list[str
                     continue
                 feats.append(f"{sign}{offset}:w={lower[other]}")
                 if offset == 1:
-                    feats.append(f"{sign}1:sh={_shape(words[other])}")
+                    feats.append(f"{sign}1:sh={shapes[other - start]}")
                     feats.append(f"{sign}1:q={state[other - start]}")
                     feats.append(f"{sign}1:r={tokens.rule_main[other]}")
                     feats.append(f"{sign}1:w|w={lower[other]}|{lower[index]}")

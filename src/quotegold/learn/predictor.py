@@ -36,12 +36,16 @@ from quotegold.schema.definition import AnnotationSchema
 __all__ = [
     "MAX_CHARS",
     "MAX_SECONDS",
+    "SHIPPED_MODEL",
     "ModelPredictor",
     "TooSlow",
     "load_model",
     "predict_with_model",
 ]
 
+# The model shipped with quotegold: trained on the project's development gold (see its card);
+# the CLI pre-annotates with it unless told --rules or --model PATH.
+SHIPPED_MODEL = Path(__file__).parent / "models" / "wikinews"
 MAX_CHARS = 200_000
 MAX_SECONDS = 30.0
 _LOG = logging.getLogger(__name__)

@@ -40,6 +40,16 @@ def _annotator(schema: AnnotationSchema) -> PreAnnotator:
     return found
 
 
+_TARGETS: dict[AnnotationSchema, TargetFinder] = {}
+
+
+def _targets(schema: AnnotationSchema) -> TargetFinder:
+    found = _TARGETS.get(schema)
+    if found is None:
+        found = _TARGETS[schema] = TargetFinder.for_targets(schema.stance_targets)
+    return found
+
+
 def read_with_rules(article: Article, *, schema: AnnotationSchema = DEFAULT_SCHEMA) -> RuleReading:
     """Tokenize the article and pre-annotate it with the rules, on one shared view (what
     `PreAnnotator.__call__` does, keeping the view)."""
@@ -48,7 +58,7 @@ def read_with_rules(article: Article, *, schema: AnnotationSchema = DEFAULT_SCHE
     view = annotator.view(article.text, [(b.start, b.end) for b in article.boilerplate])
     founds = find_attributions(view)
     founds = sorted(founds + find_orphans(view, founds), key=lambda found: found.start)
-    builder = RecordBuilder(view, record, TargetFinder.for_targets(schema.stance_targets))
+    builder = RecordBuilder(view, record, _targets(schema))
     builder.add(founds, find_initiatives(view))
     suggestion = Suggestion(record, builder.scores)
     tokens = ArticleTokens(view, [], [])

@@ -177,6 +177,7 @@ def train_model(
         write_card(work, info)
         if out.exists():
             shutil.rmtree(out)
+        work.chmod(0o755)  # mkdtemp made it private; a model folder is shared like any file
         work.rename(out)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
