@@ -63,7 +63,8 @@ def train(
     scores) and a card. Its model_version is quotegold-model-NAME-<hash>. With --dev,
     training stops at the iteration that scored best on the dev gold and records its
     scores. With --curve (and --dev), models are trained on 25, 50, 75 and 100% of GOLD and
-    their dev scores are printed beside the rules'; --out then gets the 100% model.
+    their dev scores are printed beside the rules'; the dev gold is then only scored
+    (nothing stops on it, so it may be a held-out part), and --out gets the 100% model.
 
     Example: quotegold train tasks/gold/*.jsonl --out models/team --dev exports/demo
 
@@ -96,6 +97,7 @@ def train(
                 schema=schema,
                 progress=progress,
                 licence=licence,
+                stop_on_dev=not curve,
             )
     info = result.info
     out.print(f"wrote {result.folder} ({info.model_version}) in {result.seconds:.0f} s")

@@ -124,14 +124,17 @@ def train_model(
     schema: AnnotationSchema = DEFAULT_SCHEMA,
     progress: Progress | None = None,
     licence: str = "the licence of the training data",
+    stop_on_dev: bool = True,
 ) -> TrainResult:
     """Train on `gold` and write the model folder `out` (replaced only once complete); with
-    `dev`, stop at the iteration that scored best on it and record its scores."""
+    `dev`, record the scores on it, and stop at the iteration that scored best on it unless
+    `stop_on_dev` is False (a held-out part must only be scored)."""
     settings = settings or CrfSettings()
     began = time.monotonic()
     name = name or out.name
     main, initiative = _sequences(gold.records, schema, progress)
-    dev_main, dev_initiative = _sequences(dev, schema, None) if dev else ([], [])
+    stopping = dev if stop_on_dev else ()
+    dev_main, dev_initiative = _sequences(stopping, schema, None) if stopping else ([], [])
     with_initiatives = sum(len(r.get("initiatives", [])) for r in gold.records) >= MIN_INITIATIVES
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -164,6 +167,7 @@ def train_model(
                 "paragraphs": len(main),
                 "iterations": {key: log.kept for key, log in logs.items()},
                 "dev_articles": len(dev),
+                "stopped_on_dev": bool(stopping),
             },
             licence=licence,
         )
