@@ -136,3 +136,19 @@ def test_a_bad_mapping_file_is_one_clear_error(tmp_path: Path, content: str, fra
     path.write_text(content, encoding="utf-8")
     with pytest.raises(SettingsError, match=fragment.replace("[", r"\[")):
         read_mapping(path)
+
+
+def test_evaluation_leaves_absent_names_and_stances_out(tmp_path: Path) -> None:
+    gold = tmp_path / "brat.jsonl"
+    assert (
+        runner.invoke(app, ["import", "brat", str(BRAT / "ok"), "--out", str(gold)]).exit_code == 0
+    )
+    figures = tmp_path / "figures.json"
+    result = runner.invoke(app, ["evaluate", str(gold), str(gold), "--json", str(figures)])
+    assert result.exit_code == 0, result.stderr
+    scores = json.loads(figures.read_text("utf-8"))
+    assert scores["layers"]["QUOTE"]["exact"]["f1"] == 1.0
+    # every quote matched, but no name or stance is known: nothing scored, nothing wrong
+    for figure in ("speaker_attribution", "stance", "stance_and_target"):
+        assert scores["quotes"][figure]["matched"] == 0
+        assert scores["quotes"][figure]["accuracy"] is None

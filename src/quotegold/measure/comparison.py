@@ -161,6 +161,8 @@ class QuotePair:
     candidate_speaker: str | None
     shared_tokens: int
     exact: bool
+    # The reference quote has a speaker whose name its gold does not give (imported gold).
+    reference_name_absent: bool = False
 
     @property
     def same_speaker(self) -> bool:
@@ -188,21 +190,27 @@ class Comparison:
     text_differs: tuple[str, ...] = ()
     duplicates: tuple[str, ...] = ()
 
-    def _accuracy(self, correct: int) -> Accuracy:
+    def _accuracy(self, correct: int, matched: int | None = None) -> Accuracy:
         quotes = self.layers["QUOTE"].overlap
-        return Accuracy(quotes.gold, quotes.predicted, len(self.quote_pairs), correct)
+        counted = len(self.quote_pairs) if matched is None else matched
+        return Accuracy(quotes.gold, quotes.predicted, counted, correct)
 
+    # Gold imported from a corpus that does not annotate a speaker's name or a quote's
+    # stance holds null there: those pairs are left out of that figure, never scored.
     @property
     def speaker_attribution(self) -> Accuracy:
-        return self._accuracy(sum(pair.same_speaker for pair in self.quote_pairs))
+        known = [pair for pair in self.quote_pairs if not pair.reference_name_absent]
+        return self._accuracy(sum(pair.same_speaker for pair in known), len(known))
 
     @property
     def stance(self) -> Accuracy:
-        return self._accuracy(sum(pair.same_stance for pair in self.quote_pairs))
+        known = [pair for pair in self.quote_pairs if pair.reference.get("stance") is not None]
+        return self._accuracy(sum(pair.same_stance for pair in known), len(known))
 
     @property
     def stance_and_target(self) -> Accuracy:
-        return self._accuracy(sum(pair.same_stance_and_target for pair in self.quote_pairs))
+        known = [pair for pair in self.quote_pairs if pair.reference.get("stance") is not None]
+        return self._accuracy(sum(pair.same_stance_and_target for pair in known), len(known))
 
     def to_dict(self) -> EvaluationFigures:
         return {
@@ -386,4 +394,14 @@ def _quote_pair(
         candidate_speaker=_speaker_name(candidate_record, cand),
         shared_tokens=shared,
         exact=reference.spans == candidate.spans,
+        reference_name_absent=_name_absent(reference_record, ref),
     )
+
+
+def _name_absent(record: GoldRecord, quote: Quote) -> bool:
+    if quote.get("no_speaker") is True or quote.get("speaker_id") is None:
+        return False
+    for speaker in record.get("speakers") or []:
+        if speaker.get("id") == quote["speaker_id"]:
+            return speaker.get("name") is None
+    return False
