@@ -134,7 +134,9 @@ def test_a_very_long_article_gets_no_suggestion_and_a_warning(
     article = Article(id="long", text=text)
     with caplog.at_level(logging.WARNING, logger="quotegold.learn.predictor"):
         prediction = load_model(model)(article)
-    assert prediction["result"] == []
+    assert (
+        prediction["result"] == [] and prediction["model_version"] == read_info(model).model_version
+    )
     assert "no suggestions" in caplog.text and "'long'" in caplog.text
 
 

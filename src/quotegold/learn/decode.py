@@ -7,9 +7,9 @@
   quote takes the nearest cue of its paragraph (ending its sentence's attribution), and the
   cue's nearest speaker; a quote with no cue takes an adjacent speaker, or the speaker of
   the quote just before it in the same or previous paragraph (a continued quote).
-- Speaker names are the rules' where the model's speaker meets one of theirs (the rules
-  resolve titles, surnames and pronouns); others are resolved the same way, by the rules'
-  `NameResolver`.
+- Speaker names are the rules' where the model's speaker meets one of theirs that the rules
+  resolved (titles, surnames, pronouns); others are the span's own name (`naming`), and a
+  pronoun of the model's own is resolved by the rules' `NameResolver`.
 - The quote type comes from the quotation marks: inside marks is direct, with marks inside
   is mixed, else indirect; stance is the rules' lexicon stance over the quote's words.
 - Initiatives are the model's where it has an initiative layer, else the rules'.
@@ -22,13 +22,12 @@ from dataclasses import dataclass
 
 from quotegold.gold import model
 from quotegold.learn.features import MARKS, ArticleTokens
+from quotegold.learn.naming import name_of_span
 from quotegold.preannotate import Suggestion
 from quotegold.preannotate import lexicon as lex
 from quotegold.preannotate.names import NameResolver
-from quotegold.preannotate.propernames import core_start, name_kind
 from quotegold.preannotate.speakers import Mention
 from quotegold.preannotate.stance import TargetFinder, stance
-from quotegold.preannotate.textview import TextView
 from quotegold.schema.formats import JOINER
 
 __all__ = ["TaggedSpan", "build_record", "spans_from_tags"]
@@ -36,9 +35,6 @@ __all__ = ["TaggedSpan", "build_record", "spans_from_tags"]
 _CUE_REACH = 12  # tokens between a quote and its cue
 _SPEAKER_REACH = 10  # tokens between a cue and its speaker
 _CHAR_MARKS = frozenset('"“”«»„')
-_JOINERS = frozenset({"of", "for", "and", "de", "del", "van", "von", "al", "bin"})
-# Capitalised words that start a sentence, not a name ("Regarding Trump").
-_NOT_NAME_START = (lex.SENTENCE_OPENERS - {"the"}) | frozenset({"regarding", "asked"})
 
 
 @dataclass
@@ -211,48 +207,6 @@ def build_record(
     return Suggestion(record, builder.scores)
 
 
-def _runs(view: TextView, start: int, end: int) -> list[tuple[int, int]]:
-    """Runs of capitalised words in a span (joined by "of", "for", "and", not "of the"),
-    skipping sentence openers ("Regarding Trump")."""
-    words, lower = view.words, view.lower
-    runs: list[tuple[int, int]] = []
-    index = start
-    while index < end:
-        if not words[index][:1].isupper() or lower[index] in _NOT_NAME_START:
-            index += 1
-            continue
-        first = index
-        if first > start and lower[first - 1] == "the" and lower[first] not in lex.TITLES:
-            first -= 1  # "The New York Times"
-        last = index + 1
-        while last < end:
-            if words[last][:1].isupper() or words[last] in ("-", "'s", "&", "."):
-                last += 1
-            elif lower[last] in _JOINERS and last + 1 < end and words[last + 1][:1].isupper():
-                last += 2
-            else:
-                break
-        runs.append((first, last))
-        index = last
-    return runs
-
-
-def _name_run(view: TextView, start: int, end: int) -> tuple[int, int]:
-    """The tokens of the name in a speaker span, before any comma: its first run of
-    capitalised words that names a person, else its first run ("former executive Ken Gude"
-    → Ken Gude; "ecologist Chip Taylor of the University of Kansas" → Chip Taylor;
-    "Church of Scientology" stays whole)."""
-    for index in range(start + 1, end):
-        if view.words[index] in (",", "(", ";"):
-            end = index
-            break
-    runs = _runs(view, start, end)
-    if not runs:
-        return start, end
-    people = [run for run in runs if name_kind(view, *run) == "person"]
-    return (people or runs)[0]
-
-
 def _speaker_name(
     builder: _Builder, resolver: NameResolver, span: TaggedSpan, form: str
 ) -> tuple[str, str]:
@@ -267,17 +221,7 @@ def _speaker_name(
         text = view.span_text(span.start, span.end)
         kind = ruled["kind"] if ruled is not None and "kind" in ruled else "unnamed"
         return (ruled["name"] if ruled is not None and "name" in ruled else text), kind
-    first, last = _name_run(view, span.start, span.end)
-    kind = name_kind(view, first, last)
-    if kind == "person":
-        core = core_start(view, first, last)
-        return resolver.full_name(core if core < last else first, last), kind
-    text = view.span_text(first, last)
-    if last - first == 1:  # a lone surname ("Toccafondi") named in full earlier
-        full = resolver.full_name(first, last)
-        if full != text and full.endswith(text):
-            return full, "person"
-    return text, kind
+    return name_of_span(view, resolver, span.start, span.end)
 
 
 def _add_speakers(builder: _Builder, speakers: list[TaggedSpan]) -> dict[int, str]:

@@ -98,7 +98,7 @@ class ModelPredictor:
 
     def __call__(self, article: Article) -> dict[str, Any]:
         """The Label Studio prediction for one article, bounded (see the module)."""
-        return within_bounds(article, self._predict)
+        return within_bounds(article, self._predict, model_version=self.model_version)
 
     def _predict(self, article: Article) -> dict[str, Any]:
         suggestion = self.suggest(article, deadline=time.monotonic() + MAX_SECONDS)
@@ -107,9 +107,11 @@ class ModelPredictor:
         return prediction
 
 
-def within_bounds(article: Article, predict: Callable[[Article], dict[str, Any]]) -> dict[str, Any]:
-    """`predict(article)`, or an empty prediction with a warning for an article too long
-    (`MAX_CHARS`) or too slow (`predict` raising `TooSlow`)."""
+def within_bounds(
+    article: Article, predict: Callable[[Article], dict[str, Any]], *, model_version: str = ""
+) -> dict[str, Any]:
+    """`predict(article)`, or an empty prediction of `model_version` with a warning for an
+    article too long (`MAX_CHARS`) or too slow (`predict` raising `TooSlow`)."""
     # Kept small and local so the shared bound of the rules can replace it.
     if len(article.text) > MAX_CHARS:
         _LOG.warning(
@@ -118,7 +120,7 @@ def within_bounds(article: Article, predict: Callable[[Article], dict[str, Any]]
             len(article.text),
             MAX_CHARS,
         )
-        return {"model_version": "", "score": 0.0, "result": []}
+        return {"model_version": model_version, "score": 0.0, "result": []}
     try:
         return predict(article)
     except TooSlow:
@@ -127,7 +129,7 @@ def within_bounds(article: Article, predict: Callable[[Article], dict[str, Any]]
             article.id,
             MAX_SECONDS,
         )
-        return {"model_version": "", "score": 0.0, "result": []}
+        return {"model_version": model_version, "score": 0.0, "result": []}
 
 
 def _open(path: Path) -> pycrfsuite.Tagger:
