@@ -26,7 +26,7 @@ from quotegold.learn.naming import name_of_span
 from quotegold.preannotate import Suggestion
 from quotegold.preannotate import lexicon as lex
 from quotegold.preannotate.names import NameResolver
-from quotegold.preannotate.speakers import Mention
+from quotegold.preannotate.speakers import Mention, speaker_left, speaker_right
 from quotegold.preannotate.stance import TargetFinder, stance
 from quotegold.schema.formats import JOINER
 
@@ -198,6 +198,8 @@ def build_record(
         if speaker_id is None:
             speaker = _speaker_of(view.para, parts, linked, speakers, quote_spans)
             speaker_id = speaker_ids.get(id(speaker)) if speaker is not None else None
+        if speaker_id is None and linked is not None:
+            speaker_id = _speaker_at_cue(builder, linked, parts)
         paragraph = view.para[parts[0].start]
         if speaker_id is None and previous is not None and paragraph - previous[0] <= 1:
             speaker_id = previous[1]
@@ -284,6 +286,28 @@ def _rules_speaker(builder: _Builder, parts: list[TaggedSpan]) -> str | None:
         name, kind = _speaker_name(builder, NameResolver(builder.view), span, form)
     builder.record["speakers"].append({**theirs, "id": rid, "name": name, "kind": kind})
     builder.scores[rid] = builder.rules.scores.get(theirs["id"], 0.5)
+    return rid
+
+
+def _speaker_at_cue(builder: _Builder, cue: TaggedSpan, parts: list[TaggedSpan]) -> str | None:
+    """A speaker the model missed next to a cue it found: the rules' subject before the cue
+    ("Bangladesh has confirmed"), else their mention after it ("according to a fire
+    service statement"), added as a region; pronouns are left to the previous quote."""
+    view = builder.view
+    low, high = view.sents[view.sent[cue.start]]
+    inside = [(p.start, p.end) for p in parts]
+    mention = speaker_left(view, cue.start - 1, low)
+    if mention is None or any(a <= mention.start < b for a, b in inside):
+        mention = speaker_right(view, cue.end, high)
+    if mention is None or mention.form == "pronoun":
+        return None
+    if any(a < mention.end and mention.start < b for a, b in inside):
+        return None
+    name, kind = name_of_span(view, NameResolver(view), mention.start, mention.end)
+    rid = f"s{len(builder.record['speakers']) + 1}"
+    chars = builder.char_span(mention.start, mention.end)
+    builder.record["speakers"].append({"id": rid, **chars, "name": name, "kind": kind})
+    builder.scores[rid] = round(cue.score * 0.8, 3)
     return rid
 
 
