@@ -1,7 +1,7 @@
 """Benchmark the learning pre-annotator: training time, prediction speed, model size, and a
 push with the model against a bare import.
 
-    nice -n 10 .venv/bin/python -m scripts.bench.learning [--articles 800] [--push 300]
+    nice -n 10 .venv/bin/python -m scripts.bench.learning [--articles 800] [--push 1000]
         [--url URL --api-key KEY] [--skip-train]
 
 - Training: `--articles` articles of about 900 words each, made by concatenating the
@@ -12,10 +12,11 @@ push with the model against a bare import.
 - Prediction: the trained model over real raw Wikinews texts (tasks/wikinews), one
   process, after a warm-up; articles per second, beside the rules alone.
 - Model size: the model folder on disk.
-- Push: `--push` raw articles imported into three new projects: with bare SDK calls
-  (`projects.import_tasks`, batches of 1,000, no predictions), with `push_articles` and the
-  model, and with `push_articles` and the rules; the ratio to the bare import. It uses the
-  Label Studio at --url (the projects are deleted afterwards), else skips the push.
+- Push: `--push` raw articles imported into three projects made beforehand: with bare SDK
+  calls (`projects.import_tasks`, batches of 1,000, the model's predictions precomputed),
+  with `push_articles` pre-annotating with the model as the CLI does (a worker process),
+  and with the rules; the ratio to the bare import. It uses the Label Studio at --url (the
+  projects are deleted afterwards), else skips the push.
 
 Temporary folders are removed on exit, on Ctrl-C and on SIGTERM.
 """
@@ -162,38 +163,38 @@ def bench_prediction(model: Path, count: int = 300) -> None:
 
 
 def bench_push(model: Path, url: str, api_key: str, count: int) -> None:
+    """Bare `import_tasks` of the tasks with their (precomputed) predictions, against
+    `push_articles` pre-annotating them as the CLI does, with the model and with the rules;
+    each into a project made beforehand, so only the import is timed."""
     from label_studio_sdk import LabelStudio
 
     from quotegold.articles.tasks import article_to_task
     from quotegold.labelstudio import LabelStudioClient
     from quotegold.schema.defaults import DEFAULT_SCHEMA
-    from quotegold.schema.labelconfig import render_label_config
     from quotegold.workflows.push import push_articles
 
     sdk = LabelStudio(base_url=url, api_key=api_key)
     articles = corpus(count)
+    model_predictor = partial(predict_with_model, model=str(model), schema=DEFAULT_SCHEMA)
+    tasks = [dict(article_to_task(a, predictor=model_predictor)) for a in articles]
+    titles = {name: f"bench-{name}-{uuid.uuid4().hex[:6]}" for name in ("bare", "model", "rules")}
     created: list[int] = []
     try:
-        project = sdk.projects.create(
-            title=f"bench-bare-{uuid.uuid4().hex[:6]}",
-            label_config=render_label_config(DEFAULT_SCHEMA),
-        )
-        created.append(project.id)
+        with LabelStudioClient(url=url, api_key=api_key) as client:
+            for title in titles.values():
+                created.append(push_articles(client, [], project_title=title).project.id)
         began = time.perf_counter()
         for first in range(0, count, 1000):
-            batch = [dict(article_to_task(a)) for a in articles[first : first + 1000]]
-            sdk.projects.import_tasks(project.id, request=batch)
+            sdk.projects.import_tasks(created[0], request=tasks[first : first + 1000])
         bare = time.perf_counter() - began
-        print(f"  push: bare import of {count} articles {bare:.1f} s")
+        print(f"  push: bare import of {count} tasks with predictions {bare:.1f} s")
         for name, predictor in (
-            ("model", partial(predict_with_model, model=str(model), schema=DEFAULT_SCHEMA)),
+            ("model", model_predictor),
             ("rules", partial(predict_article, schema=DEFAULT_SCHEMA)),
         ):
-            title = f"bench-{name}-{uuid.uuid4().hex[:6]}"
             began = time.perf_counter()
             with LabelStudioClient(url=url, api_key=api_key) as client:
-                result = push_articles(client, articles, project_title=title, predictor=predictor)
-                created.append(result.project.id)
+                push_articles(client, articles, project_title=titles[name], predictor=predictor)
             took = time.perf_counter() - began
             print(f"  push with the {name}: {took:.1f} s, {took / bare:.2f}x the bare import")
     finally:
@@ -204,7 +205,7 @@ def bench_push(model: Path, url: str, api_key: str, count: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     options = argparse.ArgumentParser(prog="python -m scripts.bench.learning")
     options.add_argument("--articles", type=int, default=800)
-    options.add_argument("--push", type=int, default=300, help="articles pushed (0: none)")
+    options.add_argument("--push", type=int, default=1000, help="articles pushed (0: none)")
     options.add_argument("--url")
     options.add_argument("--api-key")
     options.add_argument(
