@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import signal
 import sys
@@ -50,8 +51,15 @@ RAW = [ROOT / "tasks" / "wikinews" / "articles.jsonl", ROOT / "tasks" / "seeds"]
 WORDS = 900
 
 
+_TEMPORARY: list[Path] = []
+
+
 def _stop(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)  # runs the `finally` blocks that remove the temp folders
+    # Remove the temporary folders here and leave at once: an exception raised from a signal
+    # handler while CRFsuite trains would land in its log callback, which swallows it.
+    for folder in _TEMPORARY:
+        shutil.rmtree(folder, ignore_errors=True)
+    os._exit(128 + signum)
 
 
 def synthetic_gold(records: list[GoldRecord], count: int) -> list[GoldRecord]:
@@ -214,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     args = options.parse_args(argv)
     signal.signal(signal.SIGTERM, _stop)
     work = Path(tempfile.mkdtemp(prefix="quotegold-bench-learning-"))
+    _TEMPORARY.append(work)
     try:
         model = args.model or bench_training(args.articles, work)
         print(f"  model size on disk: {folder_size(model):.1f} MB")
