@@ -1,7 +1,8 @@
 """Read news articles from `.txt` and `.jsonl` files into normalised, identified `Article`s.
 
 Inputs: a `.txt` file holds one article; a `.jsonl` file holds one JSON object a line with a
-required `text` and optional `id`, `title`, `url`, `source` and `published` (other keys are
+required `text` and optional `id`, `title`, `url`, `source`, `published`, `license` (a Hub
+licence id, e.g. cc-by-2.5) and `split` (train, validation or test: pins it) (other keys are
 ignored, blank lines skipped); a folder is walked recursively, reading its `.txt` and `.jsonl`
 files in sorted path order and skipping hidden entries and other files such as README.md.
 
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 SUPPORTED_SUFFIXES = (".txt", ".jsonl")
-OPTIONAL_FIELDS = ("title", "url", "source", "published")
+OPTIONAL_FIELDS = ("title", "url", "source", "published", "license", "split")
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class Article:
     url: str | None = None
     source: str | None = None
     published: str | None = None
+    license: str | None = None
+    split: str | None = None
     origin: str = ""
     boilerplate: tuple[Boilerplate, ...] = ()
 
