@@ -21,6 +21,7 @@ import yaml  # type: ignore[import-untyped]
 from spacy.tokens import DocBin
 from typer.testing import CliRunner
 
+from quotegold.articles.ingest import read_articles
 from quotegold.cli.main import app
 from quotegold.dataset.conll import unescape_spaces
 from quotegold.dataset.licences import check_license
@@ -29,9 +30,11 @@ from quotegold.dataset.sentences import MAX_TOKENS
 from quotegold.dataset.writer import CONFIGS, write_dataset
 from quotegold.errors import ExportError
 from quotegold.gold.model import regions_of, spans_of
+from quotegold.labelstudio import LabelStudioClient
 from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
-from quotegold.workflows.export import ExportOptions
+from quotegold.workflows.export import ExportOptions, export_project
 from quotegold.workflows.exportfrom import export_inputs
+from quotegold.workflows.push import gold_annotations, push_articles
 
 ROOT = Path(__file__).parents[1]
 GOLD = ROOT / "tasks" / "gold"
@@ -472,3 +475,22 @@ def test_the_changelog_names_exactly_the_article_added_and_the_one_edited(tmp_pa
     assert f"- Added: `{records[-1]['id']}`" in card
     assert f"- Changed: `{edited['id']}` (QUOTE)" in card
     assert report(out)["export"]["version"] != version
+
+
+# --- through Label Studio --------------------------------------------------------------------
+
+
+def test_licence_and_pin_travel_through_push_and_export(
+    client: LabelStudioClient, title: str, tmp_path: Path
+) -> None:
+    articles = [a for a in read_articles([ROOT / "tasks" / "hardcases"]).articles][:2]
+    assert all(a.license == "mit" and a.split == "test" for a in articles)
+    push_articles(client, articles, project_title=title, task_extras=gold_annotations(HARDCASES))
+    out = tmp_path / "pushed"
+    summary, _ = export_project(client, title, out=out, options=ExportOptions(name="pushed"))
+    assert summary.splits == {"test": 2}
+    exported = read(out / "gold.jsonl")
+    committed = {r["id"]: r for r in read(HARDCASES)}
+    for record in exported:
+        assert record["meta"] == committed[record["id"]]["meta"]
+    assert header(out)["license"] == "mit"
