@@ -35,13 +35,17 @@ def _direction(mention: Speaker, start: int, end: int) -> str:
     return "inside"
 
 
-def attribution_rows(record: GoldRecord) -> list[dict[str, Any]]:
-    """One row per (quote, SPEAKER mention) pair of one article, quotes in order."""
+def attribution_rows(
+    record: GoldRecord, starts: list[int] | None = None
+) -> list[dict[str, Any]]:
+    """One row per (quote, SPEAKER mention) pair of one article, quotes in order; `starts`
+    are its tokens' starts when already known (`tokens.token_bounds`)."""
     text = record["text"]
     mentions = record["speakers"]
     if not mentions or not record["quotes"]:
         return []
-    starts, _ = token_bounds(text)
+    if starts is None:
+        starts, _ = token_bounds(text)
     cues = {cue["id"]: cue for cue in record["cues"]}
     by_id = {mention["id"]: mention for mention in mentions}
     rows = []

@@ -13,9 +13,11 @@ import `datasets`.
 
 `datasets.load_dataset("exports/NAME", "quotes")` reads it offline and the folder can be
 uploaded to the Hub as it is. Configurations: `articles` (one row per article, the default),
-`quotes` (one row per quote), `tokens` (one row per article: tokens and BIO tags) and
-`speakers` (one row per canonical speaker across the whole dataset). Rows are built in
-`quotegold.dataset.rows`, their features in `quotegold.dataset.features`.
+`quotes` (one row per quote), `tokens` (one row per article: tokens and BIO tags),
+`sentences` (tokens and spaces, one row per sentence), `attribution` (one row per quote and
+candidate speaker mention) and `speakers` (one row per canonical speaker across the dataset).
+Rows are built in `quotegold.dataset.rows` (and `sentences`, `attribution`), their features in
+`quotegold.dataset.features`.
 
 Decisions, also stated in the card:
 - Features are derived from the project's schema. Closed vocabularies are `ClassLabel` over the
@@ -34,7 +36,8 @@ disk sorted by id (`quotegold.dataset.spill`), then read back one at a time; eac
 written in row groups of about 8 MiB, and the speakers are grouped on disk too. Only the
 largest `speakers` row grows with the export: it holds every mention of its speaker.
 The `tokens` configuration, half the work, is written by a forked helper process from the
-same sorted records while the caller writes the others.
+same sorted records while the caller writes the others; so are `sentences`, `attribution` and
+the training files (`--formats`), which reuse its tokens.
 """
 
 from __future__ import annotations
@@ -96,11 +99,10 @@ __all__ = ["CONFIGS", "DatasetSummary", "features_for", "write_dataset"]
 
 # Configurations with one row per entity across all articles: written as one `train` split.
 AGGREGATE_SPLIT = "train"
-# The `tokens` rows are made apart, by `_write_tokens`.
+# The `tokens`, `sentences` and `attribution` rows are made apart, by `_write_tokens`.
 _PER_ARTICLE: dict[str, Callable[[GoldRecord], list[dict[str, Any]]]] = {
     "articles": lambda record: [article_row(record)],
     "quotes": quote_rows,
-    "attribution": attribution_rows,
 }
 
 Report = ExportReport | Callable[[], ExportReport]
@@ -318,7 +320,7 @@ def _write_rows(
     assignment: Assignment,
     schema: AnnotationSchema,
 ) -> _Written:
-    """Write every configuration but `tokens` and `sentences` from the sorted spilled lines,
+    """Write `articles`, `quotes` and `speakers` from the sorted spilled lines,
     one record at a time: each record to `gold` (gold.jsonl) and its provenance to
     `provenance` (for the card)."""
     orders: dict[tuple[str, str], list[Any]] = {}  # one sort key per speaker, shared
@@ -355,8 +357,8 @@ def _write_rows(
 
 @dataclass(frozen=True)
 class _TokensWritten:
-    """What the tokens helper wrote: the `tokens` and `sentences` files, the tokens of each
-    split, and the training files asked for (relative paths)."""
+    """What the tokens helper wrote: the `tokens`, `sentences` and `attribution` files, the
+    tokens of each split, and the training files asked for (relative paths)."""
 
     files: dict[str, dict[str, FileInfo]]
     tokens: dict[str, int]
@@ -370,8 +372,8 @@ def _write_tokens(
     schema: AnnotationSchema,
     formats: tuple[str, ...] = (),
 ) -> _TokensWritten:
-    """Write the `tokens` and `sentences` configurations (and the training `formats`) from
-    the sorted spilled lines."""
+    """Write the `tokens`, `sentences` and `attribution` configurations (and the training
+    `formats`) from the sorted spilled lines: all need the articles' tokens."""
     tokens: Counter[str] = Counter()
     folded = assignment.folds is not None
     docbin = DocBinWriter(folder) if "docbin" in formats else None
@@ -389,13 +391,16 @@ def _write_tokens(
                 files.add("tokens", split, _folded(row, fold))
                 for sentence in sentences:
                     files.add("sentences", split, _folded(sentence, fold))
+                for pair in attribution_rows(record, row["token_starts"]):
+                    files.add("attribution", split, _folded(pair, fold))
                 if docbin is not None:
                     docbin.add(record, split, row["token_starts"], row["token_ends"])
                 if conll is not None:
                     conll.add(article, split, sentences)
         files.finish()
         written = (docbin.finish() if docbin else []) + (conll.finish() if conll else [])
-        done = {config: dict(files.ordered(config)) for config in ("tokens", "sentences")}
+        made = ("tokens", "sentences", "attribution")
+        done = {config: dict(files.ordered(config)) for config in made}
         return _TokensWritten(done, dict(tokens), written)
 
 
