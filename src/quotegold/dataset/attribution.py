@@ -35,9 +35,7 @@ def _direction(mention: Speaker, start: int, end: int) -> str:
     return "inside"
 
 
-def attribution_rows(
-    record: GoldRecord, starts: list[int] | None = None
-) -> list[dict[str, Any]]:
+def attribution_rows(record: GoldRecord, starts: list[int] | None = None) -> list[dict[str, Any]]:
     """One row per (quote, SPEAKER mention) pair of one article, quotes in order; `starts`
     are its tokens' starts when already known (`tokens.token_bounds`)."""
     text = record["text"]
