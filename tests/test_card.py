@@ -43,8 +43,11 @@ def test_size_categories(count: int, category: str) -> None:
 def test_licence_notes() -> None:
     wikinews = {"cc-by-2.5": {"articles": 3, "sources": {"Wikinews": 3}}}
     unknown = {"unknown": {"articles": 2, "sources": {"(not given)": 2}}}
-    text = licence_section("unknown", unknown, "  ")
+    text = licence_section("unknown", unknown, "  ", given=False)
+    assert "No article gives a licence, so the dataset's licence is `unknown`." in text
     assert "2 article(s) give no licence" in text
+    same = licence_section("cc-by-2.5", wikinews, None, given=False)
+    assert "Every article gives the licence `cc-by-2.5`" in same
     assert "No attribution text was given." in text
     text = licence_section("cc-by-2.5", wikinews, "Wikinews, CC BY 2.5\n")
     assert "as given when exporting: `cc-by-2.5`." in text

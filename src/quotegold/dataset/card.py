@@ -516,9 +516,11 @@ def render_card(
     records: Iterable[Sourced],
     schema: AnnotationSchema,
     extras: DatasetOptions = DatasetOptions(),  # noqa: B008 (frozen)
+    license_given: bool = True,
 ) -> str:
     """The README.md of an export: the Hub metadata header, then what a reader needs; the
-    labels and attribute values are `schema`'s, the project's.
+    labels and attribute values are `schema`'s, the project's. `license_given` says whether
+    `license` was chosen when exporting or comes from the articles' own licences.
 
     `records` (only their provenance is read) may be any iterable: it is read once.
     """
@@ -561,6 +563,7 @@ def render_card(
                 attribution,
                 license_name=extras.license_name,
                 license_link=extras.license_link,
+                given=license_given,
             ),
         ]
     )

@@ -43,9 +43,10 @@ def licence_section(
     *,
     license_name: str | None = None,
     license_link: str | None = None,
+    given: bool = True,
 ) -> str:
-    """Every licence of the articles with its count and sources, the dataset's licence, and
-    the attribution the CC BY articles need."""
+    """Every licence of the articles with its count and sources, the dataset's licence
+    (`given` when exporting, else the articles' own), and the attribution CC BY needs."""
     rows = [
         (
             f"`{licence}`" if licence != UNKNOWN else "`unknown` (no licence given)",
@@ -62,6 +63,10 @@ def licence_section(
         )
     elif license == "other":
         overall = f"Licence: `other` ({license_name}, {license_link})."
+    elif not given and license == UNKNOWN:
+        overall = "No article gives a licence, so the dataset's licence is `unknown`."
+    elif not given:
+        overall = f"Every article gives the licence `{license}`, so it is the dataset's."
     else:
         overall = f"Licence of the whole dataset, as given when exporting: `{license}`."
     notes = []

@@ -513,6 +513,7 @@ def _build(
         records=_provenance_of(provenance_file),
         schema=schema,
         extras=extras,
+        license_given=license is not None,
     )
     _write_text(folder / "README.md", card)
     notes = [f"version {version}", *summary_lines(log), *card_warnings(exported)]
