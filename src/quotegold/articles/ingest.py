@@ -37,6 +37,8 @@ __all__ = [
 
 SUPPORTED_SUFFIXES = (".txt", ".jsonl")
 OPTIONAL_FIELDS = ("title", "url", "source", "published", "license", "split")
+# The dataset splits an article may be pinned to (`split`), as `dataset.splits.SPLITS`.
+SPLIT_NAMES = ("train", "validation", "test")
 
 
 @dataclass(frozen=True)
@@ -346,6 +348,8 @@ def _string_field(
     if value is not None and not isinstance(value, str):
         kind = _json_type(value)
         raise _fail(where, f'"{name}" must be a string, not a JSON {kind}; quote it or drop it')
+    if name == "split" and value not in (None, "", *SPLIT_NAMES):
+        raise _fail(where, f'"split" is {value!r}; use one of {", ".join(SPLIT_NAMES)} or drop it')
     return value
 
 
