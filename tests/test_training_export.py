@@ -115,6 +115,9 @@ def test_one_command_builds_the_shipped_gold_with_no_server(
             "tasks/gold/heldout/wikinews-2019-2020.jsonl",
         ]
     }
+    # The seeds were made with the demo's schema: one problem, named as the user named it.
+    (problem,) = report(out)["problems"]
+    assert problem["file"] == "tasks/gold/seeds.jsonl" and "--config" in problem["message"]
     # The hard cases and the held-out part are pinned to test.
     ids = {
         r["id"] for p in (HARDCASES, GOLD / "heldout" / "wikinews-2019-2020.jsonl") for r in read(p)
