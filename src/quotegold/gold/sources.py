@@ -2,8 +2,8 @@
 
 `quotegold export --from PATH...` takes any mix of them. A folder stands for the `.jsonl` and
 `.json` files directly in it, in sorted order (not its sub-folders: `tasks/gold/heldout/` is
-kept apart from `tasks/gold/` on purpose, so it is only read when named). Each file is told
-apart by its first line (`exportfile.detect_kind`).
+kept apart from `tasks/gold/` on purpose, so it is only read when named). A `.json` file is a
+Label Studio export; any other file is told apart by its first line (`exportfile.detect_kind`).
 
 Every input is named as the user would: relative to the folder the command ran in, or by its
 file name when it is elsewhere, so no absolute local path reaches an exported file.
@@ -76,7 +76,9 @@ def input_files(paths: Sequence[Path], *, cwd: Path | None = None) -> list[Input
         for file in files:
             key = file.resolve()
             if key not in found:
-                kind = detect_kind(file)
+                # A .json file is a Label Studio export (its reader says what is wrong with
+                # it); any other is told apart by its first line.
+                kind: Kind = "label-studio-export" if file.suffix == ".json" else detect_kind(file)
                 found[key] = InputFile(file, kind, shown_path(file, cwd=cwd))
     if issues:
         raise ValidationError(issues)
