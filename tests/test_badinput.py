@@ -31,6 +31,7 @@ from badinput import generate
 from quotegold.articles.ingest import article_id_for, read_articles
 from quotegold.cli.data import PROBLEMS_SHOWN
 from quotegold.cli.main import app
+from quotegold.gold.sources import shown_path
 
 CORPUS = Path(__file__).parent / "badinput"
 ARTICLES = CORPUS / "articles"
@@ -293,7 +294,8 @@ def check_export(path: Path, case: ExportCase, previous: Path, tmp_path: Path) -
         assert "problem(s) kept records out; see the report" in result.stderr
         # Each problem is printed on a line of its own: the file, task and region, and the fix.
         lines = [line.strip() for line in result.stderr.splitlines()]
-        located = [line for line in lines if line.startswith(f"{path}, {case.where}")]
+        # Named as report.json names it: relative to the working folder, never absolute.
+        located = [line for line in lines if line.startswith(f"{shown_path(path)}, {case.where}")]
         assert located, result.stderr
         for words in case.export_words or case.words:
             assert any(words in line for line in located), result.stderr
@@ -353,7 +355,8 @@ def test_an_export_prints_the_first_problems_and_counts_the_rest(tmp_path: Path)
     result = runner.invoke(app, ["export", "--from-file", str(path), "--out", str(tmp_path / "ds")])
     assert_no_traceback(result)
     assert result.exit_code == 0, result.stderr
-    shown = [line for line in result.stderr.splitlines() if line.strip().startswith(str(path))]
+    named = shown_path(path)  # as report.json names it: the file name, outside the working folder
+    shown = [line for line in result.stderr.splitlines() if line.strip().startswith(named)]
     assert len(shown) == PROBLEMS_SHOWN
     assert all("past the end of the text" in line for line in shown)
     assert f"… and {extra} more" in result.stderr

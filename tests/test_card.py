@@ -8,10 +8,10 @@ from quotegold.dataset.card import (
     CONFIG_ROWS,
     FIELD_DOCS,
     RELATION_FIELDS,
-    _licence,
     _size_category,
     _table,
 )
+from quotegold.dataset.cardnotes import licence_section
 from quotegold.dataset.writer import CONFIGS, features_for
 from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
 
@@ -41,8 +41,18 @@ def test_size_categories(count: int, category: str) -> None:
 
 
 def test_licence_notes() -> None:
-    assert "No licence was given" in _licence("other", None)
-    assert "No attribution text was given." in _licence("other", "  ")
-    text = _licence("cc-by-2.5", "Wikinews, CC BY 2.5\n")
-    assert "Licence: `cc-by-2.5`." in text
+    wikinews = {"cc-by-2.5": {"articles": 3, "sources": {"Wikinews": 3}}}
+    unknown = {"unknown": {"articles": 2, "sources": {"(not given)": 2}}}
+    text = licence_section("unknown", unknown, "  ", given=False)
+    assert "No article gives a licence, so the dataset's licence is `unknown`." in text
+    assert "2 article(s) give no licence" in text
+    same = licence_section("cc-by-2.5", wikinews, None, given=False)
+    assert "Every article gives the licence `cc-by-2.5`" in same
+    assert "No attribution text was given." in text
+    text = licence_section("cc-by-2.5", wikinews, "Wikinews, CC BY 2.5\n")
+    assert "as given when exporting: `cc-by-2.5`." in text
+    assert "| `cc-by-2.5` | 3 | Wikinews (3) |" in text
+    assert "must be credited" in text
     assert text.endswith("Wikinews, CC BY 2.5\n")
+    mixed = licence_section(["cc-by-2.5", "unknown"], {**wikinews, **unknown}, None)
+    assert "several licences" in mixed and "`unknown` (no licence given) | 2 |" in mixed

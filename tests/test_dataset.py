@@ -18,6 +18,9 @@ from datasets import ClassLabel, List
 
 from quotegold.dataset import splitfiles
 from quotegold.dataset import writer as dataset_module
+from quotegold.dataset.attribution import attribution_rows
+from quotegold.dataset.rows import token_row
+from quotegold.dataset.sentences import sentence_rows
 from quotegold.dataset.splits import split_for
 from quotegold.dataset.tokens import LAYER_TAGS, layer_column
 from quotegold.dataset.writer import CONFIGS, DatasetSummary, features_for, write_dataset
@@ -288,6 +291,12 @@ def test_the_folder_has_the_hub_layout(export: tuple[Path, DatasetSummary]) -> N
         # The validation article has no quotes: no empty validation file for quotes.
         "data/quotes/train-00000-of-00001.parquet",
         "data/quotes/test-00000-of-00001.parquet",
+        "data/sentences/train-00000-of-00001.parquet",
+        "data/sentences/validation-00000-of-00001.parquet",
+        "data/sentences/test-00000-of-00001.parquet",
+        # Quote and mention pairs: only where an article has both.
+        "data/attribution/train-00000-of-00001.parquet",
+        "data/attribution/test-00000-of-00001.parquet",
         # Speakers aggregate every split: one train file.
         "data/speakers/train-00000-of-00001.parquet",
         # The schema the records were validated with, and its JSON Schema of a record.
@@ -354,6 +363,18 @@ def test_a_record_carrying_a_key_is_refused_before_anything_is_written(tmp_path:
 # --- load_dataset, offline ------------------------------------------------------------------
 
 
+def sentences_of(record: Any) -> list[dict[str, Any]]:
+    return sentence_rows(record["id"], record["text"], token_row(record), SCHEMA.label_values)
+
+
+def rows_per_split(rows_of: Callable[[Any], list[dict[str, Any]]]) -> dict[str, int]:
+    """Rows of a configuration per split, as made by its row function (non-empty splits)."""
+    counts = {split: 0 for split in ("train", "validation", "test")}
+    for record in make_records():
+        counts[split_for(record["id"])] += len(rows_of(record))
+    return {split: count for split, count in counts.items() if count}
+
+
 @pytest.mark.parametrize("config", CONFIGS)
 def test_each_config_loads_with_its_features_and_splits(
     loaded: dict[str, datasets.DatasetDict], config: str
@@ -362,6 +383,8 @@ def test_each_config_loads_with_its_features_and_splits(
         "articles": {"train": 2, "validation": 1, "test": 1},
         "quotes": {"train": 4, "test": 1},
         "tokens": {"train": 2, "validation": 1, "test": 1},
+        "sentences": rows_per_split(sentences_of),
+        "attribution": rows_per_split(attribution_rows),
         "speakers": {"train": 5},
     }[config]
     assert {split: len(part) for split, part in loaded[config].items()} == expected
@@ -485,13 +508,8 @@ def test_token_tags_in_the_export(loaded: dict[str, datasets.DatasetDict]) -> No
     assert tags["threat"] == "I-QUOTE"
     start = row["tokens"].index("SCO")
     window = slice(start - 1, start + 4)  # the SCO Defence Cooperation Plan
-    assert [names[t] for t in row["ner_tags"][window]] == [
-        "I-QUOTE",
-        "B-INITIATIVE",
-        "I-INITIATIVE",
-        "I-INITIATIVE",
-        "I-INITIATIVE",
-    ]
+    # In the combined column the quote is one entity; the initiative is in its own column.
+    assert [names[t] for t in row["ner_tags"][window]] == ["I-QUOTE"] * 5
     assert [layer[t] for t in row["quote_tags"][window]] == ["I", "I", "I", "I", "I"]
     assert [layer[t] for t in row["initiative_tags"][window]] == ["O", "B", "I", "I", "I"]
     # The second part of the split quote starts with its own B.
@@ -661,6 +679,8 @@ def test_small_exports_load(offline: Path, tmp_path: Path, count: int) -> None:
         "articles": count,
         "tokens": count,
         "quotes": sum(len(r["quotes"]) for r in records),
+        "sentences": sum(len(sentences_of(r)) for r in records),
+        "attribution": sum(len(r["quotes"]) * len(r["speakers"]) for r in records),
         "speakers": len({(s["name"], s["kind"]) for r in records for s in r["speakers"]}),
     }
     for config in CONFIGS:
@@ -676,9 +696,10 @@ def test_an_export_without_quotes_leaves_the_quotes_config_out(
     out = tmp_path / "plain"
     summary = write_dataset([make_records()[2]], out=out, report={}, name="plain")
     assert summary.quotes == 0
-    assert [c["config_name"] for c in header(out)["configs"]] == ["articles", "tokens"]
+    configs = [c["config_name"] for c in header(out)["configs"]]
+    assert configs == ["articles", "tokens", "sentences"]
     card = (out / "README.md").read_text(encoding="utf-8")
-    assert "no rows for `quotes`, `speakers`" in card
+    assert "no rows for `quotes`, `attribution`, `speakers`" in card
     assert "## Who said what about whom" not in card
     assert len(load(offline, out, "articles")["validation"]) == 1
     with pytest.raises(ValueError, match="quotes"):
@@ -743,7 +764,7 @@ def test_the_card_body_documents_the_dataset(export: tuple[Path, DatasetSummary]
     assert "quotegold test (id 3)" in body
     assert "annotators: 2" in body
     assert "alice@example.org" not in body
-    assert "SPEAKER > CUE > INITIATIVE > QUOTE" in body
+    assert "QUOTE > SPEAKER > CUE > INITIATIVE" in body
 
 
 def test_the_card_shows_who_said_what_and_its_code_runs(
@@ -766,12 +787,13 @@ def test_the_card_shows_who_said_what_and_its_code_runs(
     assert "    security 0 1 0" in printed
 
 
-def test_the_default_licence_is_other_with_a_note(tmp_path: Path) -> None:
+def test_without_any_licence_the_card_says_unknown(tmp_path: Path) -> None:
     out = tmp_path / "unlicensed"
     write_dataset(make_records()[:1], out=out, report={}, name="unlicensed")
-    assert header(out)["license"] == "other"
+    # No --license and no article licence: the Hub's `unknown`, and the card says so.
+    assert header(out)["license"] == "unknown"
     text = (out / "README.md").read_text(encoding="utf-8")
-    assert "No licence was given" in text
+    assert "1 article(s) give no licence and no known source" in text
     assert "No attribution text was given." in text
 
 
@@ -819,7 +841,13 @@ def test_exporting_again_replaces_the_export_and_is_reproducible(tmp_path: Path)
     assert len((out / "gold.jsonl").read_text(encoding="utf-8").splitlines()) == 1
     assert not (out / "data" / "articles" / "test-00000-of-00001.parquet").exists()
     write_dataset(make_records(), out=out, report=REPORT, name="sco")
-    assert snapshot(out) == first
+    # The data is the same again; the card and report.json differ only by the changelog.
+    again = snapshot(out)
+    assert {k: v for k, v in again.items() if k not in ("README.md", "report.json")} == {
+        k: v for k, v in first.items() if k not in ("README.md", "report.json")
+    }
+    log = json.loads(again["report.json"])["export"]["changelog"]
+    assert len(log["added"]) == 3 and not log["removed"] and not log["changed"]
     assert [path.name for path in tmp_path.iterdir()] == ["sco"]
 
 

@@ -15,7 +15,8 @@ from quotegold.schema.formats import ATTRIBUTE_FIELDS, LAYER_KEYS
 
 def test_dataset_re_exports_the_features() -> None:
     assert dataset.features_for is features_for
-    assert dataset.CONFIGS == CONFIGS == ("articles", "quotes", "tokens", "speakers")
+    assert dataset.CONFIGS == CONFIGS
+    assert CONFIGS == ("articles", "quotes", "tokens", "sentences", "attribution", "speakers")
 
 
 def test_every_schema_label_and_attribute_is_exported() -> None:
@@ -27,7 +28,12 @@ def test_every_schema_label_and_attribute_is_exported() -> None:
 
 
 def test_class_labels_follow_the_schema() -> None:
-    articles, quotes, tokens, _ = (features_for(config) for config in CONFIGS)
+    articles, quotes, tokens = (features_for(config) for config in CONFIGS[:3])
+    sentences, attribution = features_for("sentences"), features_for("attribution")
+    # One ClassLabel per closed vocabulary, the same in every configuration.
+    assert sentences["ner_tags"] == tokens["ner_tags"]
+    assert attribution["quote_type"] == quotes["quote_type"]
+    assert attribution["mention_kind"] == articles["speakers"].feature["kind"]
     for attribute in SCHEMA.attributes:
         feature = articles[LAYER_KEYS[attribute.label]].feature[ATTRIBUTE_FIELDS[attribute.name]]
         if attribute.kind == "choice":  # every one, the nullable stance target included
@@ -97,5 +103,5 @@ def test_project_keeps_only_the_named_fields() -> None:
 
 
 def test_an_unknown_config_is_an_export_error() -> None:
-    with pytest.raises(ExportError, match="articles, quotes, tokens, speakers"):
+    with pytest.raises(ExportError, match="articles, quotes, tokens, sentences, attribution"):
         features_for("people")

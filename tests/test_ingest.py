@@ -502,6 +502,8 @@ def test_jsonl_articles_with_metadata(tmp_path: Path) -> None:
             "url": "u",
             "source": "s",
             "published": "2024",
+            "license": "cc-by-2.5",
+            "split": "test",
             "text": "One.",
         },
         "",
@@ -519,6 +521,8 @@ def test_jsonl_articles_with_metadata(tmp_path: Path) -> None:
         url="u",
         source="s",
         published="2024",
+        license="cc-by-2.5",
+        split="test",
         origin=f"{path}:1",
     )
     assert (two.id, two.text, two.title, two.origin) == (
@@ -549,6 +553,8 @@ def test_jsonl_articles_with_metadata(tmp_path: Path) -> None:
         ('{"text": "ok", "url": {"a": 1}}', ['"url" must be a string, not a JSON object']),
         ('{"text": "ok", "source": true}', ['"source" must be a string, not a JSON boolean']),
         ('{"text": "ok", "published": 2017}', ['"published" must be a string']),
+        ('{"text": "ok", "license": 2.5}', ['"license" must be a string']),
+        ('{"text": "ok", "split": "dev"}', ["\"split\" is 'dev'; use one of train, validation"]),
         ('{"text": "ok", "id": ""}', ['"id" is empty']),
         ('{"text": "ok", "id": "   "}', ['"id" is empty']),
         ('{"text": "ok", "id": 1.5}', ['"id" must be a string, not a JSON number']),

@@ -28,6 +28,8 @@ def test_article_to_task_with_everything() -> None:
         url="https://example.com/a1",
         source="Example News",
         published="2024-05-01",
+        license="cc-by-2.5",
+        split="test",
         origin="x.jsonl:1",
         boilerplate=(Boilerplate(6, 19, "Advertisement", "advertisement marker"),),
     )
@@ -39,6 +41,8 @@ def test_article_to_task_with_everything() -> None:
             "url": "https://example.com/a1",
             "source": "Example News",
             "published": "2024-05-01",
+            "license": "cc-by-2.5",
+            "split": "test",
             "boilerplate": [
                 {"start": 6, "end": 19, "text": "Advertisement", "reason": "advertisement marker"}
             ],
@@ -55,6 +59,8 @@ def test_missing_metadata_becomes_empty_strings() -> None:
         "url": "",
         "source": "",
         "published": "",
+        "license": "",
+        "split": "",
         "boilerplate": [],
     }
 

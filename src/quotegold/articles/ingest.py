@@ -1,7 +1,8 @@
 """Read news articles from `.txt` and `.jsonl` files into normalised, identified `Article`s.
 
 Inputs: a `.txt` file holds one article; a `.jsonl` file holds one JSON object a line with a
-required `text` and optional `id`, `title`, `url`, `source` and `published` (other keys are
+required `text` and optional `id`, `title`, `url`, `source`, `published`, `license` (a Hub
+licence id, e.g. cc-by-2.5) and `split` (train, validation or test: pins it) (other keys are
 ignored, blank lines skipped); a folder is walked recursively, reading its `.txt` and `.jsonl`
 files in sorted path order and skipping hidden entries and other files such as README.md.
 
@@ -35,7 +36,9 @@ __all__ = [
 ]
 
 SUPPORTED_SUFFIXES = (".txt", ".jsonl")
-OPTIONAL_FIELDS = ("title", "url", "source", "published")
+OPTIONAL_FIELDS = ("title", "url", "source", "published", "license", "split")
+# The dataset splits an article may be pinned to (`split`), as `dataset.splits.SPLITS`.
+SPLIT_NAMES = ("train", "validation", "test")
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class Article:
     url: str | None = None
     source: str | None = None
     published: str | None = None
+    license: str | None = None
+    split: str | None = None
     origin: str = ""
     boilerplate: tuple[Boilerplate, ...] = ()
 
@@ -343,6 +348,8 @@ def _string_field(
     if value is not None and not isinstance(value, str):
         kind = _json_type(value)
         raise _fail(where, f'"{name}" must be a string, not a JSON {kind}; quote it or drop it')
+    if name == "split" and value not in (None, "", *SPLIT_NAMES):
+        raise _fail(where, f'"split" is {value!r}; use one of {", ".join(SPLIT_NAMES)} or drop it')
     return value
 
 

@@ -47,6 +47,8 @@ def article_to_task(article: Article, *, predictor: Predictor | None = None) -> 
             "url": article.url or "",
             "source": article.source or "",
             "published": article.published or "",
+            "license": article.license or "",
+            "split": article.split or "",
             "boilerplate": [
                 {"start": flag.start, "end": flag.end, "text": flag.text, "reason": flag.reason}
                 for flag in article.boilerplate

@@ -59,13 +59,35 @@ def file_schema(found: ProjectFile, path: Path, *, explicit: bool) -> tuple[Anno
     return found.schema, found.source
 
 
+def _split_list(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _pinned(test_ids: Path | None) -> dict[str, str]:
+    """Article ids pinned to `test`, one a line in FILE (blank lines and # comments skipped)."""
+    if test_ids is None:
+        return {}
+    try:
+        lines = test_ids.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        fail(f"cannot read --test-ids {test_ids}: {error.strerror or error}")
+    ids = (line.split("#", 1)[0].strip() for line in lines)
+    return {article: "test" for article in ids if article}
+
+
 def export(
     out_dir: Annotated[Path, typer.Option("--out", help="dataset folder, e.g. exports/NAME")],
     project: Annotated[
         str | None, typer.Option("--project", help="project title [quotegold.toml's title]")
     ] = None,
-    from_file: Annotated[
-        Path | None, typer.Option("--from-file", help="a Label Studio JSON export instead")
+    from_paths: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--from",
+            "--from-file",
+            help="build with no server from gold JSONL files, Label Studio JSON exports or "
+            "folders of them (their .jsonl/.json files); repeat for several",
+        ),
     ] = None,
     name: Annotated[
         str | None, typer.Option(help="dataset name [quotegold.toml's dataset.name; the folder's]")
@@ -76,15 +98,63 @@ def export(
     strict: Annotated[bool, typer.Option("--strict", help="fail on any invalid record")] = False,
     license_id: Annotated[
         str | None,
-        typer.Option("--license", help="licence id for the card [quotegold.toml's; other]"),
+        typer.Option(
+            "--license",
+            help="Hub licence id for the whole dataset, e.g. cc-by-4.0 [quotegold.toml's; else "
+            "the articles' own licences]",
+        ),
+    ] = None,
+    license_name: Annotated[
+        str | None, typer.Option("--license-name", help="with --license other: its name")
+    ] = None,
+    license_link: Annotated[
+        str | None, typer.Option("--license-link", help="with --license other: its text's URL")
     ] = None,
     attribution: Annotated[
         str | None,
         typer.Option(help="attribution text for the card [quotegold.toml's dataset.attribution]"),
     ] = None,
+    source_datasets: Annotated[
+        str | None,
+        typer.Option(
+            "--source-datasets", help="the card's source_datasets, comma-separated [original]"
+        ),
+    ] = None,
+    language_creators: Annotated[
+        str | None,
+        typer.Option(
+            "--language-creators",
+            help="the card's language_creators, comma-separated (found, expert-generated, "
+            "crowdsourced, machine-generated, other) [found]",
+        ),
+    ] = None,
     ratios: Annotated[
         str | None,
         typer.Option(help="train,validation,test shares [quotegold.toml's; 0.8,0.1,0.1]"),
+    ] = None,
+    test_ids: Annotated[
+        Path | None,
+        typer.Option(
+            "--test-ids", help="file of article ids (one a line) pinned to the test split"
+        ),
+    ] = None,
+    group_by: Annotated[
+        str | None,
+        typer.Option(
+            "--group-by",
+            help="article field whose articles share a split (source, url, title, published)",
+        ),
+    ] = None,
+    folds: Annotated[
+        int, typer.Option("--folds", help="add a stable `fold` column of K folds (2 or more)")
+    ] = 0,
+    formats: Annotated[
+        str | None,
+        typer.Option(
+            "--formats",
+            help="training files to write too, comma-separated: docbin (spaCy), conll "
+            "(CoNLL-U Plus, BIO per layer)",
+        ),
     ] = None,
     download_timeout: Annotated[
         str | None,
@@ -104,35 +174,59 @@ def export(
 
     With --project, the annotations are validated against the project's own schema (read
     from Label Studio: what its annotators were shown), whatever quotegold.toml says now.
-    A --from-file export holds no schema: it is read with --config, else quotegold.toml,
-    else the built-in lists. Label Studio builds the whole export before it sends anything;
-    if a big project times out, raise --download-timeout.
+    With --from, no server is needed: gold JSONL files, Label Studio JSON exports and folders
+    of them are read with --config, else quotegold.toml, else the built-in lists. Label
+    Studio builds the whole export before it sends anything; if a big project times out,
+    raise --download-timeout. Each article keeps its own licence (`license` in its JSONL);
+    without --license the card lists them all.
 
     Example: quotegold export --project "quotegold demo" --out exports/demo
+
+    Example: quotegold export --from tasks/gold --from tasks/gold/heldout --out exports/gold
+    --folds 5 --formats docbin,conll --attribution "Wikinews articles, CC BY 2.5"
     """
+    from quotegold.dataset.options import DatasetOptions
     from quotegold.dataset.splits import DEFAULT_RATIOS
-    from quotegold.workflows.export import ExportOptions, export_file, export_project, report_issues
+    from quotegold.gold.sources import shown_path
+    from quotegold.workflows.export import ExportOptions, export_project, report_issues
+    from quotegold.workflows.exportfrom import export_inputs
 
     found = project_file(config)
     defaults = found.defaults
-    if project is not None and from_file is not None:
-        fail("give one of --project TITLE or --from-file EXPORT.json, not both")
-    if from_file is None:
+    if project is not None and from_paths:
+        fail("give one of --project TITLE or --from PATH, not both")
+    if not from_paths:
         project = project or defaults.title
         if project is None:
-            fail("give --project TITLE (or title under [project] in quotegold.toml) or --from-file")
+            fail("give --project TITLE (or title under [project] in quotegold.toml) or --from")
+    extras = DatasetOptions(
+        license_name=license_name,
+        license_link=license_link,
+        source_datasets=_split_list(source_datasets) or ("original",),
+        language_creators=_split_list(language_creators) or ("found",),
+        folder=shown_path(out_dir),
+        pinned=_pinned(test_ids),
+        group_by=group_by,
+        folds=folds,
+        formats=_split_list(formats),
+    )
     options = ExportOptions(
         name=name or defaults.dataset_name or out_dir.name,
         strategy=strategy,
         strict=strict,
-        license=license_id or defaults.license or "other",
+        license=license_id or defaults.license,
         attribution=attribution if attribution is not None else defaults.attribution,
         ratios=parse_ratios(ratios) if ratios else defaults.ratios or DEFAULT_RATIOS,
+        extras=extras,
     )
     with user_errors():
-        if from_file is not None:
-            summary, report = export_file(
-                from_file, out=out_dir, options=options, schema=found.schema
+        if from_paths:
+            summary, report = export_inputs(
+                from_paths,
+                out=out_dir,
+                options=options,
+                schema=found.schema,
+                schema_source=found.source,
             )
         else:
             settings = load_settings(
@@ -146,9 +240,9 @@ def export(
         f"(splits: {', '.join(f'{k} {v}' for k, v in summary.splits.items()) or 'none'})"
     )
     used = report["schema_version"]
-    origin = "the project's" if from_file is None else found.source
+    origin = "the project's" if not from_paths else found.source
     out.print(f"schema {used} ({origin}); written to {summary.path / 'schema.json'}")
-    if from_file is None and found.path is not None and found.schema.version != used:
+    if not from_paths and found.path is not None and found.schema.version != used:
         err.print(
             f"[yellow]note:[/yellow] {found.source} has schema {found.schema.version}; the "
             f"project still has {used}, which its annotations were checked against. "
@@ -159,12 +253,13 @@ def export(
         f"invalid {counts['invalid']}, unannotated {counts['unannotated']}, "
         f"skipped {counts['skipped']}; report: {summary.path / 'report.json'}"
     )
+    for line in summary.notes:
+        out.print(line)
     for conflict in report["conflicts"]:
         err.print(f"[yellow]conflict[/yellow] task {conflict['task_id']}: {conflict['link'] or ''}")
     if report["problems"]:
         # The report has them all; the first few here say at once what to fix and where.
-        file = str(from_file) if from_file is not None else None
-        print_issues(report_issues(report, file=file), title="problems", limit=PROBLEMS_SHOWN)
+        print_issues(report_issues(report), title="problems", limit=PROBLEMS_SHOWN)
         err.print(f"[yellow]{len(report['problems'])} problem(s) kept records out; see the report")
 
 

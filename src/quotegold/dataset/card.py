@@ -12,8 +12,16 @@ from typing import Any, TypedDict
 
 from huggingface_hub import DatasetCard, DatasetCardData
 
+from quotegold.dataset.cardnotes import (
+    changelog_section,
+    formats_section,
+    licence_section,
+    split_quality_section,
+    split_rules,
+)
+from quotegold.dataset.options import DatasetOptions
 from quotegold.dataset.reportfile import AgreementFigures, ExportedDataset, ExportReport
-from quotegold.dataset.tokens import PRECEDENCE, layer_column
+from quotegold.dataset.tokens import NER_PRECEDENCE, layer_column
 from quotegold.errors import ExportError
 from quotegold.gold.model import Provenance
 from quotegold.schema.definition import LABEL_VALUES, AnnotationSchema
@@ -35,6 +43,10 @@ CONFIG_ROWS = {
     "articles": "article: its text and every annotated region (the default)",
     "quotes": "quote: its text and offsets, speaker, cue, type and stance",
     "tokens": "article: spaCy tokens with BIO tags, one column per layer and one combined",
+    "sentences": "sentence (at most 512 tokens): tokens with the exact whitespace after each "
+    "(`spaces`) and the same tags, for encoders with a length limit",
+    "attribution": "(quote, candidate SPEAKER mention of its article) pair: whether the "
+    "quote is attributed to that mention, with distance and cue features",
     "speakers": "canonical speaker (name and kind) over all articles of every split, in one "
     "`train` split: mentions, quotes, stances and initiatives",
 }
@@ -56,6 +68,7 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "url": "where the article was published, if known",
         "source": "publisher or corpus, if known",
         "published": "publication date as given, if known",
+        "license": "the article's licence (a Hub licence id), null when none was given",
         "boilerplate": "ranges flagged as boilerplate when the article was read (not annotated)",
         "speakers": f"SPEAKER mentions: {_REGION}, canonical `name` and `kind`",
         "cues": f"CUE regions: {_REGION}",
@@ -86,6 +99,49 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "cue_id": "the cue region's id, or null",
         "context": "the line(s) of the article the quote sits on, usually its paragraph",
         "context_start": "offset of `context` in the article text",
+        "source": "the article's publisher or corpus, if known",
+        "license": "the article's licence, null when none was given",
+    },
+    "sentences": {
+        "id": "`<article id>:<sentence number>`",
+        "article_id": "the article",
+        "sentence": "the sentence's number in its article, from 0",
+        "start": "offset of the first token in the article text",
+        "end": "offset where the next sentence starts (or the text ends)",
+        "text": "`article[start:end]`: the tokens with their `spaces`",
+        "tokens": "the tokens (as `tokens`), at most 512",
+        "spaces": "the exact whitespace after each token: "
+        "`''.join(t + s for t, s in zip(tokens, spaces)) == text`",
+        "ner_tags": "as in `tokens`; a span carried over from the previous row begins with B",
+        **{
+            layer_column(label): f"IOB2 tags of the {label} layer alone (O, B, I)"
+            for label in LABEL_VALUES
+        },
+    },
+    "attribution": {
+        "article_id": "the article",
+        "quote_id": "the quote",
+        "mention_id": "the candidate SPEAKER mention",
+        "quote": "the quote's text",
+        "quote_start": "start of the quote's first part",
+        "quote_end": "end of its last part",
+        "quote_type": "direct, indirect or mixed",
+        "mention": "the mention as written",
+        "mention_start": "its start offset",
+        "mention_end": "its end offset",
+        "mention_name": "the mention's canonical name",
+        "mention_kind": "the mention's kind",
+        "label": "`speaker` when the quote is attributed to this very mention",
+        "same_speaker": "true when the mention names the quote's speaker (same canonical "
+        "name), even if another mention was linked",
+        "direction": "where the mention is from the quote: before, inside or after",
+        "char_distance": "characters between the quote and the mention (0: touching)",
+        "token_distance": "tokens between the quote and the mention",
+        "same_paragraph": "no line break between the quote and the mention",
+        "mentions_between": "other SPEAKER mentions between the quote and this one",
+        "has_cue": "the quote has a CUE",
+        "cue_between": "the quote's cue lies between the quote and the mention",
+        "cue_distance": "characters between the cue and the mention; null without a cue",
     },
     "tokens": {
         "id": "the article id",
@@ -114,6 +170,9 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
 }
 
 
+FOLD_DOC = "the article's fold for cross-validation (see Splits); the same for its group"
+
+
 def _cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
@@ -133,23 +192,34 @@ def _size_category(count: int) -> str:
 
 
 def _metadata(
-    *, name: str, license: str, articles: int, configs: list[dict[str, Any]], dataset_info: Any
+    *,
+    name: str,
+    license: str | list[str],
+    articles: int,
+    configs: list[dict[str, Any]],
+    dataset_info: Any,
+    extras: DatasetOptions,
 ) -> DatasetCardData:
-    return DatasetCardData(
+    other = license == "other" and extras.license_name is not None
+    card = DatasetCardData(
         language=["en"],
         license=license,
         pretty_name=name,
         annotations_creators=["expert-generated"],
-        language_creators=["found"],
+        language_creators=list(extras.language_creators),
         multilinguality=["monolingual"],
         size_categories=[_size_category(articles)],
-        source_datasets=["original"],
+        source_datasets=list(extras.source_datasets),
         task_categories=TASK_CATEGORIES,
         task_ids=TASK_IDS,
         tags=TAGS,
         configs=configs,
         dataset_info=dataset_info,
     )
+    if other:  # the Hub asks for both with `license: other`
+        card["license_name"] = extras.license_name
+        card["license_link"] = extras.license_link
+    return card
 
 
 def _flatten(value: object, prefix: str = "") -> list[tuple[str, str]]:
@@ -173,8 +243,17 @@ def _made(report: ExportReport, records: Iterable[Sourced]) -> str:
             tasks.add(p["task_id"])
         annotations.update(p["annotation_ids"])
         annotators.update(str(a) for a in p["annotator_ids"])
-    projects = sorted(found, key=str)
+    projects = sorted(found - {("untitled", None)}, key=str)
     shown = ", ".join(f"{title} (id {pid})" for title, pid in projects)
+    source = report.get("source") or {}
+    files = source.get("files") or ([source["file"]] if source.get("file") else [])
+    origin = (
+        f"- Label Studio project(s): {shown}"
+        if shown
+        else "- Label Studio project(s): none recorded (the records came from files)"
+    )
+    if isinstance(files, list) and files:
+        origin += f"\n- built from: {', '.join(f'`{f}`' for f in files)}"
     # The agreement has a section of its own.
     rows = _flatten({key: value for key, value in report.items() if key != "agreement"})
     more = f"\n\n… and {len(rows) - 40} more entries in `report.json`." if len(rows) > 40 else ""
@@ -187,7 +266,7 @@ the same article were adjudicated (ground truth first, then agreement; conflicts
 not exported) and every record was validated against the JSON Schema of a gold record and
 the rules a schema cannot say (offsets match the text, relations point at existing regions).
 
-- Label Studio project(s): {shown or "unknown"}
+{origin}
 - tasks: {len(tasks)}, annotations: {len(annotations)}, annotators: {len(annotators)}
 
 The export report (`report.json` holds it in full, with this export's counts):
@@ -307,7 +386,7 @@ def _counts(counts: ExportedDataset) -> str:
 
 
 def _configurations(
-    name: str, configs: list[dict[str, Any]], rows: Mapping[str, Mapping[str, int]]
+    folder: str, configs: list[dict[str, Any]], rows: Mapping[str, Mapping[str, int]]
 ) -> str:
     present = [config["config_name"] for config in configs]
     table = _table(
@@ -322,7 +401,7 @@ def _configurations(
     if missing:
         shown = ", ".join(f"`{config}`" for config in missing)
         absent = f"\n\nThis export has no rows for {shown}, so it is left out."
-    loads = "\n".join(f'{c} = load_dataset("exports/{name}", "{c}")' for c in present)
+    loads = "\n".join(f'{c} = load_dataset("{folder}", "{c}")' for c in present)
     return f"""## Configurations
 
 {table}{absent}
@@ -345,7 +424,7 @@ the span's text.
 """
 
 
-def _speakers(name: str) -> str:
+def _speakers(folder: str) -> str:
     return f"""## Who said what about whom
 
 The `speakers` configuration has one row per speaker across the whole dataset. A speaker is
@@ -356,7 +435,7 @@ government as an organisation, say) is two rows, because the annotators said the
 ```python
 from datasets import load_dataset
 
-speakers = load_dataset("exports/{name}", "speakers")["train"]
+speakers = load_dataset("{folder}", "speakers")["train"]
 stance = speakers.features["quotes"].feature["stance"]
 target = speakers.features["quotes"].feature["stance_target"]
 
@@ -379,6 +458,8 @@ for row in speakers:
 
 def _splits(counts: ExportedDataset) -> str:
     ratios = ", ".join(f"{split} {ratio:g}" for split, ratio in counts["ratios"].items())
+    rules = split_rules(counts.get("split_plan"))
+    quality = split_quality_section(counts)
     return f"""## Splits
 
 An article's split comes from its id alone: the SHA-256 of the id, read as a number in
@@ -390,14 +471,20 @@ articles are added. A split with no rows in a configuration is left out of it, b
 aggregate all of them and the configuration has one `train` split holding every speaker. Do
 not train on it and evaluate on the `test` split of another configuration: its rows contain
 the test quotes. Filter a row's `quotes` by `article_id` to keep one split's articles.
-"""
+
+{rules}
+
+{quality}"""
 
 
 def _fields(fields: Mapping[str, Sequence[tuple[str, str]]], present: list[str]) -> str:
     parts = ["## Fields\n"]
     for config in present:
         docs = FIELD_DOCS.get(config, {})
-        rows = [(f"`{field}`", kind, docs.get(field, "")) for field, kind in fields[config]]
+        rows = [
+            (f"`{field}`", kind, docs.get(field, FOLD_DOC if field == "fold" else ""))
+            for field, kind in fields[config]
+        ]
         parts.append(f"### `{config}`\n\n{_table(['field', 'type', 'description'], rows)}\n")
     return "\n".join(parts)
 
@@ -410,26 +497,16 @@ whitespace are left out. A token is inside a span if it overlaps it at all, and 
 token of every span (every part of a split quote) is `B`. Each layer has its own column
 (`{"`, `".join(layer_column(label) for label in LABEL_VALUES)}`), so nothing is lost.
 The single `ner_tags` column keeps, where layers overlap, the one first in
-{" > ".join(PRECEDENCE)}; a lower layer interrupted by a higher one resumes with `B-`, so the
-column is valid IOB2.
+{" > ".join(NER_PRECEDENCE)}: a quote is one entity from its first token to its last, never
+cut by a speaker or initiative named inside it (their own columns have them), and the column
+is valid IOB2.
 """
-
-
-def _licence(license: str, attribution: str | None) -> str:
-    note = (
-        "No licence was given for this export (`license: other`): ask whoever made it before "
-        "reusing the data, and set the licence when exporting again."
-        if license == "other"
-        else f"Licence: `{license}`."
-    )
-    credit = (attribution or "").strip() or "No attribution text was given."
-    return f"## Licence and attribution\n\n{note}\n\n{credit}\n"
 
 
 def render_card(
     *,
     name: str,
-    license: str,
+    license: str | list[str],
     attribution: str | None,
     configs: list[dict[str, Any]],
     dataset_info: Any,
@@ -438,9 +515,12 @@ def render_card(
     report: ExportReport,
     records: Iterable[Sourced],
     schema: AnnotationSchema,
+    extras: DatasetOptions = DatasetOptions(),  # noqa: B008 (frozen)
+    license_given: bool = True,
 ) -> str:
     """The README.md of an export: the Hub metadata header, then what a reader needs; the
-    labels and attribute values are `schema`'s, the project's.
+    labels and attribute values are `schema`'s, the project's. `license_given` says whether
+    `license` was chosen when exporting or comes from the articles' own licences.
 
     `records` (only their provenance is read) may be any iterable: it is read once.
     """
@@ -451,7 +531,9 @@ def render_card(
         articles=total["articles"],
         configs=configs,
         dataset_info=dataset_info,
+        extras=extras,
     )
+    folder = extras.folder or f"exports/{name}"
     present = [config["config_name"] for config in configs]
     body = "\n".join(
         [
@@ -460,9 +542,10 @@ def render_card(
             "initiatives speakers put forward, marked by hand in Label Studio and validated "
             f"with quotegold (annotation schema {schema.version}). {total['articles']} "
             f"article(s), {total['labels']['QUOTE']} quote(s).\n",
-            _configurations(name, configs, counts["rows"]),
+            changelog_section(counts.get("version"), counts.get("changelog")),
+            _configurations(folder, configs, counts["rows"]),
             _splits(counts),
-            *([_speakers(name)] if "speakers" in present else []),
+            *([_speakers(folder)] if "speakers" in present else []),
             _labels(schema),
             _counts(counts),
             _made(report, records),
@@ -473,7 +556,15 @@ def render_card(
             ),
             _fields(fields, present),
             _tags(),
-            _licence(license, attribution),
+            formats_section(counts.get("formats") or []),
+            licence_section(
+                license,
+                counts.get("licenses") or {},
+                attribution,
+                license_name=extras.license_name,
+                license_link=extras.license_link,
+                given=license_given,
+            ),
         ]
     )
     text = f"---\n{metadata.to_yaml()}\n---\n\n{body}"

@@ -12,16 +12,29 @@ from typing import Any
 
 from datasets import ClassLabel, Features, List, Value
 
+from quotegold.dataset.attribution import ATTRIBUTION_LABELS, DIRECTIONS
 from quotegold.dataset.tokens import LAYER_TAGS, layer_column, ner_tag_names
 from quotegold.errors import ExportError
 from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.definition import LABEL_VALUES, AnnotationSchema, Attribute
 from quotegold.schema.formats import ATTRIBUTE_FIELDS
 
-__all__ = ["CONFIGS", "DEFAULT_CONFIG", "describe", "features_for", "project"]
+__all__ = [
+    "CONFIGS",
+    "DATASETS_VERSION",
+    "DEFAULT_CONFIG",
+    "FOLDED",
+    "describe",
+    "features_for",
+    "project",
+]
 
-CONFIGS: tuple[str, ...] = ("articles", "quotes", "tokens", "speakers")
+CONFIGS: tuple[str, ...] = ("articles", "quotes", "tokens", "sentences", "attribution", "speakers")
 DEFAULT_CONFIG = "articles"
+# Configurations with one row per article or less: they get a `fold` column with folds.
+FOLDED: tuple[str, ...] = ("articles", "quotes", "tokens", "sentences", "attribution")
+# `List` features (a list of structs as a list, not a dict of lists) need datasets 4.
+DATASETS_VERSION = "datasets>=4.0"
 
 _STRING = Value("string")
 _OFFSET = Value("int32")
@@ -53,7 +66,7 @@ def _article_features(schema: AnnotationSchema) -> Features:
         {
             "id": _STRING,
             "text": _STRING,
-            **{field: _STRING for field in ("title", "url", "source", "published")},
+            **{field: _STRING for field in ("title", "url", "source", "published", "license")},
             "boilerplate": List({"start": _OFFSET, "end": _OFFSET}),
             "speakers": List({"id": _STRING, **_span(), **_attributes(schema, "SPEAKER")}),
             "cues": List({"id": _STRING, **_span(), **_attributes(schema, "CUE")}),
@@ -110,6 +123,8 @@ def _quote_features(schema: AnnotationSchema) -> Features:
             "cue_id": _STRING,
             "context": _STRING,
             "context_start": _OFFSET,
+            "source": _STRING,
+            "license": _STRING,
         }
     )
 
@@ -124,6 +139,53 @@ def _token_features(schema: AnnotationSchema) -> Features:
             "token_ends": List(_OFFSET),
             "ner_tags": List(ClassLabel(names=list(ner_tag_names()))),
             **{layer_column(label): layer for label in LABEL_VALUES},
+        }
+    )
+
+
+def _sentence_features(schema: AnnotationSchema) -> Features:
+    layer = List(ClassLabel(names=list(LAYER_TAGS)))
+    return Features(
+        {
+            "id": _STRING,
+            "article_id": _STRING,
+            "sentence": _COUNT,
+            "start": _OFFSET,
+            "end": _OFFSET,
+            "text": _STRING,
+            "tokens": List(_STRING),
+            "spaces": List(_STRING),
+            "ner_tags": List(ClassLabel(names=list(ner_tag_names()))),
+            **{layer_column(label): layer for label in LABEL_VALUES},
+        }
+    )
+
+
+def _attribution_features(schema: AnnotationSchema) -> Features:
+    return Features(
+        {
+            "article_id": _STRING,
+            "quote_id": _STRING,
+            "mention_id": _STRING,
+            "quote": _STRING,
+            "quote_start": _OFFSET,
+            "quote_end": _OFFSET,
+            "quote_type": _attributes(schema, "QUOTE")["quote_type"],
+            "mention": _STRING,
+            "mention_start": _OFFSET,
+            "mention_end": _OFFSET,
+            "mention_name": _STRING,
+            "mention_kind": _attributes(schema, "SPEAKER")["kind"],
+            "label": ClassLabel(names=list(ATTRIBUTION_LABELS)),
+            "same_speaker": Value("bool"),
+            "direction": ClassLabel(names=list(DIRECTIONS)),
+            "char_distance": _OFFSET,
+            "token_distance": _COUNT,
+            "same_paragraph": Value("bool"),
+            "mentions_between": _COUNT,
+            "has_cue": Value("bool"),
+            "cue_between": Value("bool"),
+            "cue_distance": _OFFSET,
         }
     )
 
@@ -168,15 +230,23 @@ _BUILDERS: dict[str, Callable[[AnnotationSchema], Features]] = {
     "articles": _article_features,
     "quotes": _quote_features,
     "tokens": _token_features,
+    "sentences": _sentence_features,
+    "attribution": _attribution_features,
     "speakers": _speaker_features,
 }
 
 
-def features_for(config: str, schema: AnnotationSchema = DEFAULT_SCHEMA) -> Features:
-    """The `datasets.Features` of one configuration, derived from the project's schema."""
+def features_for(
+    config: str, schema: AnnotationSchema = DEFAULT_SCHEMA, *, folded: bool = False
+) -> Features:
+    """The `datasets.Features` of one configuration, derived from the project's schema;
+    `folded` adds the `fold` column (configurations in `FOLDED`)."""
     if config not in _BUILDERS:
         raise ExportError(f"Unknown configuration {config!r}: choose one of {', '.join(CONFIGS)}.")
-    return _BUILDERS[config](schema)
+    features = _BUILDERS[config](schema)
+    if folded and config in FOLDED:
+        features["fold"] = Value("int32")
+    return features
 
 
 def describe(feature: Any) -> str:

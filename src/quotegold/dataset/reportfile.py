@@ -15,6 +15,7 @@ is only as good as its file, so its readers still check what they use.
 from collections.abc import Mapping, Sequence
 from typing import NotRequired, TypedDict
 
+from quotegold.dataset.changelog import Changelog
 from quotegold.gold.adjudicate import Conflict
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "ExportReport",
     "ExportedDataset",
     "LayerAgreement",
+    "LicenceCount",
     "PairFigures",
     "ProblemEntry",
     "RejectedEntry",
@@ -142,6 +144,13 @@ class SplitTally(TypedDict):
     attributes: dict[str, dict[str, int]]  # attribute → value ("(none)" for null) → regions
 
 
+class LicenceCount(TypedDict):
+    """The articles under one licence, and how many come from each source."""
+
+    articles: int
+    sources: dict[str, int]
+
+
 class ExportedDataset(TypedDict):
     """The dataset written: its settings, counts per split and in all, rows per file."""
 
@@ -152,6 +161,11 @@ class ExportedDataset(TypedDict):
     splits: dict[str, SplitTally]
     total: SplitTally
     rows: dict[str, dict[str, int]]  # configuration → split → rows
+    licenses: NotRequired[dict[str, LicenceCount]]  # each article's licence
+    version: NotRequired[str]  # date + hash of gold.jsonl (dataset.changelog)
+    changelog: NotRequired[Changelog]  # against the export this one replaced
+    split_plan: NotRequired[dict[str, object]]  # pins, grouping and folds used
+    formats: NotRequired[list[str]]  # training files written beside the data
 
 
 # -- the report -------------------------------------------------------------------------------

@@ -86,6 +86,8 @@ def quote_rows(record: GoldRecord) -> list[dict[str, Any]]:
                 "cue": cue["text"] if cue else None,
                 "context": text[context_start : context_end if context_end >= 0 else len(text)],
                 "context_start": context_start,
+                "source": record["meta"].get("source"),
+                "license": record["meta"].get("license"),
             }
         )
     return rows

@@ -26,7 +26,14 @@ from quotegold.schema.definition import AnnotationSchema
 # Rows are turned into Arrow a batch at a time and written in row groups of about 8 MiB of
 # Arrow data: a few hundred `tokens` rows (each holds hundreds of tokens), thousands of quotes.
 # A `speakers` row holds every mention of its speaker in the whole export: one at a time.
-_BATCH_ROWS = {"articles": 64, "quotes": 256, "tokens": 32, "speakers": 1}
+_BATCH_ROWS = {
+    "articles": 64,
+    "quotes": 256,
+    "tokens": 32,
+    "sentences": 512,
+    "attribution": 1024,
+    "speakers": 1,
+}
 _GROUP_BYTES = 8 * 2**20
 
 
@@ -116,9 +123,11 @@ class SplitFile:
     `_GROUP_BYTES`, so row groups are large enough to compress well and memory stays flat.
     """
 
-    def __init__(self, path: Path, config: str, schema: AnnotationSchema) -> None:
+    def __init__(
+        self, path: Path, config: str, schema: AnnotationSchema, *, folded: bool = False
+    ) -> None:
         self.path = path
-        self.features = features_for(config, schema)
+        self.features = features_for(config, schema, folded=folded)
         self._encode = _encoder(self.features)
         self._schema = self.features.arrow_schema
         self._batch_rows = _BATCH_ROWS[config]
@@ -170,10 +179,13 @@ class SplitFiles:
     """The split files of every configuration, opened as rows arrive, closed on exit; their
     features are those of the project's `schema`."""
 
-    def __init__(self, folder: Path, stack: ExitStack, schema: AnnotationSchema) -> None:
+    def __init__(
+        self, folder: Path, stack: ExitStack, schema: AnnotationSchema, *, folded: bool = False
+    ) -> None:
         self._folder = folder
         self._stack = stack
         self._schema = schema
+        self._folded = folded
         self.by_config: dict[str, dict[str, SplitFile]] = {config: {} for config in CONFIGS}
         self.done: dict[str, dict[str, FileInfo]] = {}
 
@@ -181,7 +193,7 @@ class SplitFiles:
         files = self.by_config[config]
         if split not in files:
             path = self._folder / "data" / config / f"{split}-00000-of-00001.parquet"
-            file = SplitFile(path, config, self._schema)
+            file = SplitFile(path, config, self._schema, folded=self._folded)
             files[split] = self._stack.enter_context(_closing(file))
         files[split].add(row)
 

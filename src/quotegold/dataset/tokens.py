@@ -18,9 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from quotegold.schema.definition import LABEL_VALUES
 
-# Short, specific layers win over the long ones they sit inside: a speaker or cue can sit in
-# a quote's span, an initiative's name inside a quote.
+# Short, specific layers sit on top of the long ones they are inside (a speaker or cue can sit
+# in a quote's span, an initiative's name inside a quote): the report draws them so.
 PRECEDENCE: tuple[str, ...] = ("SPEAKER", "CUE", "INITIATIVE", "QUOTE")
+# In the one combined `ner_tags` column, a quote is one entity from its first token to its
+# last: a speaker or an initiative named inside it does not cut it in two (each layer's own
+# column keeps them). Outside quotes, the short specific layers come first.
+NER_PRECEDENCE: tuple[str, ...] = ("QUOTE", "SPEAKER", "CUE", "INITIATIVE")
 
 LAYER_TAGS: tuple[str, ...] = ("O", "B", "I")
 
@@ -127,9 +131,10 @@ def _layer_tags(
 
 
 def ner_tags(layers: Mapping[str, Sequence[str]], length: int) -> list[str]:
-    """One IOB2 tag per token from the per-layer tags, the layer first in PRECEDENCE winning."""
-    names = {label: (f"B-{label}", f"I-{label}") for label in PRECEDENCE}
-    columns = [layers[label][:length] for label in PRECEDENCE]
+    """One IOB2 tag per token from the per-layer tags, the layer first in NER_PRECEDENCE
+    winning."""
+    names = {label: (f"B-{label}", f"I-{label}") for label in NER_PRECEDENCE}
+    columns = [layers[label][:length] for label in NER_PRECEDENCE]
     tags: list[str] = []
     previous: str | None = None
     for marks in zip(*columns, strict=True):
@@ -140,7 +145,7 @@ def ner_tags(layers: Mapping[str, Sequence[str]], length: int) -> list[str]:
         first = 0
         while marks[first] == "O":
             first += 1
-        label, mark = PRECEDENCE[first], marks[first]
+        label, mark = NER_PRECEDENCE[first], marks[first]
         begin, inside = names[label]
         tags.append(begin if mark == "B" or previous != label else inside)
         previous = label

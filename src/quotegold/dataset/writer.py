@@ -13,9 +13,11 @@ import `datasets`.
 
 `datasets.load_dataset("exports/NAME", "quotes")` reads it offline and the folder can be
 uploaded to the Hub as it is. Configurations: `articles` (one row per article, the default),
-`quotes` (one row per quote), `tokens` (one row per article: tokens and BIO tags) and
-`speakers` (one row per canonical speaker across the whole dataset). Rows are built in
-`quotegold.dataset.rows`, their features in `quotegold.dataset.features`.
+`quotes` (one row per quote), `tokens` (one row per article: tokens and BIO tags),
+`sentences` (tokens and spaces, one row per sentence), `attribution` (one row per quote and
+candidate speaker mention) and `speakers` (one row per canonical speaker across the dataset).
+Rows are built in `quotegold.dataset.rows` (and `sentences`, `attribution`), their features in
+`quotegold.dataset.features`.
 
 Decisions, also stated in the card:
 - Features are derived from the project's schema. Closed vocabularies are `ClassLabel` over the
@@ -34,7 +36,8 @@ disk sorted by id (`quotegold.dataset.spill`), then read back one at a time; eac
 written in row groups of about 8 MiB, and the speakers are grouped on disk too. Only the
 largest `speakers` row grows with the export: it holds every mention of its speaker.
 The `tokens` configuration, half the work, is written by a forked helper process from the
-same sorted records while the caller writes the others.
+same sorted records while the caller writes the others; so are `sentences`, `attribution` and
+the training files (`--formats`), which reuse its tokens.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -56,8 +59,20 @@ from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.splits import SplitDict, SplitInfo
 from huggingface_hub import DatasetCardData
 
+from quotegold.dataset.attribution import attribution_rows
 from quotegold.dataset.card import Sourced, render_card
+from quotegold.dataset.cardnotes import card_warnings
+from quotegold.dataset.changelog import changelog, export_version, previous_version, summary_lines
+from quotegold.dataset.conll import ConllWriter
+from quotegold.dataset.docbin import DocBinWriter
 from quotegold.dataset.features import CONFIGS, DEFAULT_CONFIG, describe, features_for
+from quotegold.dataset.licences import (
+    article_licence,
+    check_article_licences,
+    check_license,
+    dataset_licence,
+)
+from quotegold.dataset.options import FORMATS, DatasetOptions
 from quotegold.dataset.reportfile import ExportedDataset, ExportReport, SplitTally
 from quotegold.dataset.rows import (
     article_row,
@@ -67,14 +82,15 @@ from quotegold.dataset.rows import (
     speaker_row,
     token_row,
 )
+from quotegold.dataset.sentences import sentence_rows
 from quotegold.dataset.spill import SortedSpill
 from quotegold.dataset.splitfiles import FileInfo, SplitFiles
-from quotegold.dataset.splits import DEFAULT_RATIOS, SPLITS, article_position, check_ratios
+from quotegold.dataset.splits import DEFAULT_RATIOS, SPLITS, Assignment, SplitPlanner
 from quotegold.errors import ExportError, Issue, Location, ValidationError
 from quotegold.gold.model import GoldRecord, regions_of
 from quotegold.gold.validate import validator_for
 from quotegold.schema.defaults import DEFAULT_SCHEMA
-from quotegold.schema.definition import AnnotationSchema
+from quotegold.schema.definition import LABEL_VALUES, AnnotationSchema
 from quotegold.schema.formats import ATTRIBUTE_FIELDS, LAYER_KEYS
 from quotegold.schema.goldschema import render_gold_schema
 from quotegold.schema.stored import GOLD_SCHEMA_FILE, SCHEMA_FILE, schema_json_text
@@ -83,7 +99,7 @@ __all__ = ["CONFIGS", "DatasetSummary", "features_for", "write_dataset"]
 
 # Configurations with one row per entity across all articles: written as one `train` split.
 AGGREGATE_SPLIT = "train"
-# The `tokens` rows are made apart, by `_write_tokens`.
+# The `tokens`, `sentences` and `attribution` rows are made apart, by `_write_tokens`.
 _PER_ARTICLE: dict[str, Callable[[GoldRecord], list[dict[str, Any]]]] = {
     "articles": lambda record: [article_row(record)],
     "quotes": quote_rows,
@@ -105,6 +121,7 @@ class DatasetSummary:
     labels: dict[str, int]
     files: tuple[str, ...]
     report: ExportReport
+    notes: tuple[str, ...] = ()  # what to tell the user: version, changes, warnings
 
 
 # --- counts ---------------------------------------------------------------------------------
@@ -153,10 +170,15 @@ class _Tally:
 
 
 def _spill_checked(
-    records: Iterable[GoldRecord], spill: SortedSpill, *, validated: bool, schema: AnnotationSchema
+    records: Iterable[GoldRecord],
+    spill: SortedSpill,
+    *,
+    validated: bool,
+    schema: AnnotationSchema,
+    planner: SplitPlanner | None = None,
 ) -> list[Issue]:
     """Validate each record as it comes (unless `validated` says it was) and spill the valid
-    ones as JSON lines keyed by id; the issues of the others."""
+    ones as JSON lines keyed by id; the issues of the others. `planner` sees each valid one."""
     validator = validator_for(schema)
     issues: list[Issue] = []
     for record in records:
@@ -164,6 +186,8 @@ def _spill_checked(
         issues.extend(found)
         if not found:
             spill.add(str(record["id"]), json.dumps(record, ensure_ascii=False))
+            if planner is not None:
+                planner.add(record)
     return issues
 
 
@@ -211,7 +235,9 @@ def _check_target(out: Path, *, overwrite: bool) -> None:
 # --- writing --------------------------------------------------------------------------------
 
 
-def _card_configs(files: SplitFiles, schema: AnnotationSchema) -> tuple[list[dict[str, Any]], Any]:
+def _card_configs(
+    files: SplitFiles, schema: AnnotationSchema, *, folded: bool = False
+) -> tuple[list[dict[str, Any]], Any]:
     """The card's `configs` and `dataset_info` for the files written."""
     configs: list[dict[str, Any]] = []
     infos = DatasetInfosDict()
@@ -227,7 +253,7 @@ def _card_configs(files: SplitFiles, schema: AnnotationSchema) -> tuple[list[dic
         if config == DEFAULT_CONFIG:
             configs[-1]["default"] = True
         infos[config] = DatasetInfo(
-            features=features_for(config, schema),
+            features=features_for(config, schema, folded=folded),
             splits=splits,
             download_size=sum(file.path.stat().st_size for _, file in written),
             dataset_size=sum(info.num_bytes for info in splits.values()),
@@ -241,16 +267,6 @@ def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8", newline="\n")
 
 
-def _split_of(article_id: str, ratios: tuple[float, float, float]) -> str:
-    """As `splits.split_for`, without checking the ratios again for every record."""
-    position, cumulative = article_position(article_id), 0.0
-    for split, ratio in zip(SPLITS, ratios, strict=True):
-        cumulative += ratio
-        if ratio > 0 and position < cumulative:
-            return split
-    return [split for split, ratio in zip(SPLITS, ratios, strict=True) if ratio > 0][-1]
-
-
 @dataclass
 class _Written:
     """What one pass over the sorted records wrote and counted."""
@@ -258,9 +274,11 @@ class _Written:
     tallies: dict[str, _Tally]
     files: SplitFiles
     schema: AnnotationSchema
+    licences: dict[str, Counter[str]] = field(default_factory=dict)  # licence → sources
+    licence_of: dict[str, str] = field(default_factory=dict)  # article → licence, if not a Hub id
 
     def exported(
-        self, *, name: str, license: str, ratios: tuple[float, float, float]
+        self, *, name: str, license: str | list[str], ratios: tuple[float, float, float]
     ) -> ExportedDataset:
         """This export's own entry in report.json: settings and counts per split and in all."""
         total = _Tally(self.schema)
@@ -269,7 +287,7 @@ class _Written:
         return {
             "name": name,
             "schema_version": self.schema.version,
-            "license": license,
+            "license": license if isinstance(license, str) else ", ".join(license),
             "ratios": dict(zip(SPLITS, ratios, strict=True)),
             "splits": {
                 split: self.tallies[split].as_dict()
@@ -281,7 +299,17 @@ class _Written:
                 config: {split: file.count for split, file in self.files.ordered(config)}
                 for config in CONFIGS
             },
+            "licenses": {
+                licence: {"articles": sum(sources.values()), "sources": dict(sources)}
+                for licence, sources in sorted(self.licences.items())
+            },
         }
+
+
+def _folded(row: dict[str, Any], fold: int | None) -> dict[str, Any]:
+    if fold is not None:
+        row["fold"] = fold
+    return row
 
 
 def _write_rows(
@@ -289,25 +317,31 @@ def _write_rows(
     sorted_gold: Path,
     gold: TextIO,
     provenance: TextIO,
-    ratios: tuple[float, float, float],
+    assignment: Assignment,
     schema: AnnotationSchema,
 ) -> _Written:
-    """Write every configuration but `tokens` from the sorted spilled lines, one record at a
-    time: each record to `gold` (gold.jsonl) and its provenance to `provenance` (for the
-    card)."""
+    """Write `articles`, `quotes` and `speakers` from the sorted spilled lines,
+    one record at a time: each record to `gold` (gold.jsonl) and its provenance to
+    `provenance` (for the card)."""
     orders: dict[tuple[str, str], list[Any]] = {}  # one sort key per speaker, shared
+    folded = assignment.folds is not None
     with ExitStack() as stack, SortedSpill() as speakers:
         tallies = {split: _Tally(schema) for split in SPLITS}
-        written = _Written(tallies, SplitFiles(folder, stack, schema), schema)
+        written = _Written(tallies, SplitFiles(folder, stack, schema, folded=folded), schema)
         with sorted_gold.open(encoding="utf-8") as lines:
             for line in lines:
                 gold.write(line)
                 record: GoldRecord = json.loads(line)
-                split = _split_of(str(record["id"]), ratios)
+                article = str(record["id"])
+                split, fold = assignment.split_of(article), assignment.fold_of(article)
                 written.tallies[split].add(record)
+                licence = article_licence(record["meta"])
+                source = record["meta"].get("source") or "(not given)"
+                written.licences.setdefault(licence, Counter())[source] += 1
+                written.licence_of[article] = licence
                 for config, rows_of in _PER_ARTICLE.items():
                     for row in rows_of(record):
-                        written.files.add(config, split, row)
+                        written.files.add(config, split, _folded(row, fold))
                 for key, contribution in speaker_contributions(record).items():
                     order = orders.setdefault(key, [*speaker_order(key, schema), key[1]])
                     speakers.add(order, json.dumps(contribution, ensure_ascii=False))
@@ -321,29 +355,63 @@ def _write_rows(
     return written
 
 
+@dataclass(frozen=True)
+class _TokensWritten:
+    """What the tokens helper wrote: the `tokens`, `sentences` and `attribution` files, the
+    tokens of each split, and the training files asked for (relative paths)."""
+
+    files: dict[str, dict[str, FileInfo]]
+    tokens: dict[str, int]
+    formats: list[str]
+
+
 def _write_tokens(
-    folder: Path, sorted_gold: Path, ratios: tuple[float, float, float], schema: AnnotationSchema
-) -> tuple[dict[str, FileInfo], dict[str, int]]:
-    """Write the `tokens` configuration from the sorted spilled lines: its files, and the
-    tokens of each split."""
+    folder: Path,
+    sorted_gold: Path,
+    assignment: Assignment,
+    schema: AnnotationSchema,
+    formats: tuple[str, ...] = (),
+) -> _TokensWritten:
+    """Write the `tokens`, `sentences` and `attribution` configurations (and the training
+    `formats`) from the sorted spilled lines: all need the articles' tokens."""
     tokens: Counter[str] = Counter()
+    folded = assignment.folds is not None
+    docbin = DocBinWriter(folder) if "docbin" in formats else None
+    conll = ConllWriter(folder, LABEL_VALUES) if "conll" in formats else None
     with ExitStack() as stack:
-        files = SplitFiles(folder, stack, schema)
+        files = SplitFiles(folder, stack, schema, folded=folded)
         with sorted_gold.open(encoding="utf-8") as lines:
             for line in lines:
                 record: GoldRecord = json.loads(line)
-                split = _split_of(str(record["id"]), ratios)
+                article = str(record["id"])
+                split, fold = assignment.split_of(article), assignment.fold_of(article)
                 row = token_row(record)
                 tokens[split] += len(row["tokens"])
-                files.add("tokens", split, row)
+                sentences = sentence_rows(article, record["text"], row, LABEL_VALUES)
+                files.add("tokens", split, _folded(row, fold))
+                for sentence in sentences:
+                    files.add("sentences", split, _folded(sentence, fold))
+                for pair in attribution_rows(record, row["token_starts"]):
+                    files.add("attribution", split, _folded(pair, fold))
+                if docbin is not None:
+                    docbin.add(record, split, row["token_starts"], row["token_ends"])
+                if conll is not None:
+                    conll.add(article, split, sentences)
         files.finish()
-        return dict(files.ordered("tokens")), dict(tokens)
+        written = (docbin.finish() if docbin else []) + (conll.finish() if conll else [])
+        made = ("tokens", "sentences", "attribution")
+        done = {config: dict(files.ordered(config)) for config in made}
+        return _TokensWritten(done, dict(tokens), written)
 
 
 @contextmanager
 def _tokens_alongside(
-    folder: Path, sorted_gold: Path, ratios: tuple[float, float, float], schema: AnnotationSchema
-) -> Iterator[Callable[[], tuple[dict[str, FileInfo], dict[str, int]]]]:
+    folder: Path,
+    sorted_gold: Path,
+    assignment: Assignment,
+    schema: AnnotationSchema,
+    formats: tuple[str, ...],
+) -> Iterator[Callable[[], _TokensWritten]]:
     """Write the `tokens` configuration in a forked helper process while the caller writes
     the others; yields a function that waits for it and returns what `_write_tokens` does.
 
@@ -351,14 +419,15 @@ def _tokens_alongside(
     other configurations make, so on two cores it takes no extra time. Where the system
     cannot fork, it is written in the caller when asked for.
     """
+    args = (folder, sorted_gold, assignment, schema, formats)
     if "fork" not in multiprocessing.get_all_start_methods():
-        yield lambda: _write_tokens(folder, sorted_gold, ratios, schema)
+        yield lambda: _write_tokens(*args)
         return
     # Forked before the caller opens its own files, so the helper inherits none of them.
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-        future = pool.submit(_write_tokens, folder, sorted_gold, ratios, schema)
+        future = pool.submit(_write_tokens, *args)
 
-        def result() -> tuple[dict[str, FileInfo], dict[str, int]]:
+        def result() -> _TokensWritten:
             try:
                 return future.result()
             except BrokenProcessPool as error:
@@ -384,26 +453,45 @@ def _build(
     sorted_gold: Path,
     *,
     report: ExportReport,
-    ratios: tuple[float, float, float],
+    planner: SplitPlanner,
     name: str,
-    license: str,
+    license: str | None,
     attribution: str | None,
     schema: AnnotationSchema,
+    extras: DatasetOptions,
+    previous: Path | None,
 ) -> DatasetSummary:
     provenance_file = sorted_gold.with_name("provenance.jsonl")
-    with _tokens_alongside(folder, sorted_gold, ratios, schema) as tokens_written:
+    assignment = planner.assign()
+    formats = extras.formats
+    with _tokens_alongside(folder, sorted_gold, assignment, schema, formats) as tokens_written:
         with (
             (folder / "gold.jsonl").open("w", encoding="utf-8", newline="\n") as gold,
             provenance_file.open("w", encoding="utf-8", newline="\n") as provenance,
         ):
-            written = _write_rows(folder, sorted_gold, gold, provenance, ratios, schema)
-        token_files, tokens = tokens_written()
-    for split, info in token_files.items():
-        written.files.adopt("tokens", split, info)
-    for split, count in tokens.items():
+            written = _write_rows(folder, sorted_gold, gold, provenance, assignment, schema)
+        helped = tokens_written()
+    for config, files in helped.files.items():
+        for split, info in files.items():
+            written.files.adopt(config, split, info)
+    for split, count in helped.tokens.items():
         written.tallies[split].tokens = count
-    configs, dataset_info = _card_configs(written.files, schema)
-    exported = written.exported(name=name, license=license, ratios=ratios)
+    if license is None:
+        check_article_licences(written.licence_of)
+    licence = dataset_licence(license, {k: sum(v.values()) for k, v in written.licences.items()})
+    folded = assignment.folds is not None
+    configs, dataset_info = _card_configs(written.files, schema, folded=folded)
+    exported = written.exported(name=name, license=licence, ratios=planner.ratios)
+    version = export_version(folder / "gold.jsonl")
+    log = changelog(
+        previous / "gold.jsonl" if previous else None,
+        folder / "gold.jsonl",
+        previous=previous_version(previous) if previous else None,
+    )
+    exported["version"] = version
+    exported["changelog"] = log
+    exported["split_plan"] = planner.describe()
+    exported["formats"] = helped.formats
     total = exported["total"]
     report_text = json.dumps({**report, "export": exported}, indent=2, ensure_ascii=False)
     _write_text(folder / "report.json", report_text + "\n")
@@ -412,17 +500,23 @@ def _build(
     _write_text(folder / GOLD_SCHEMA_FILE, gold_schema + "\n")
     card = render_card(
         name=name,
-        license=license,
+        license=licence,
         attribution=attribution,
         configs=configs,
         dataset_info=dataset_info,
-        fields={c: [(k, describe(f)) for k, f in features_for(c, schema).items()] for c in CONFIGS},
+        fields={
+            c: [(k, describe(f)) for k, f in features_for(c, schema, folded=folded).items()]
+            for c in CONFIGS
+        },
         counts=exported,
         report=report,
         records=_provenance_of(provenance_file),
         schema=schema,
+        extras=extras,
+        license_given=license is not None,
     )
     _write_text(folder / "README.md", card)
+    notes = [f"version {version}", *summary_lines(log), *card_warnings(exported)]
     return DatasetSummary(
         path=folder,
         name=name,
@@ -436,6 +530,7 @@ def _build(
             )
         ),
         report=report,
+        notes=tuple(notes),
     )
 
 
@@ -468,12 +563,13 @@ def write_dataset(
     out: Path,
     report: Report,
     name: str,
-    license: str = "other",
+    license: str | None = None,
     attribution: str | None = None,
     ratios: Sequence[float] = DEFAULT_RATIOS,
     overwrite: bool = False,
     validated: bool = False,
     schema: AnnotationSchema = DEFAULT_SCHEMA,
+    extras: DatasetOptions = DatasetOptions(),  # noqa: B008 (frozen)
 ) -> DatasetSummary:
     """Write gold records as a Hugging Face dataset folder at `out`, replacing it atomically.
 
@@ -481,23 +577,34 @@ def write_dataset(
     come, so memory does not grow with their number. `report` is the report to keep beside
     the data, or a function returning it that is called once every record has been read
     (so a caller can stream records while counting what it left out); the summary returned
-    holds it as `report`. `license` is a Hub
-    licence id ("cc-by-2.5" for Wikinews text); `attribution` is copied into the card.
+    holds it as `report`. `license` is a Hub licence id for the whole dataset ("cc-by-2.5"
+    for Wikinews text); None takes each article's own (`meta.license`, `unknown` when
+    absent) and lists them. `attribution` is copied into the card.
     `ratios` are the train/validation/test shares; an article's split depends only on its
-    id. An existing `out` must be an earlier export (it has report.json or gold.jsonl)
-    unless `overwrite` is true. `validated` says every record already passed
+    id, unless `extras` pins or groups it (see `splits.SplitPlanner`). An existing `out`
+    must be an earlier export (it has report.json or gold.jsonl) unless `overwrite` is true;
+    the changelog compares with it. `validated` says every record already passed
     `gold.validate` (as `workflows.export.iter_gold` yields them), so they are not
     checked twice. `schema` is the project's: the records are validated against it, the
     features and the card come from it, and it is written beside the data (`schema.json`).
+    `extras` adds card metadata, split rules and training formats (`options.DatasetOptions`).
     Raises `ValidationError` for records `gold.validate`
     refuses or an article id given twice, and `ExportError` when the export cannot be
     written; either way `out` is left as it was.
     """
-    split_ratios = check_ratios(ratios)
-    if not name.strip() or not license.strip():
+    planner = SplitPlanner(
+        ratios, pinned=extras.pinned, group_by=extras.group_by, folds=extras.folds
+    )
+    if not name.strip() or (license is not None and not license.strip()):
         raise ExportError("The dataset needs a name and a licence id (e.g. 'cc-by-2.5').")
+    check_license(license, name=extras.license_name, link=extras.license_link)
+    unknown = [value for value in extras.formats if value not in FORMATS]
+    if unknown:
+        raise ExportError(
+            f"Unknown format(s) {', '.join(unknown)}: choose from {', '.join(FORMATS)}."
+        )
     with SortedSpill() as spill:
-        issues = _spill_checked(records, spill, validated=validated, schema=schema)
+        issues = _spill_checked(records, spill, validated=validated, schema=schema, planner=planner)
         sorted_gold = spill.folder / "sorted.txt"
         with sorted_gold.open("w", encoding="utf-8", newline="\n") as handle:
             issues += _write_sorted(spill, handle)
@@ -521,11 +628,13 @@ def write_dataset(
                 built,
                 sorted_gold,
                 report=final_report,
-                ratios=split_ratios,
+                planner=planner,
                 name=name,
                 license=license,
                 attribution=attribution,
                 schema=schema,
+                extras=extras,
+                previous=out if (out / "gold.jsonl").is_file() else None,
             )
         except OSError as error:
             shutil.rmtree(built, ignore_errors=True)

@@ -336,13 +336,20 @@ def _check_quote(
 
 def _meta(data: TaskData, text: str, ctx: Context) -> ArticleMeta:
     # In this order: each field's issue comes before the boilerplate's.
-    return {
+    meta: ArticleMeta = {
         "title": _meta_text(data, "title", ctx),
         "url": _meta_text(data, "url", ctx),
         "source": _meta_text(data, "source", ctx),
         "published": _meta_text(data, "published", ctx),
         "boilerplate": _boilerplate(data, text, ctx),
     }
+    # Only when given, so records of articles without them stay as they were.
+    license, split = _meta_text(data, "license", ctx), _meta_text(data, "split", ctx)
+    if license is not None:
+        meta["license"] = license
+    if split is not None:
+        meta["split"] = split
+    return meta
 
 
 def _meta_text(data: TaskData, name: str, ctx: Context) -> str | None:

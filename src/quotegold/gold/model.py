@@ -129,6 +129,8 @@ class ArticleMeta(TypedDict):
     url: NotRequired[str | None]
     source: NotRequired[str | None]
     published: NotRequired[str | None]
+    license: NotRequired[str | None]  # a Hub licence id, e.g. cc-by-2.5
+    split: NotRequired[str | None]  # train, validation or test: the article is pinned to it
     boilerplate: list[BoilerplateRange]
 
 
@@ -194,6 +196,8 @@ class TaskData(TypedDict, total=False):
     url: str
     source: str
     published: str
+    license: str
+    split: str
     boilerplate: list[BoilerplateFlag]
 
 

@@ -19,6 +19,16 @@ _PROPONENT_VERBS = lex.PROPOSE_WORDS | lex.AGREE_WORDS | lex.ENDORSE_WORDS
 
 def empty_record(article: Article, annotator: str, schema_version: str) -> model.GoldRecord:
     """A record with the article, its meta and provenance, and no regions."""
+    record = _empty_record(article, annotator, schema_version)
+    # Only when given, so records of articles without them stay as they were.
+    if article.license:
+        record["meta"]["license"] = article.license
+    if article.split:
+        record["meta"]["split"] = article.split
+    return record
+
+
+def _empty_record(article: Article, annotator: str, schema_version: str) -> model.GoldRecord:
     return {
         "id": article.id,
         "text": article.text,

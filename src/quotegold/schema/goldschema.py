@@ -80,6 +80,8 @@ def render_gold_schema(schema: AnnotationSchema) -> dict[str, Any]:
             "url": nullable_string,
             "source": nullable_string,
             "published": nullable_string,
+            "license": nullable_string,
+            "split": {"enum": ["train", "validation", "test", None]},
             "boilerplate": {
                 "type": "array",
                 "items": _object({"start": _OFFSET, "end": _OFFSET}),

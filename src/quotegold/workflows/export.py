@@ -20,6 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
+from quotegold.dataset.options import DatasetOptions
 from quotegold.dataset.reportfile import (
     ConflictEntry,
     ExportReport,
@@ -35,6 +36,7 @@ from quotegold.gold.adjudicate import Choice, choose_annotation
 from quotegold.gold.convert import ProjectRef
 from quotegold.gold.exportfile import iter_label_studio_export
 from quotegold.gold.model import GoldRecord, Task
+from quotegold.gold.sources import shown_path
 from quotegold.gold.validate import validator_for
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.measure.agreement import AgreementCounter
@@ -61,9 +63,10 @@ class ExportOptions:
     name: str
     strategy: str = "default"
     strict: bool = False
-    license: str = "other"
+    license: str | None = None  # None: from the articles' own licences
     attribution: str | None = None
     ratios: Sequence[float] = DEFAULT_RATIOS
+    extras: DatasetOptions = field(default_factory=DatasetOptions)
 
 
 def issue_dict(issue: Issue) -> ProblemEntry:
@@ -225,6 +228,7 @@ def export_tasks(
         ratios=options.ratios,
         validated=True,  # iter_gold yields only records that passed validation
         schema=schema,
+        extras=options.extras,
     )
     return summary, summary.report
 
@@ -265,7 +269,8 @@ def export_file(
 
     A file holds no labelling config, so `schema` says what its annotators were shown."""
     tasks = iter_label_studio_export(path)
-    return export_tasks(tasks, out=out, options=options, source={"file": str(path)}, schema=schema)
+    source = {"file": shown_path(path)}  # never an absolute local path
+    return export_tasks(tasks, out=out, options=options, source=source, schema=schema)
 
 
 def export_project(
