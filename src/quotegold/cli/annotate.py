@@ -175,6 +175,11 @@ def push(
                 on_progress=lambda n: bar.advance(job, n),
                 schema=schema,
                 on_changed=on_changed,  # type: ignore[arg-type]  # checked above
+                on_wait=lambda lock: err.print(
+                    f"waiting for another quotegold push to {title!r} on this machine to "
+                    f"finish (lock {lock})…",
+                    markup=False,
+                ),
             )
     state = "created" if pushed.project_created else "updated" if pushed.config_updated else "found"
     out.print(f"project {title!r} {state}: {pushed.project.url}")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -46,9 +46,12 @@ def lock_path(url: str, title: str) -> Path:
 
 
 @contextmanager
-def project_lock(url: str, title: str) -> Iterator[Path]:
-    """Hold the lock of the project titled `title` at `url` (waiting for it while another
-    process holds it); released when the block ends, or when the process dies."""
+def project_lock(
+    url: str, title: str, *, on_wait: Callable[[Path], None] | None = None
+) -> Iterator[Path]:
+    """Hold the lock of the project titled `title` at `url`, waiting for it while another
+    process holds it (`on_wait` is called with the lock file first); released when the
+    block ends, or when the process dies."""
     path = lock_path(url, title)
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -59,7 +62,12 @@ def project_lock(url: str, title: str) -> Iterator[Path]:
             f"{path.parent} is writable by you, or set TMPDIR to a folder that is"
         ) from error
     with handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait(path)
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
             yield path
         finally:

@@ -131,6 +131,7 @@ def push_articles(
     backoff: float = 2.0,
     schema: AnnotationSchema = DEFAULT_SCHEMA,
     on_changed: OnChanged = "skip",
+    on_wait: Callable[[Path], None] | None = None,
 ) -> PushResult:
     """Make sure every article has exactly one task in the project titled `project_title`.
 
@@ -155,8 +156,9 @@ def push_articles(
     The whole push holds this machine's lock on (server, title) (`workflows.locks`), so two
     pushes on one machine never make two projects or two tasks of one article; and just
     before each import, the project is asked again whether tasks appeared meanwhile.
+    `on_wait` is called with the lock file when another process holds it.
     """
-    with project_lock(client.url, project_title):
+    with project_lock(client.url, project_title, on_wait=on_wait):
         sync = sync_project(client, project_title, schema, annotators_per_task=annotators_per_task)
         result = PushResult(
             sync.project, sync.created, sync.config_updated, overlap_updated=sync.overlap_updated
