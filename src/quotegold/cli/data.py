@@ -90,6 +90,13 @@ def export(
             "per 1,000 annotated tasks [env: QUOTEGOLD_EXPORT_TIMEOUT; 3600]",
         ),
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="download every task, even when --out holds an earlier export of the project",
+        ),
+    ] = False,
     config: ConfigOption = None,
     url: UrlOption = None,
     api_key: KeyOption = None,
@@ -103,15 +110,29 @@ def export(
     else the built-in lists. Label Studio builds the whole export before it sends anything;
     if a big project times out, raise --download-timeout.
 
+    Exporting a project again into the same folder is incremental: only the tasks created
+    or changed since the last export (its export-state.jsonl) are downloaded, tasks deleted
+    since are dropped, and the same dataset as a full export is written; a line says what
+    changed. --full downloads everything.
+
     Example: quotegold export --project "quotegold demo" --out exports/demo
+
+    Example: quotegold export --project "quotegold demo" --out exports/demo --full
     """
     from quotegold.dataset.splits import DEFAULT_RATIOS
-    from quotegold.workflows.export import ExportOptions, export_file, export_project, report_issues
+    from quotegold.workflows.export import (
+        ExportOptions,
+        export_file,
+        export_project_changes,
+        report_issues,
+    )
 
     found = project_file(config)
     defaults = found.defaults
     if project is not None and from_file is not None:
         fail("give one of --project TITLE or --from-file EXPORT.json, not both")
+    if full and from_file is not None:
+        fail("--full is for --project exports; a --from-file export always reads the whole file")
     if from_file is None:
         project = project or defaults.title
         if project is None:
@@ -134,7 +155,20 @@ def export(
                 url=url, api_key=api_key, data_dir=data_dir, export_timeout=download_timeout
             )
             with make_client(settings) as client, err.status("downloading the project…"):
-                summary, report = export_project(client, str(project), out=out_dir, options=options)
+                done = export_project_changes(
+                    client, str(project), out=out_dir, options=options, full=full
+                )
+            summary, report = done.summary, done.report
+            changes = done.changes
+            if changes.full:
+                out.print(f"downloaded all {changes.tasks:,} task(s) ({changes.reason})")
+            else:
+                out.print(
+                    f"incremental: {changes.downloaded:,} of {changes.tasks:,} task(s) "
+                    f"downloaded ({len(changes.added):,} added, {len(changes.updated):,} "
+                    f"changed), {len(changes.removed):,} removed since the last export; "
+                    f"task ids in {summary.path / 'export-state.jsonl'}"
+                )
     counts = report["counts"]
     out.print(
         f"exported {summary.articles} article(s), {summary.quotes} quote(s) to {summary.path} "

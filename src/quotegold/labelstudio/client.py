@@ -415,7 +415,22 @@ class LabelStudioClient:
         """
         if self.task_count(project_id) <= whole_up_to:
             return self._download_export(project_id, destination, ids=None)
-        ids = self.task_ids(project_id)
+        return self.download_tasks(
+            project_id, self.task_ids(project_id), destination, slice_size=slice_size
+        )
+
+    def download_tasks(
+        self,
+        project_id: int,
+        ids: Sequence[int],
+        destination: Path,
+        *,
+        slice_size: int = EXPORT_SLICE,
+    ) -> int:
+        """Stream these tasks of the project, as its JSON export has them, into one JSON array
+        in a file, `slice_size` task ids a download; returns its size. Ids of tasks deleted
+        meanwhile are left out."""
+        ids = list(ids)
         part = destination.with_name(destination.name + ".slice")
         try:
             with destination.open("wb") as joined:
@@ -462,6 +477,16 @@ class LabelStudioClient:
             return size
 
         return self._call(action, download)
+
+    def task_stamps(self, project_id: int) -> dict[int, str]:
+        """Every task id of the project with a stamp that changes whenever the task, its
+        annotations or its predictions change: its `updated_at` (which Label Studio moves
+        when an annotation is made, edited or deleted), its annotation ids and its number of
+        predictions. One listing without data or annotations: cheap, even for big projects."""
+        include = "id,updated_at,annotations_ids,total_predictions"
+        return {
+            int(task.id): _stamp(task) for task in self._task_pages(project_id, include=include)
+        }
 
     def task_ids(self, project_id: int) -> list[int]:
         """The ids of every task in the project, in increasing order."""
@@ -596,6 +621,12 @@ class LabelStudioClient:
 
     def _forms(self) -> FormSession:
         return FormSession(self.url, timeout=self._timeout, translated=self._translated)
+
+
+def _stamp(task: Any) -> str:
+    updated = task.updated_at
+    when = updated.isoformat() if hasattr(updated, "isoformat") else str(updated or "")
+    return f"{when}|{task.annotations_ids or ''}|{task.total_predictions or 0}"
 
 
 def _filter(field: str, operator: str, value: object) -> dict[str, Any]:
