@@ -15,7 +15,7 @@ import pytest
 from quotegold.articles.ingest import Article, Boilerplate, read_articles
 from quotegold.articles.tasks import article_to_task, iter_tasks, task_article_id, write_task_file
 from quotegold.errors import ExportError
-from quotegold.schema.formats import ARTICLE_ID_FIELD
+from quotegold.schema.formats import ARTICLE_ID_FIELD, article_key, text_hash
 
 SEEDS = Path(__file__).resolve().parents[1] / "tasks" / "seeds"
 
@@ -37,6 +37,8 @@ def test_article_to_task_with_everything() -> None:
         "data": {
             "text": "Title\nAdvertisement\nBody.",
             "article_id": "a1",
+            "article_key": article_key("a1"),
+            "text_hash": text_hash("Title\nAdvertisement\nBody."),
             "title": "Title",
             "url": "https://example.com/a1",
             "source": "Example News",
@@ -55,6 +57,8 @@ def test_missing_metadata_becomes_empty_strings() -> None:
     assert data == {
         "text": "Body.",
         "article_id": "a2",
+        "article_key": article_key("a2"),
+        "text_hash": text_hash("Body."),
         "title": "",
         "url": "",
         "source": "",

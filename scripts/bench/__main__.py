@@ -10,20 +10,31 @@ from __future__ import annotations
 import argparse
 import sys
 
-STEPS = ("preannotation", "push", "precomputed", "export", "validation")
+STEPS = (
+    "preannotation",
+    "push",
+    "precomputed",
+    "export",
+    "validation",
+    "reexport",
+    "concurrent",
+)
 
 
 def parser() -> argparse.ArgumentParser:
     """The options of the server benchmark, and the `preannotate` command."""
     main = argparse.ArgumentParser(
         prog="python -m scripts.bench",
-        usage="%(prog)s [-h] [--sizes SIZES] [--keep] [--steps STEPS]\n"
+        usage="%(prog)s [-h] [--sizes SIZES] [--keep] [--steps STEPS] [--repeats R]\n"
         "       %(prog)s preannotate [-h] [--articles ARTICLES] [--seed-check]",
         description="Benchmark push, export and validation at scale against a throwaway "
         "local Label Studio.",
     )
     main.add_argument("--sizes", default="10000,100000", help="comma-separated N")
     main.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    main.add_argument(
+        "--repeats", type=int, default=10, help="runs of the concurrent pushes (default 10)"
+    )
     main.add_argument(
         "--steps", default=",".join(STEPS), help=f"comma-separated, of {', '.join(STEPS)}"
     )
@@ -56,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from scripts.bench.run import bench
 
-    return bench(sizes=sizes, steps=steps, keep=options.keep)
+    return bench(sizes=sizes, steps=steps, keep=options.keep, repeats=options.repeats)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Benchmark push, export and validation at scale against a throwaway local Label Studio.
 
     .venv/bin/python -m scripts.bench [--sizes 10000,100000] [--steps push,export,...] [--keep]
+        [--repeats 10]
 
 For each size N it generates N synthetic news articles of about 3 KB (deterministic: quotes,
 speakers, cues, initiatives, some emoji and non-Latin text), with a gold record for each,
@@ -21,7 +22,12 @@ stops at the end, whatever happens):
   ≤ 2 x the JSON download), and the SDK's route to CoNLL: the JSON download plus
   `label_studio_sdk.converter.Converter` JSON → CONLL2003 on the downloaded file;
 - validation alone: `default_validator()` over the N gold records, one core (target:
-  ≥ 20,000 records/s).
+  ≥ 20,000 records/s);
+- reexport: a full export of N annotated tasks, then, after 1% of them changed, the
+  incremental re-export into the same folder, side by side (target: ≤ 0.1 x the full one);
+- concurrent (once, not per size): two `quotegold push` processes of 2,000 overlapping
+  articles started together on a new title, --repeats times (target: every run exact).
+  (`scripts.bench.incremental` says how.)
 
 Every measured step runs in a child process forked for it (`sampling` says how its memory
 and CPU time are counted).
@@ -29,7 +35,8 @@ and CPU time are counted).
 --steps picks what to run (all by default): push (the bare import and the push that
 pre-annotates), preannotation (pre-annotation alone, measured; without it the predictions
 for the bare import are made on two cores, unmeasured), precomputed (the push with the
-predictions precomputed), export, validation. A run at 100,000 can leave out the two extras.
+predictions precomputed), export, validation, reexport, concurrent. A run at 100,000 can
+leave out the two extras.
 
 It prints one table at the end. --keep leaves the temporary folder (Label Studio's data,
 the downloaded export, the datasets) for inspection; the server is stopped either way.
@@ -57,6 +64,7 @@ from quotegold.preannotate.predictions import predict_article
 from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.labelconfig import render_label_config
 from scripts.bench.corpus import annotated_task, make_article
+from scripts.bench.incremental import concurrent_rows, reexport_rows
 from scripts.bench.sampling import StepFailed, measured
 from scripts.bench.server import Server, label_studio
 from scripts.bench.steps import (
@@ -86,7 +94,7 @@ from scripts.bench.table import (
 TARGETS = {"push": 1.3, "export": 2.0, "validation": 20_000}
 
 
-def bench(*, sizes: list[int], steps: set[str], keep: bool) -> int:
+def bench(*, sizes: list[int], steps: set[str], keep: bool, repeats: int = 10) -> int:
     """Run `steps` at each of `sizes` and print the table; 1 if a step failed, else 0."""
     scratch = Path(tempfile.mkdtemp(prefix="quotegold-bench-"))
     began = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -98,9 +106,11 @@ def bench(*, sizes: list[int], steps: set[str], keep: bool) -> int:
         warm_up(scratch / "warm-up")
         with ExitStack() as stack:
             server = None  # validation alone needs no server
-            if steps & {"push", "export"}:
+            if steps & {"push", "export", "reexport", "concurrent"}:
                 server = stack.enter_context(label_studio(scratch / "labelstudio", _log))
             exit_code = run_sizes(server, sizes, scratch, steps, rows)
+            if server is not None and "concurrent" in steps and not exit_code:
+                concurrent_rows(server, repeats, scratch, rows, _log)
     finally:
         if keep:
             _log(f"kept {scratch}")
@@ -152,6 +162,8 @@ def run_size(
         push_rows(server, size, articles, scratch, steps, rows)
     if server is not None and "export" in steps:
         export_rows(server, size, scratch, rows)
+    if server is not None and "reexport" in steps:
+        reexport_rows(server, size, scratch, rows, _log)
     if "validation" in steps:
         rows.append(validation_row(size))
     _log(f"[{size}] done; average article {average:,.0f} bytes")

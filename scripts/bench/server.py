@@ -61,7 +61,8 @@ def label_studio(data_dir: Path, log: Callable[[str], None]) -> Iterator[Server]
     """Label Studio on SQLite in `data_dir`, on a free port of 127.0.0.1, for the block."""
     log(f"starting Label Studio in {data_dir}")
     try:
-        info = start_server(data_dir=data_dir, port=free_port())
+        # A first start runs the migrations: minutes on a busy machine.
+        info = start_server(data_dir=data_dir, port=free_port(), timeout=900.0)
         yield Server(info.url, info.api_key, info.pid)
     finally:
         log("stopping Label Studio")

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 
 from quotegold.articles.boilerplate import Boilerplate, find_boilerplate
 from quotegold.errors import ArticleError, Issue, Location
+from quotegold.schema.formats import MAX_ID_LENGTH
 
 __all__ = [
     "OPTIONAL_FIELDS",
@@ -364,6 +365,12 @@ def _given_id(record: dict[str, Any], where: Location) -> str | None:
     ident = str(value).strip()
     if not ident:
         raise _fail(where, f'"id" is empty; give a non-empty id {hint}')
+    if len(ident) > MAX_ID_LENGTH:
+        raise _fail(
+            where,
+            f'"id" is {len(ident):,} characters long, more than the {MAX_ID_LENGTH:,} allowed; '
+            f"shorten it {hint}",
+        )
     return ident
 
 

@@ -15,13 +15,21 @@ from typing import Any, TextIO
 from quotegold.articles.ingest import Article
 from quotegold.errors import ExportError
 from quotegold.gold.model import NewTask, Task
-from quotegold.schema.formats import ARTICLE_ID_FIELD
+from quotegold.schema.formats import (
+    ARTICLE_ID_FIELD,
+    ARTICLE_KEY_FIELD,
+    TEXT_HASH_FIELD,
+    article_key,
+    text_hash,
+)
 
 __all__ = [
     "Predictor",
+    "article_key",
     "article_to_task",
     "iter_tasks",
     "task_article_id",
+    "text_hash",
     "write_task_file",
 ]
 
@@ -43,6 +51,8 @@ def article_to_task(article: Article, *, predictor: Predictor | None = None) -> 
         "data": {
             "text": article.text,
             ARTICLE_ID_FIELD: article.id,
+            ARTICLE_KEY_FIELD: article_key(article.id),
+            TEXT_HASH_FIELD: text_hash(article.text),
             "title": article.title or "",
             "url": article.url or "",
             "source": article.source or "",

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -35,6 +37,7 @@ from quotegold.settings import load_settings
 if TYPE_CHECKING:
     from quotegold.articles.tasks import Predictor
     from quotegold.schema.definition import AnnotationSchema
+    from quotegold.workflows.push import ChangedArticle
 
 # The project pushed to and refreshed when neither --project nor quotegold.toml names one.
 DEFAULT_PROJECT = "quotegold"
@@ -109,6 +112,25 @@ def _predictor(schema: AnnotationSchema, model: Path | None = None) -> Predictor
     return partial(predict_with_model, model=str(model), schema=schema)
 
 
+def print_changed(changed: Sequence[ChangedArticle]) -> None:
+    """One line per changed article: its id, its task and what the push did with it."""
+    for entry in changed:
+        what = {
+            "skipped": f"skipped, task {entry.task_id} keeps the old text; "
+            "--on-changed update or new-version to store it",
+            "updated": f"task {entry.task_id} updated",
+            "refused": f"not updated: {entry.detail}",
+            "new version": f"imported as {entry.detail!r} (task {entry.task_id} kept)",
+            "version there": f"already there as {entry.detail!r}",
+        }[entry.outcome]
+        out.print(f"changed: {entry.article_id} ({what})", markup=False, highlight=False)
+
+
+def changed_counts(changed: Sequence[ChangedArticle]) -> str:
+    counts = Counter(entry.outcome for entry in changed)
+    return ", ".join(f"{number} {outcome}" for outcome, number in sorted(counts.items()))
+
+
 def push(
     articles: ArticlesArgument,
     project: ProjectOption = None,
@@ -129,6 +151,16 @@ def push(
             "[quotegold.toml's project.annotators_per_task]",
         ),
     ] = None,
+    on_changed: Annotated[
+        str,
+        typer.Option(
+            "--on-changed",
+            metavar="skip|update|new-version",
+            help="an article whose id the project holds with other text: skip it and list it "
+            "(default); update the task's data if it has no annotations; or import it as a "
+            "new version ID~v2 (the next free number)",
+        ),
+    ] = "skip",
     config: ConfigOption = None,
     url: UrlOption = None,
     api_key: KeyOption = None,
@@ -148,8 +180,10 @@ def push(
 
     Example: quotegold push tasks/seeds --project "SCO quotes" --model models/team
     """
-    from quotegold.workflows.push import gold_annotations, push_articles
+    from quotegold.workflows.push import ON_CHANGED, gold_annotations, push_articles
 
+    if on_changed not in ON_CHANGED:
+        fail(f"--on-changed {on_changed!r}: use one of {', '.join(ON_CHANGED)}")
     found = project_file(config)
     title = project_title(project, found, default=DEFAULT_PROJECT)
     schema = found.schema
@@ -176,11 +210,21 @@ def push(
                 annotators_per_task=annotators_per_task or found.defaults.annotators_per_task,
                 on_progress=lambda n: bar.advance(job, n),
                 schema=schema,
+                on_changed=on_changed,  # type: ignore[arg-type]  # checked above
+                on_wait=lambda lock: err.print(
+                    f"waiting for another quotegold push to {title!r} on this machine to "
+                    f"finish (lock {lock})…",
+                    markup=False,
+                ),
             )
     state = "created" if pushed.project_created else "updated" if pushed.config_updated else "found"
     out.print(f"project {title!r} {state}: {pushed.project.url}")
     out.print(f"schema {schema.version} from {found.source}")
-    out.print(f"{pushed.created} task(s) created, {pushed.already_present} already there")
+    print_changed(pushed.changed)
+    summary = f"{pushed.created} task(s) created, {pushed.already_present} already there"
+    if pushed.changed:
+        summary += f", {len(pushed.changed)} changed ({changed_counts(pushed.changed)})"
+    out.print(summary)
     if pushed.project.annotators_per_task > 1 or pushed.overlap_updated:
         out.print(f"each task is annotated by {pushed.project.annotators_per_task} people")
     if result.issues:

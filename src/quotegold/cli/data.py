@@ -165,6 +165,13 @@ def export(
             "per 1,000 annotated tasks [env: QUOTEGOLD_EXPORT_TIMEOUT; 3600]",
         ),
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="download every task, even when --out holds an earlier export of the project",
+        ),
+    ] = False,
     config: ConfigOption = None,
     url: UrlOption = None,
     api_key: KeyOption = None,
@@ -180,7 +187,14 @@ def export(
     raise --download-timeout. Each article keeps its own licence (`license` in its JSONL);
     without --license the card lists them all.
 
+    Exporting a project again into the same folder is incremental: only the tasks created
+    or changed since the last export (its export-state.jsonl) are downloaded, tasks deleted
+    since are dropped, and the same dataset as a full export is written; a line says what
+    changed. --full downloads everything.
+
     Example: quotegold export --project "quotegold demo" --out exports/demo
+
+    Example: quotegold export --project "quotegold demo" --out exports/demo --full
 
     Example: quotegold export --from tasks/gold --from tasks/gold/heldout --out exports/gold
     --folds 5 --formats docbin,conll --attribution "Wikinews articles, CC BY 2.5"
@@ -188,13 +202,15 @@ def export(
     from quotegold.dataset.options import DatasetOptions
     from quotegold.dataset.splits import DEFAULT_RATIOS
     from quotegold.gold.sources import shown_path
-    from quotegold.workflows.export import ExportOptions, export_project, report_issues
+    from quotegold.workflows.export import ExportOptions, export_project_changes, report_issues
     from quotegold.workflows.exportfrom import export_inputs
 
     found = project_file(config)
     defaults = found.defaults
     if project is not None and from_paths:
         fail("give one of --project TITLE or --from PATH, not both")
+    if full and from_paths:
+        fail("--full is for --project exports; an export --from always reads every file")
     if not from_paths:
         project = project or defaults.title
         if project is None:
@@ -233,7 +249,20 @@ def export(
                 url=url, api_key=api_key, data_dir=data_dir, export_timeout=download_timeout
             )
             with make_client(settings) as client, err.status("downloading the project…"):
-                summary, report = export_project(client, str(project), out=out_dir, options=options)
+                done = export_project_changes(
+                    client, str(project), out=out_dir, options=options, full=full
+                )
+            summary, report = done.summary, done.report
+            changes = done.changes
+            if changes.full:
+                out.print(f"downloaded all {changes.tasks:,} task(s) ({changes.reason})")
+            else:
+                out.print(
+                    f"incremental: {changes.downloaded:,} of {changes.tasks:,} task(s) "
+                    f"downloaded ({len(changes.added):,} added, {len(changes.updated):,} "
+                    f"changed), {len(changes.removed):,} removed since the last export; "
+                    f"task ids in {summary.path / 'export-state.jsonl'}"
+                )
     counts = report["counts"]
     out.print(
         f"exported {summary.articles} article(s), {summary.quotes} quote(s) to {summary.path} "

@@ -570,6 +570,7 @@ def write_dataset(
     validated: bool = False,
     schema: AnnotationSchema = DEFAULT_SCHEMA,
     extras: DatasetOptions = DatasetOptions(),  # noqa: B008 (frozen)
+    extra: Callable[[Path], None] | None = None,
 ) -> DatasetSummary:
     """Write gold records as a Hugging Face dataset folder at `out`, replacing it atomically.
 
@@ -588,6 +589,8 @@ def write_dataset(
     checked twice. `schema` is the project's: the records are validated against it, the
     features and the card come from it, and it is written beside the data (`schema.json`).
     `extras` adds card metadata, split rules and training formats (`options.DatasetOptions`).
+    `extra` is called with the new folder before the dataset is written into it, to add
+    files of the caller's that are swapped in with it (an incremental export's state).
     Raises `ValidationError` for records `gold.validate`
     refuses or an article id given twice, and `ExportError` when the export cannot be
     written; either way `out` is left as it was.
@@ -624,6 +627,8 @@ def write_dataset(
         built = _new_sibling(out, "tmp")
         try:
             built.mkdir()
+            if extra is not None:
+                extra(built)
             summary = _build(
                 built,
                 sorted_gold,

@@ -192,6 +192,8 @@ class TaskData(TypedDict, total=False):
 
     text: str
     article_id: str | int  # quotegold writes a string; a hand-made task may hold a number
+    article_key: str  # `articles.tasks.article_key` of the id; tasks pushed before lack it
+    text_hash: str  # `articles.tasks.text_hash` of the text; tasks pushed before lack it
     title: str
     url: str
     source: str

@@ -7,7 +7,6 @@ build it again from the start.
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
@@ -30,15 +29,23 @@ from quotegold.labelstudio.records import (
     Annotator,
     Project,
     ProjectSync,
+    StoredArticle,
     StoredPrediction,
     User,
 )
 from quotegold.labelstudio.webforms import FormSession
-from quotegold.schema.formats import ARTICLE_ID_FIELD
+from quotegold.schema.formats import (
+    ARTICLE_ID_FIELD,
+    ARTICLE_KEY_FIELD,
+    TEXT_HASH_FIELD,
+    article_key,
+    text_hash,
+)
 from quotegold.settings import DEFAULT_EXPORT_TIMEOUT
 
-# The Data Manager filter takes a regex; longer alternations make the server slow or fail.
-_IDS_PER_LOOKUP = 400
+# Article keys looked up a request: a Data Manager regex of 400 16-digit keys, a URL of
+# about 9 KB (longer alternations make the server slow).
+_KEYS_PER_LOOKUP = 400
 # Tasks a project export download holds at most: Label Studio builds each in memory. The ids
 # go in the query string, one parameter each, and Django refuses a request of more than
 # 1,000 parameters (DATA_UPLOAD_MAX_NUMBER_FIELDS) with a bare 400.
@@ -264,37 +271,71 @@ class LabelStudioClient:
         )
         return int(raw.task_number or 0)
 
-    def existing_article_ids(self, project_id: int, article_ids: Sequence[str]) -> set[str]:
-        """Which of these article ids already have a task in the project."""
-        found: set[str] = set()
-        for first in range(0, len(article_ids), _IDS_PER_LOOKUP):
-            chunk = article_ids[first : first + _IDS_PER_LOOKUP]
-            found |= self._lookup_article_ids(project_id, chunk)
+    def find_articles(self, project_id: int, article_ids: Sequence[str]) -> list[StoredArticle]:
+        """The tasks of the project that hold these article ids (a tasks with a key).
+
+        They are looked up by the short key kept in each task's data (`article_key`), a
+        fixed-length request per `_KEYS_PER_LOOKUP` ids however long the ids are: a lookup by
+        the ids themselves would grow the URL past what httpx and the server take. Tasks
+        pushed before keys were kept are not found here: see `keyless_articles`.
+        """
+        wanted = {article_key(article_id): article_id for article_id in article_ids}
+        keys = sorted(wanted)
+        found: list[StoredArticle] = []
+        for first in range(0, len(keys), _KEYS_PER_LOOKUP):
+            chunk = keys[first : first + _KEYS_PER_LOOKUP]
+            pattern = "^(" + "|".join(chunk) + ")$"  # hex digits: nothing to escape
+            query = _filter(f"data.{ARTICLE_KEY_FIELD}", "regex", pattern)
+            found += [
+                stored
+                for stored in self._stored_articles(project_id, query)
+                if stored.key in wanted and stored.article_id == wanted[stored.key]
+            ]
         return found
 
-    def _lookup_article_ids(self, project_id: int, article_ids: Sequence[str]) -> set[str]:
-        pattern = "^(" + "|".join(re.escape(article_id) for article_id in article_ids) + ")$"
-        query = {
-            "filters": {
-                "conjunction": "and",
-                "items": [
-                    {
-                        "filter": f"filter:tasks:data.{ARTICLE_ID_FIELD}",
-                        "operator": "regex",
-                        "type": "String",
-                        "value": pattern,
-                    }
-                ],
-            }
-        }
+    def keyless_count(self, project_id: int) -> int:
+        """How many tasks of the project hold no article key (pushed before keys were kept,
+        or imported by hand): one counting query."""
+        query = _filter(f"data.{ARTICLE_KEY_FIELD}", "empty", True)
+        action = f"counting the tasks without a key in project {project_id}"
+        pager = self._call(
+            action,
+            lambda: self._sdk.tasks.list(
+                project=project_id, query=json.dumps(query), include="id", page_size=1
+            ),
+        )
+        return int(getattr(pager.response, "total", None) or 0)
 
-        def lookup() -> set[str]:
-            pager = self._sdk.tasks.list(
-                project=project_id, query=json.dumps(query), include="id,data", page_size=1000
-            )
-            return {str((task.data or {}).get(ARTICLE_ID_FIELD)) for task in pager}
+    def keyless_articles(self, project_id: int) -> list[StoredArticle]:
+        """The tasks of the project without an article key, read page by page (their ids
+        and texts are hashed here, as a push would have)."""
+        query = _filter(f"data.{ARTICLE_KEY_FIELD}", "empty", True)
+        return list(self._stored_articles(project_id, query))
 
-        return self._call(f"looking up existing articles in project {project_id}", lookup)
+    def _stored_articles(self, project_id: int, query: dict[str, Any]) -> Iterator[StoredArticle]:
+        pages = self._task_pages(
+            project_id,
+            query=json.dumps(query),
+            include="id,data,total_annotations",
+            page_size=500,
+        )
+        for task in pages:
+            stored = _stored_article(task)
+            if stored is not None:
+                yield stored
+
+    def annotation_count(self, task_id: int) -> int:
+        """How many annotations (skips included) the task has now."""
+        raw = self._call(f"reading task {task_id}", lambda: self._sdk.tasks.get(str(task_id)))
+        total = getattr(raw, "total_annotations", None) or 0
+        return int(total) + int(getattr(raw, "cancelled_annotations", None) or 0)
+
+    def update_task_data(self, task_id: int, data: Mapping[str, Any]) -> None:
+        """Replace the data of one task (its annotations and predictions stay)."""
+        self._call(
+            f"updating the data of task {task_id}",
+            lambda: self._sdk.tasks.update(str(task_id), data=dict(data)),
+        )
 
     def import_tasks(self, project_id: int, tasks: Sequence[dict[str, Any]]) -> list[int]:
         """Import one batch of tasks (no retry: the caller re-checks what arrived first)."""
@@ -374,7 +415,22 @@ class LabelStudioClient:
         """
         if self.task_count(project_id) <= whole_up_to:
             return self._download_export(project_id, destination, ids=None)
-        ids = self.task_ids(project_id)
+        return self.download_tasks(
+            project_id, self.task_ids(project_id), destination, slice_size=slice_size
+        )
+
+    def download_tasks(
+        self,
+        project_id: int,
+        ids: Sequence[int],
+        destination: Path,
+        *,
+        slice_size: int = EXPORT_SLICE,
+    ) -> int:
+        """Stream these tasks of the project, as its JSON export has them, into one JSON array
+        in a file, `slice_size` task ids a download; returns its size. Ids of tasks deleted
+        meanwhile are left out."""
+        ids = list(ids)
         part = destination.with_name(destination.name + ".slice")
         try:
             with destination.open("wb") as joined:
@@ -421,6 +477,16 @@ class LabelStudioClient:
             return size
 
         return self._call(action, download)
+
+    def task_stamps(self, project_id: int) -> dict[int, str]:
+        """Every task id of the project with a stamp that changes whenever the task, its
+        annotations or its predictions change: its `updated_at` (which Label Studio moves
+        when an annotation is made, edited or deleted), its annotation ids and its number of
+        predictions. One listing without data or annotations: cheap, even for big projects."""
+        include = "id,updated_at,annotations_ids,total_predictions"
+        return {
+            int(task.id): _stamp(task) for task in self._task_pages(project_id, include=include)
+        }
 
     def task_ids(self, project_id: int) -> list[int]:
         """The ids of every task in the project, in increasing order."""
@@ -555,6 +621,37 @@ class LabelStudioClient:
 
     def _forms(self) -> FormSession:
         return FormSession(self.url, timeout=self._timeout, translated=self._translated)
+
+
+def _stamp(task: Any) -> str:
+    updated = task.updated_at
+    when = updated.isoformat() if hasattr(updated, "isoformat") else str(updated or "")
+    return f"{when}|{task.annotations_ids or ''}|{task.total_predictions or 0}"
+
+
+def _filter(field: str, operator: str, value: object) -> dict[str, Any]:
+    """A Data Manager query of one filter on a task field."""
+    item = {"filter": f"filter:tasks:{field}", "operator": operator, "type": "String"}
+    return {"filters": {"conjunction": "and", "items": [{**item, "value": value}]}}
+
+
+def _stored_article(task: Any) -> StoredArticle | None:
+    """A listed task as a `StoredArticle`; None for a task without an article id."""
+    data = dict(task.data or {})
+    article_id = data.get(ARTICLE_ID_FIELD)
+    if article_id is None or article_id == "":
+        return None
+    key = data.get(ARTICLE_KEY_FIELD)
+    stored_hash = data.get(TEXT_HASH_FIELD)
+    return StoredArticle(
+        task_id=int(task.id),
+        article_id=str(article_id),
+        key=key if isinstance(key, str) else None,
+        text_hash=(
+            stored_hash if isinstance(stored_hash, str) else text_hash(str(data.get("text", "")))
+        ),
+        annotations=int(getattr(task, "total_annotations", None) or 0),
+    )
 
 
 def _annotation(raw: Any) -> Annotation:

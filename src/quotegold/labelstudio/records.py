@@ -31,6 +31,19 @@ class User:
 
 
 @dataclass(frozen=True)
+class StoredArticle:
+    """A task holding an article: its id, key and text hash as stored (`key` None for a task
+    pushed before keys were kept; `text_hash` then computed from its text), and how many
+    annotations it has."""
+
+    task_id: int
+    article_id: str
+    key: str | None
+    text_hash: str
+    annotations: int
+
+
+@dataclass(frozen=True)
 class StoredPrediction:
     """A prediction stored on a task, without its result."""
 

@@ -11,9 +11,10 @@ does not grow with their number.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -42,6 +43,13 @@ from quotegold.labelstudio import LabelStudioClient
 from quotegold.measure.agreement import AgreementCounter
 from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.definition import AnnotationSchema
+from quotegold.workflows.exportstate import (
+    STATE_FILE,
+    Changes,
+    previous_state,
+    refresh_state,
+    state_tasks,
+)
 from quotegold.workflows.projectschema import project_schema
 
 
@@ -199,13 +207,15 @@ def export_tasks(
     project: ProjectRef | None = None,
     project_url: str | None = None,
     schema: AnnotationSchema = DEFAULT_SCHEMA,
+    extra: Callable[[Path], None] | None = None,
 ) -> tuple[DatasetSummary, ExportReport]:
     """Build, check and write the dataset; `strict` fails on any problem before writing.
 
     `tasks` may be any iterable (a stream from an export file, say): it is read once, and
     the report is made when the last task has been read, before anything is written. Their
     annotations are read and validated against `schema`, which the dataset's features and
-    card come from and which is written beside it.
+    card come from and which is written beside it. `extra` adds files to the new folder
+    (`write_dataset`).
     """
     build = GoldBuild()
     # Tasks annotated by several people: how far they agree goes in the report and the card.
@@ -229,6 +239,7 @@ def export_tasks(
         validated=True,  # iter_gold yields only records that passed validation
         schema=schema,
         extras=options.extras,
+        extra=extra,
     )
     return summary, summary.report
 
@@ -273,24 +284,74 @@ def export_file(
     return export_tasks(tasks, out=out, options=options, source=source, schema=schema)
 
 
+@dataclass(frozen=True)
+class ProjectExport:
+    """What `export_project_changes` wrote, and what it downloaded to do so."""
+
+    summary: DatasetSummary
+    report: ExportReport
+    changes: Changes
+
+
 def export_project(
-    client: LabelStudioClient, title: str, *, out: Path, options: ExportOptions
+    client: LabelStudioClient,
+    title: str,
+    *,
+    out: Path,
+    options: ExportOptions,
+    full: bool = False,
 ) -> tuple[DatasetSummary, ExportReport]:
-    """Export from a live project: download its JSON export to a temporary file, then
-    stream it as from a file. Annotations are validated against the project's own schema,
-    read from its labelling config: what its annotators were shown."""
+    """`export_project_changes`, without the changes."""
+    done = export_project_changes(client, title, out=out, options=options, full=full)
+    return done.summary, done.report
+
+
+def export_project_changes(
+    client: LabelStudioClient,
+    title: str,
+    *,
+    out: Path,
+    options: ExportOptions,
+    full: bool = False,
+) -> ProjectExport:
+    """Export from a live project. Annotations are validated against the project's own
+    schema, read from its labelling config: what its annotators were shown.
+
+    When `out` holds an earlier export of the same project (its `export-state.jsonl` names
+    the same server and project id), only the tasks created or changed since are
+    downloaded and merged with the others kept there, the tasks deleted since are dropped,
+    and the dataset is written as a full export would write it (`workflows.exportstate`);
+    `full` downloads every task anyway. Either way the new state is written into the
+    dataset folder, swapped in with it.
+    """
     project = client.require_project(title)
     schema = project_schema(client, project)
     source = {"label_studio_url": client.url, "project_id": project.id, "project_title": title}
+    previous, reason = (
+        (None, "--full") if full else previous_state(out, url=client.url, project_id=project.id)
+    )
     with tempfile.TemporaryDirectory(prefix="quotegold-export-") as scratch:
-        download = Path(scratch) / "export.json"
-        client.download_export(project.id, download)
-        return export_tasks(
-            iter_label_studio_export(download),
+        state, changes = refresh_state(
+            client,
+            project.id,
+            previous=previous,
+            reason=reason,
+            scratch=Path(scratch),
+            header=source,
+        )
+        summary, report = export_tasks(
+            state_tasks(state),
             out=out,
             options=options,
             source=source,
             project=ProjectRef(id=project.id, title=project.title),
             project_url=project.url,
             schema=schema,
+            extra=partial(_move_into, state),
         )
+    return ProjectExport(summary, report, changes)
+
+
+def _move_into(state: Path, folder: Path) -> None:
+    # The scratch folder may be on another file system than the export: move, not rename.
+    shutil.move(state, folder / STATE_FILE)

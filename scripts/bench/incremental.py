@@ -1,0 +1,177 @@
+"""Two benchmarks of issue 14: a re-export after 1% of an annotated project changed, side by
+side with the full export it replaces (target: ≤ 0.1 x), and two concurrent `quotegold push`
+processes of 2,000 overlapping articles each, repeated (target: exactly the distinct
+articles, in one project, every time).
+
+The re-export: N annotated tasks are exported in full (measured), then 1% of the tasks
+change (half of them an annotation edited, a quarter deleted, a quarter added with an
+annotation), then the same folder is exported again (measured: the incremental export),
+and a full export of the changed project into another folder must hold the same records.
+
+The concurrent pushes: two real `python -m quotegold push` processes started together on a
+new title each run (articles 0..1999 and 1000..2999 of the bench corpus, no predictions);
+a run counts when the title has one project holding each of the 3,000 articles once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from label_studio_sdk import LabelStudio
+
+from quotegold.labelstudio import LabelStudioClient
+from quotegold.workflows.export import ExportOptions, export_project_changes
+from scripts.bench.corpus import annotated_task, make_article
+from scripts.bench.sampling import measured
+from scripts.bench.server import Server
+from scripts.bench.steps import bare_import, new_project
+from scripts.bench.table import Row, load, measured_row, verdict
+
+REEXPORT_TARGET = 0.1
+CHANGED_SHARE = 0.01
+PUSHED = 2000  # articles each concurrent push gives
+OVERLAP = 1000  # of them, given by both
+
+
+def reexport_rows(
+    server: Server, size: int, scratch: Path, rows: list[Row], log: Callable[[str], None]
+) -> None:
+    """Full export, 1% changed, re-export: measured side by side."""
+    title = f"bench reexport {size}"
+    project_id = new_project(server, title)
+    log(f"[{size}] importing {size} annotated tasks for the re-export")
+    began = time.perf_counter()
+    bare_import(server, project_id, _annotated, size)
+    rows.append(Row(size, "(setup) import annotated tasks, bare SDK", _since(began), load=load()))
+
+    folder = scratch / f"reexport-{size}"
+    log(f"[{size}] full export (the baseline of the re-export)")
+    full = measured(partial(_export, server, title, folder, True), server)
+    rows.append(measured_row(size, "export, full download", full, "tasks", ratio="1.00"))
+
+    log(f"[{size}] changing {CHANGED_SHARE:.0%} of the tasks")
+    changed = _change(server, project_id, size)
+    log(f"[{size}] re-export into the same folder (incremental)")
+    again = measured(partial(_export, server, title, folder, False), server)
+    downloaded = again.result
+    ratio = again.wall / full.wall
+    label = f"re-export after {changed} changed ({downloaded} downloaded), incremental"
+    target = verdict(ratio, REEXPORT_TARGET)
+    rows.append(measured_row(size, label, again, "tasks", ratio=f"{ratio:.2f}", target=target))
+
+    log(f"[{size}] full export of the changed project, to check the re-export against")
+    check = scratch / f"reexport-check-{size}"
+    _export(server, title, check, True)
+    if (folder / "gold.jsonl").read_bytes() != (check / "gold.jsonl").read_bytes():
+        raise RuntimeError("the re-export's gold.jsonl differs from a full export's")
+
+
+def _annotated(first: int, end: int) -> list[dict[str, Any]]:
+    return [annotated_task(*make_article(index)) for index in range(first, end)]
+
+
+def _export(server: Server, title: str, out: Path, full: bool) -> int:
+    """Export the project into `out`; how many tasks it downloaded."""
+    with LabelStudioClient(url=server.url, api_key=server.api_key) as client:
+        done = export_project_changes(
+            client, title, out=out, options=ExportOptions(name="bench"), full=full
+        )
+    if not full and done.changes.full:
+        raise RuntimeError(f"the re-export downloaded everything: {done.changes.reason}")
+    return done.changes.downloaded
+
+
+def _change(server: Server, project_id: int, size: int) -> int:
+    """Change 1% of the project's tasks: edit annotations, delete tasks, add tasks."""
+    sdk = LabelStudio(base_url=server.url, api_key=server.api_key, timeout=600)
+    count = max(4, int(size * CHANGED_SHARE))
+    ids = sorted(int(t.id) for t in sdk.tasks.list(project=project_id, page_size=1000))
+    step = max(1, len(ids) // count)
+    picked = ids[::step][:count]
+    edits, deletions = picked[: count // 2], picked[count // 2 : count // 2 + count // 4]
+    for task_id in edits:
+        [annotation] = sdk.annotations.list(task_id)
+        sdk.annotations.update(annotation.id, result=annotation.result, ground_truth=True)
+    for task_id in deletions:
+        sdk.tasks.delete(str(task_id))
+    added = count - len(edits) - len(deletions)
+    new = [annotated_task(*make_article(size + n)) for n in range(added)]
+    sdk.projects.import_tasks(project_id, request=new)
+    return count
+
+
+def concurrent_rows(
+    server: Server, repeats: int, scratch: Path, rows: list[Row], log: Callable[[str], None]
+) -> None:
+    """Two `quotegold push` processes of overlapping articles at once, `repeats` times."""
+    first = _write(scratch / "concurrent-a.jsonl", range(0, PUSHED))
+    second = _write(scratch / "concurrent-b.jsonl", range(PUSHED - OVERLAP, 2 * PUSHED - OVERLAP))
+    expected = 2 * PUSHED - OVERLAP
+    exact, walls = 0, []
+    for run in range(repeats):
+        title = f"bench concurrent {run} {time.time_ns()}"
+        log(f"concurrent pushes, run {run + 1} of {repeats}")
+        began = time.perf_counter()
+        _push_together(server, title, [first, second])
+        walls.append(_since(began))
+        projects, counts = _project_counts(server, title)
+        ok = projects == 1 and len(counts) == expected and set(counts.values()) == {1}
+        exact += ok
+        log(f"  {projects} project(s), {sum(counts.values())} tasks, {len(counts)} distinct")
+    rows.append(
+        Row(
+            PUSHED,
+            f"two concurrent pushes of {PUSHED:,} articles ({OVERLAP:,} shared), new title",
+            sum(walls) / len(walls),
+            rate=f"{exact}/{repeats} runs exact",
+            ratio=f"{expected:,} distinct expected",
+            target=f"{repeats}/{repeats}: {'met' if exact == repeats else 'MISSED'}",
+            load=load(),
+        )
+    )
+
+
+def _write(path: Path, numbers: range) -> Path:
+    with path.open("w", encoding="utf-8") as handle:
+        for index in numbers:
+            article = make_article(index)[0]
+            handle.write(json.dumps({"id": article.id, "text": article.text}) + "\n")
+    return path
+
+
+def _push_together(server: Server, title: str, files: list[Path]) -> None:
+    env = {**os.environ, "LABEL_STUDIO_URL": server.url, "LABEL_STUDIO_API_KEY": server.api_key}
+    command = [sys.executable, "-m", "quotegold", "push", "--project", title, "--no-predictions"]
+    processes = [
+        subprocess.Popen(
+            [*command, str(file)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        for file in files
+    ]
+    for process in processes:
+        _, stderr = process.communicate(timeout=3600)
+        if process.returncode != 0:
+            raise RuntimeError(f"a push failed ({process.returncode}): {stderr.decode()[-500:]}")
+
+
+def _project_counts(server: Server, title: str) -> tuple[int, Counter[str]]:
+    sdk = LabelStudio(base_url=server.url, api_key=server.api_key, timeout=600)
+    projects = [p for p in sdk.projects.list(title=title) if p.title == title]
+    counts: Counter[str] = Counter()
+    for project in projects:
+        for task in sdk.tasks.list(project=project.id, include="id,data", page_size=1000):
+            counts[str(task.data["article_id"])] += 1
+    return len(projects), counts
+
+
+def _since(began: float) -> float:
+    return time.perf_counter() - began

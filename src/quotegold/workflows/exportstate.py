@@ -1,0 +1,222 @@
+"""The state an export of a live project keeps in its folder (`export-state.jsonl`), so that
+the next export of the same project downloads only the tasks that changed since.
+
+The first line is a header: the server, the project, and the changelog of the export that
+wrote it. Each further line is one task, in task id order: its id, its stamp (from
+`LabelStudioClient.task_stamps`: it changes whenever the task, its annotations or its
+predictions do) and the task as Label Studio's JSON export had it.
+
+A re-export lists the stamps (one cheap listing), downloads the tasks whose stamp differs
+or that are new, keeps the others from the state, drops the tasks deleted since, and hands
+the merged tasks, in task id order, to the same pipeline as a full export, which reads them
+from the state in the same order: so both write the same dataset. Memory stays flat: the
+old state is read line by line, and a full download is sorted on disk.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from quotegold.dataset.spill import SortedSpill
+from quotegold.gold.exportfile import iter_label_studio_export
+from quotegold.gold.model import Task
+from quotegold.labelstudio import LabelStudioClient
+
+STATE_FILE = "export-state.jsonl"
+STATE_FORMAT = 1
+# Above this share of changed tasks, one whole download is cheaper than slices of ids.
+FULL_SHARE = 0.5
+# Task ids listed per kind of change in the header (the counts are always whole).
+LISTED = 1000
+
+
+@dataclass
+class Changes:
+    """What a project export downloaded, by task id: `full` when it downloaded every task
+    (`reason` says why), else the tasks added, updated and removed since the last one."""
+
+    full: bool
+    reason: str = ""
+    tasks: int = 0
+    added: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)
+
+    @property
+    def downloaded(self) -> int:
+        return self.tasks if self.full else len(self.added) + len(self.updated)
+
+    def to_dict(self) -> dict[str, Any]:
+        counts = {
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "removed": len(self.removed),
+        }
+        return {
+            "full": self.full,
+            "reason": self.reason,
+            "tasks": self.tasks,
+            "downloaded": self.downloaded,
+            **counts,
+            "task_ids": {
+                "added": self.added[:LISTED],
+                "updated": self.updated[:LISTED],
+                "removed": self.removed[:LISTED],
+            },
+        }
+
+
+def read_header(folder: Path) -> dict[str, Any] | None:
+    """The header of the state in an export folder, or None when there is none to trust."""
+    path = folder / STATE_FILE
+    try:
+        with path.open(encoding="utf-8") as handle:
+            header = json.loads(handle.readline())
+    except (OSError, ValueError):
+        return None
+    return header if isinstance(header, dict) and header.get("format") == STATE_FORMAT else None
+
+
+def previous_state(folder: Path, *, url: str, project_id: int) -> tuple[Path | None, str]:
+    """The state of an earlier export of this project in `folder`, or None and why not."""
+    header = read_header(folder)
+    if header is None:
+        return None, f"no earlier export state in {folder}"
+    if header.get("label_studio_url") != url or header.get("project_id") != project_id:
+        return None, f"the export in {folder} is of another server or project"
+    return folder / STATE_FILE, ""
+
+
+def refresh_state(
+    client: LabelStudioClient,
+    project_id: int,
+    *,
+    previous: Path | None,
+    reason: str,
+    scratch: Path,
+    header: dict[str, Any],
+) -> tuple[Path, Changes]:
+    """Write the project's current state to a file in `scratch`, downloading only what
+    changed since `previous` (every task when it is None); the file and the changes."""
+    stamps = client.task_stamps(project_id)
+    state = scratch / STATE_FILE
+    if previous is not None:
+        changed = _changed(previous, stamps)
+        if len(changed) <= FULL_SHARE * max(len(stamps), 1):
+            changes = _merge(client, project_id, previous, stamps, changed, scratch, state, header)
+            return state, changes
+        reason = f"{len(changed):,} of {len(stamps):,} tasks changed"
+    changes = Changes(full=True, reason=reason, tasks=len(stamps))
+    _download_all(client, project_id, stamps, scratch, state, header, changes)
+    return state, changes
+
+
+def state_tasks(state: Path) -> Iterator[Task]:
+    """The tasks a state file holds, in task id order."""
+    with state.open(encoding="utf-8") as lines:
+        next(lines, None)  # the header
+        for line in lines:
+            task: Task = json.loads(line)["task"]
+            yield task
+
+
+def _old_lines(previous: Path) -> Iterator[tuple[int, str, str]]:
+    """(task id, stamp, line) of each task of an earlier state, in task id order."""
+    with previous.open(encoding="utf-8") as lines:
+        next(lines, None)
+        for line in lines:
+            entry = json.loads(line)
+            yield int(entry["id"]), str(entry["stamp"]), line
+
+
+def _changed(previous: Path, stamps: dict[int, str]) -> list[int]:
+    kept = {task_id: stamp for task_id, stamp, _ in _old_lines(previous)}
+    return sorted(task_id for task_id, stamp in stamps.items() if kept.get(task_id) != stamp)
+
+
+def _merge(
+    client: LabelStudioClient,
+    project_id: int,
+    previous: Path,
+    stamps: dict[int, str],
+    changed: list[int],
+    scratch: Path,
+    state: Path,
+    header: dict[str, Any],
+) -> Changes:
+    download = scratch / "changed.json"
+    client.download_tasks(project_id, changed, download)
+    fresh = {int(task["id"]): task for task in iter_label_studio_export(download)}
+    download.unlink()
+    changes = Changes(full=False, tasks=len(stamps))
+    body = scratch / "body.jsonl"
+    with body.open("w", encoding="utf-8", newline="\n") as out:
+        old = _old_lines(previous)
+        current = next(old, None)
+        for task_id in sorted(stamps):
+            while current is not None and current[0] < task_id:
+                changes.removed.append(current[0])
+                current = next(old, None)
+            kept = current if current is not None and current[0] == task_id else None
+            if kept is not None:
+                current = next(old, None)
+            if task_id in fresh:
+                (changes.updated if kept else changes.added).append(task_id)
+                _write_task(out, task_id, stamps[task_id], fresh[task_id])
+            elif kept is not None and kept[1] == stamps[task_id]:
+                out.write(kept[2] if kept[2].endswith("\n") else kept[2] + "\n")
+            elif kept is not None:
+                changes.removed.append(task_id)  # deleted while it was being downloaded
+        while current is not None:
+            changes.removed.append(current[0])
+            current = next(old, None)
+    _prepend_header(state, body, {**header, "changes": changes.to_dict()})
+    return changes
+
+
+def _download_all(
+    client: LabelStudioClient,
+    project_id: int,
+    stamps: dict[int, str],
+    scratch: Path,
+    state: Path,
+    header: dict[str, Any],
+    changes: Changes,
+) -> None:
+    download = scratch / "export.json"
+    client.download_export(project_id, download)
+    body = scratch / "body.jsonl"
+    with SortedSpill(folder=scratch) as spill:
+        count = 0
+        for task in iter_label_studio_export(download):
+            task_id = int(task["id"])
+            # A task made after the listing has no stamp yet: the next export fetches it.
+            spill.add(task_id, _task_line(task_id, stamps.get(task_id, ""), task))
+            count += 1
+        download.unlink()
+        with body.open("w", encoding="utf-8", newline="\n") as out:
+            for _, line in spill:
+                out.write(line + "\n")
+    changes.tasks = count
+    _prepend_header(state, body, {**header, "changes": changes.to_dict()})
+
+
+def _task_line(task_id: int, stamp: str, task: Task) -> str:
+    return json.dumps({"id": task_id, "stamp": stamp, "task": task}, ensure_ascii=False)
+
+
+def _write_task(out: TextIO, task_id: int, stamp: str, task: Task) -> None:
+    out.write(_task_line(task_id, stamp, task) + "\n")
+
+
+def _prepend_header(state: Path, body: Path, header: dict[str, Any]) -> None:
+    with state.open("w", encoding="utf-8", newline="\n") as out:
+        out.write(json.dumps({"format": STATE_FORMAT, **header}, ensure_ascii=False) + "\n")
+        with body.open(encoding="utf-8") as lines:
+            for line in lines:
+                out.write(line)
+    body.unlink()

@@ -1,0 +1,208 @@
+"""Incremental export against a real Label Studio: a re-export into the folder of an earlier
+export of the same project downloads only what changed and writes the same dataset as a
+full export (checked over random edits, deletions, additions and re-annotations)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from quotegold.articles.ingest import Article
+from quotegold.cli.main import app
+from quotegold.labelstudio import LabelStudioClient
+from quotegold.labelstudio.local.server import ServerInfo
+from quotegold.workflows.export import ExportOptions, export_project_changes
+from quotegold.workflows.exportstate import STATE_FILE, read_header
+from quotegold.workflows.push import push_articles
+
+pytestmark = pytest.mark.integration
+runner = CliRunner()
+OPTIONS = ExportOptions(name="incremental")
+
+
+def text_of(n: int) -> str:
+    return f"Report {n} 😀 नमस्ते. Minister Singh said “We must fight together.” Talks went on."
+
+
+def result(text: str, stance: str) -> list[dict[str, Any]]:
+    """A quote, its speaker and cue, linked, as the editor stores them."""
+    quote, speaker = "We must fight together.", "Minister Singh"
+    q, s, c = text.index(quote), text.index(speaker), text.index("said")
+
+    def item(rid: str, name: str, kind: str, start: int, end: int, **value: Any) -> dict[str, Any]:
+        value = {"start": start, "end": end, "text": text[start:end], **value}
+        return {"id": rid, "from_name": name, "to_name": "text", "type": kind, "value": value}
+
+    return [
+        item("q1", "label", "labels", q, q + len(quote), labels=["QUOTE"]),
+        item("q1", "quote_type", "choices", q, q + len(quote), choices=["direct"]),
+        item("q1", "stance", "choices", q, q + len(quote), choices=[stance]),
+        item("q1", "stance_target", "choices", q, q + len(quote), choices=["other"]),
+        item("s1", "label", "labels", s, s + len(speaker), labels=["SPEAKER"]),
+        item("s1", "speaker_name", "textarea", s, s + len(speaker), text=["Rajnath Singh"]),
+        item("s1", "speaker_kind", "choices", s, s + len(speaker), choices=["person"]),
+        item("c1", "label", "labels", c, c + 4, labels=["CUE"]),
+        {"type": "relation", "from_id": "s1", "to_id": "q1", "direction": "left"},
+        {"type": "relation", "from_id": "q1", "to_id": "c1", "direction": "bi"},
+    ]
+
+
+class Project:
+    """A project of annotated articles, and the edits a team makes between two exports."""
+
+    def __init__(self, client: LabelStudioClient, title: str, size: int) -> None:
+        self.client, self.title, self.made = client, title, 0
+        self.tasks: dict[int, list[int]] = {}  # task id -> its annotation ids
+        self.add(size)
+
+    def add(self, count: int = 1) -> None:
+        articles = [Article(f"inc-{self.made + n}", text_of(self.made + n)) for n in range(count)]
+        pushed = push_articles(self.client, articles, project_title=self.title)
+        self.project_id = pushed.project.id
+        for task_id, article in zip(pushed.task_ids, articles, strict=True):
+            annotation = self.client.create_annotation(task_id, result(article.text, "support"))
+            self.tasks[task_id] = [annotation]
+        self.made += count
+
+    def apply(self, action: str, pick: int) -> None:
+        if action == "add":
+            self.add()
+            return
+        task_id = sorted(self.tasks)[pick % len(self.tasks)]
+        text = text_of(int(self.client._sdk.tasks.get(str(task_id)).data["article_id"][4:]))
+        sdk = self.client._sdk
+        if action == "delete" and len(self.tasks) > 1:
+            sdk.tasks.delete(str(task_id))
+            del self.tasks[task_id]
+        elif action == "edit":
+            sdk.annotations.update(self.tasks[task_id][-1], result=result(text, "oppose"))
+        elif action == "reannotate":
+            stance = "neutral" if len(self.tasks[task_id]) % 2 else "support"
+            created = self.client.create_annotation(task_id, result(text, stance))
+            self.tasks[task_id].append(created)
+        elif action == "ground_truth":
+            self.client.set_ground_truth(self.tasks[task_id][0])
+        elif action == "skip":
+            created = self.client.create_annotation(task_id, [], was_cancelled=True)
+            self.tasks[task_id].append(created)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def dataset_of(folder: Path) -> dict[str, Any]:
+    """What must be equal between two exports of the same tasks: every file (the report
+    without its time, the state without its changelog)."""
+    files: dict[str, Any] = {}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if not path.is_file():
+            continue
+        if name == "report.json":
+            report = json.loads(path.read_text("utf-8"))
+            report.pop("created_at")
+            files[name] = report
+        elif name == "README.md":  # the card shows when the export was made
+            lines = path.read_text("utf-8").splitlines()
+            files[name] = [line for line in lines if not line.startswith("| created_at |")]
+        elif name == STATE_FILE:
+            lines = path.read_text("utf-8").splitlines()
+            files[name] = lines[1:]
+        else:
+            files[name] = digest(path)
+    return files
+
+
+EVERY_KIND = [("delete", 1), ("reannotate", 2), ("edit", 3), ("add", 0), ("ground_truth", 2)]
+EVERY_KIND += [("skip", 4), ("reannotate", 2)]
+ACTIONS = st.sampled_from(["edit", "delete", "reannotate", "ground_truth", "skip", "add"])
+
+
+@settings(
+    max_examples=3,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],  # each example costs a project: no shrinking
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(edits=st.lists(st.tuples(ACTIONS, st.integers(0, 50)), min_size=1, max_size=4))
+@example(edits=EVERY_KIND)
+def test_re_export_after_random_edits_equals_a_full_export(
+    client: LabelStudioClient, tmp_path_factory: pytest.TempPathFactory, edits: list[Any]
+) -> None:
+    title = f"incremental {uuid.uuid4().hex[:8]}"
+    project = Project(client, title, size=12)  # edits touch under half: no full download
+    folder = tmp_path_factory.mktemp("inc") / "export"
+    first = export_project_changes(client, title, out=folder, options=OPTIONS)
+    assert first.changes.full and first.changes.tasks == 12
+    for action, pick in edits:
+        project.apply(action, pick)
+    again = export_project_changes(client, title, out=folder, options=OPTIONS)
+    assert not again.changes.full
+    assert again.changes.downloaded <= len(edits)  # only what the edits touched
+    full = tmp_path_factory.mktemp("full") / "export"
+    whole = export_project_changes(client, title, out=full, options=OPTIONS, full=True)
+    assert whole.changes.full
+    assert dataset_of(folder) == dataset_of(full)
+    assert again.report["counts"] == whole.report["counts"]
+
+
+def test_unchanged_project_downloads_nothing_and_deletions_are_dropped(
+    client: LabelStudioClient, title: str, tmp_path: Path
+) -> None:
+    project = Project(client, title, size=4)
+    out = tmp_path / "export"
+    export_project_changes(client, title, out=out, options=OPTIONS)
+    same = export_project_changes(client, title, out=out, options=OPTIONS)
+    assert (same.changes.full, same.changes.downloaded, same.changes.removed) == (False, 0, [])
+    gone = sorted(project.tasks)[1]
+    project.apply("delete", 1)
+    project.apply("edit", 0)
+    after = export_project_changes(client, title, out=out, options=OPTIONS)
+    assert after.changes.removed == [gone]
+    assert after.changes.updated == [sorted(project.tasks)[0]] and after.changes.added == []
+    assert after.summary.articles == 3
+    header = read_header(out)
+    assert header is not None and header["changes"]["removed"] == 1
+    assert header["project_id"] == project.project_id
+
+
+def test_an_export_of_another_project_in_the_folder_means_a_full_download(
+    client: LabelStudioClient, title: str, tmp_path: Path
+) -> None:
+    Project(client, title, size=2)
+    other = f"{title} other"
+    Project(client, other, size=2)
+    out = tmp_path / "export"
+    export_project_changes(client, title, out=out, options=OPTIONS)
+    switched = export_project_changes(client, other, out=out, options=OPTIONS)
+    assert switched.changes.full and "another server or project" in switched.changes.reason
+
+
+def test_cli_says_what_an_incremental_export_downloaded(
+    label_studio: ServerInfo, client: LabelStudioClient, tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LABEL_STUDIO_URL", label_studio.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", label_studio.api_key)
+    title = f"cli incremental {uuid.uuid4().hex[:8]}"
+    project = Project(client, title, size=3)
+    args = ["export", "--project", title, "--out", str(tmp_path / "out")]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.stderr
+    assert "downloaded all 3 task(s) (no earlier export state in" in first.stdout
+    project.apply("add", 0)
+    second = runner.invoke(app, args)
+    assert second.exit_code == 0, second.stderr
+    assert "incremental: 1 of 4 task(s) downloaded (1 added, 0 changed), 0 removed" in second.stdout
+    forced = runner.invoke(app, [*args, "--full"])
+    assert "downloaded all 4 task(s) (--full)" in forced.stdout
