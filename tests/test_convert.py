@@ -846,3 +846,76 @@ def test_corrupted_offsets_are_always_reported(case: tuple[dict[str, Any], list[
 def test_unpaired_marks_at_quote_edges_are_trimmed(stored: str, kept: str) -> None:
     head, tail = trim_unpaired_marks(stored)
     assert stored[head : len(stored) - tail] == kept
+
+
+# -- what Label Studio's editor stores for a selection across line breaks ----------------
+
+PARAGRAPHS = "Singh said: “We will win.\n\nWe will not stop.” Talks\twent\r\nwell."
+
+
+@pytest.mark.parametrize(
+    ("needle", "stored"),
+    [
+        # a line feed is stored as a backslash and an n: two characters
+        ("We will win.\n\nWe will not stop.", "We will win.\\n\\nWe will not stop."),
+        # a tab is stored as it is
+        ("Talks\twent", "Talks\twent"),
+        # a carriage return too is stored as backslash-n, so \r\n as two of them
+        ("went\r\nwell", "went\\n\\nwell"),
+        # what quotegold itself writes (pre-annotations, imported gold): the real characters
+        ("We will win.\n\nWe will not stop.", "We will win.\n\nWe will not stop."),
+    ],
+)
+def test_a_region_the_editor_stored_with_escaped_line_breaks_converts(
+    needle: str, stored: str
+) -> None:
+    start = PARAGRAPHS.index(needle)
+    end = start + len(needle)
+    value = {"start": start, "end": end, "text": stored, "labels": ["QUOTE"]}
+    attributes = [
+        {
+            "id": "q",
+            "from_name": name,
+            "to_name": "text",
+            "type": "choices",
+            "value": {"start": start, "end": end, "text": stored, "choices": [choice_value]},
+        }
+        for name, choice_value in (
+            ("quote_type", "direct"),
+            ("stance", "neutral"),
+            ("no_speaker", "no identifiable speaker"),
+        )
+    ]
+    result = [
+        {"id": "q", "from_name": "label", "to_name": "text", "type": "labels", "value": value},
+        *attributes,
+    ]
+    task = {"id": 9, "data": {"text": PARAGRAPHS, "article_id": "p9"}}
+    record, issues = annotation_to_record(task, {"id": 90, "result": result})
+    assert issues == []
+    assert record is not None
+    (exported,) = record["quotes"]
+    # the span is rebuilt from the offsets: the real line breaks, never the escaped copy
+    assert exported["spans"] == [{"start": start, "end": end, "text": needle}]
+    assert GoldValidator(SCHEMA).validate(record) == []
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "We will win.\\n\\nWe will not stop",  # escaped, but one character short
+        "We will win.\\nWe will not stop.",  # one line break where the text has two
+        "We will win.\\r\\nWe will not stop.",  # another escaping than the editor's
+    ],
+)
+def test_an_escaped_text_that_is_not_the_span_is_still_a_shifted_region(stored: str) -> None:
+    needle = "We will win.\n\nWe will not stop."
+    start = PARAGRAPHS.index(needle)
+    value = {"start": start, "end": start + len(needle), "text": stored, "labels": ["QUOTE"]}
+    result = [
+        {"id": "q", "from_name": "label", "to_name": "text", "type": "labels", "value": value}
+    ]
+    task = {"id": 9, "data": {"text": PARAGRAPHS, "article_id": "p9"}}
+    record, issues = annotation_to_record(task, {"id": 90, "result": result})
+    assert record is None
+    assert ["the offsets are shifted" in issue.message for issue in issues] == [True]

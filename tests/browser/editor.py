@@ -121,7 +121,9 @@ _REGIONS_JS = """
     const label = (span.dataset.label || '').replace(/^\\d+:/, '');
     const own = [...span.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE)
       .map((n) => n.data).join('');
-    regions[key] = regions[key] || {label: label, text: ''};
+    regions[key] = regions[key] || {label: '', text: ''};
+    // A region over a line break is drawn as several spans; some carry no label.
+    regions[key].label = regions[key].label || label;
     regions[key].text += own;
   }
   return regions;
@@ -280,7 +282,9 @@ class Editor:
         active = self.page.evaluate(
             f"() => [...document.querySelectorAll('{_ACTIVE}')].map(e => e.textContent).join('')"
         )
-        assert span.text in active, f"clicking at {span.start} selected the region {active!r}"
+        # The highlight spans hold the text without its line breaks (<br> sits between them).
+        flat = re.sub("[\\r\\n]", "", span.text)
+        assert flat in active, f"clicking at {span.start} selected the region {active!r}"
 
     # -- per-region attributes ------------------------------------------------------
 

@@ -8,6 +8,7 @@ broken (`Context.fail`): a shifted span is never exported as is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
@@ -19,6 +20,21 @@ from quotegold.schema.formats import LABELS_NAME, TEXT_NAME
 
 QUOTE_ATTRIBUTES = ("quote_type", "stance", "stance_target")
 _BAD = object()
+# Label Studio's editor stores a selection's text with every line feed and carriage return
+# written as a backslash and an `n` (`selection.toString().replace(/[\n\r]/g, "\\n")` in its
+# frontend); tabs are kept as they are. Its offsets are right.
+_EDITOR_ESCAPED = re.compile(r"[\n\r]")
+
+
+def editor_text(text: str) -> str:
+    """`text` as Label Studio's editor stores a selection of it (line breaks escaped)."""
+    return _EDITOR_ESCAPED.sub(r"\\n", text)
+
+
+def stored_text_matches(stored: object, text: str) -> bool:
+    """Whether a region's stored `text` is `text` (the slice of the task text at its
+    offsets), as written by quotegold or by Label Studio's editor."""
+    return stored == text or (isinstance(stored, str) and stored == editor_text(text))
 
 
 @dataclass
@@ -164,7 +180,7 @@ def _check_span(
         problem = f"end {end} is past the end of the text ({len(text)} characters)"
     elif start >= end:
         problem = f"start {start} is not before end {end}"
-    elif stored != text[start:end]:
+    elif not stored_text_matches(stored, text[start:end]):
         ctx.fail(
             f"stored text {show(stored)} does not match text[{start}:{end}] "
             f"{show(text[start:end])} — the offsets are shifted; fix the region in Label Studio",
@@ -172,7 +188,8 @@ def _check_span(
         )
         return None
     else:
-        return start, end, stored
+        # Rebuilt from the offsets: the stored copy may be escaped by the editor.
+        return start, end, text[start:end]
     ctx.fail(f"{problem}; {fix}", rid)
     return None
 
