@@ -229,7 +229,8 @@ def test_shifted_offsets_message_shows_both_texts() -> None:
     task = load("export_broken.json")[305]
     _, issues = annotation_to_record(task, task["annotations"][0])
     assert issues[0].message == (
-        "stored text 'We will fight terrorism together.' does not match text[15:48] "
+        "QUOTE 3 'We will fight terrorism together.': stored text 'We will fight terrorism "
+        "together.' does not match text[15:48] "
         "' will fight terrorism together.\" ' — the offsets are shifted; fix the region in "
         "Label Studio"
     )
@@ -372,7 +373,7 @@ MUTATIONS = [
         "attribute of another label",
         add(choice("s", "stance", 0, 5, "oppose")),
         "s",
-        "belongs to QUOTE",
+        "QUOTE attributes on SPEAKER 1 'Singh' (stance oppose): the region was relabelled",
         True,
     ),
     (
@@ -398,11 +399,29 @@ MUTATIONS = [
     ),
     ("name not text", replace_value("s", "speaker_name", text=[1]), "s", "not text", True),
     ("two names", replace_value("s", "speaker_name", text=["A", "B"]), "s", "several", True),
-    ("no name", replace_value("s", "speaker_name", text=["  "]), "s", "no speaker_name", True),
-    ("no kind", drop("s", "speaker_kind"), "s", "has no speaker_kind", True),
-    ("no quote type", drop("q1", "quote_type"), "q1", "has no quote_type", True),
+    (
+        "no name",
+        replace_value("s", "speaker_name", text=["  "]),
+        "s",
+        "SPEAKER 1 'Singh' has no canonical name",
+        True,
+    ),
+    ("no kind", drop("s", "speaker_kind"), "s", "SPEAKER 1 'Singh' has no speaker kind", True),
+    (
+        "no quote type",
+        drop("q1", "quote_type"),
+        "q1",
+        "QUOTE 3 'We will win.' has no quote type",
+        True,
+    ),
     ("no stance", drop("q1", "stance"), "q1", "has no stance", True),
-    ("no target", drop("q2", "stance_target"), "q2", "has no stance_target", True),
+    (
+        "no target",
+        drop("q2", "stance_target"),
+        "q2",
+        "'talks went well' has the stance support but no stance target",
+        True,
+    ),
     ("relation to nothing", add(relation("q1", "ghost")), "ghost", "does not exist", True),
     ("relation from nothing", add(relation(None, "q1")), None, "region None", True),
     ("relation from a list", add(relation(["q1"], "q1")), None, "region ['q1']", True),
@@ -427,7 +446,8 @@ MUTATIONS = [
         "two speakers",
         add(relation("q1", "s2")),
         "q1",
-        "more than one speaker: s (q1) vs s2 (q1)",
+        "more than one speaker: SPEAKER 1 'Singh' (QUOTE 3 'We will win.') vs SPEAKER 4 "
+        "'Officials' (QUOTE 3 'We will win.')",
         True,
     ),
     ("two cues", add(relation("q1", "c2")), "q1", "more than one cue", True),
@@ -435,7 +455,7 @@ MUTATIONS = [
         "speaker and flag",
         add(choice("q1", "no_speaker", 13, 25, "no identifiable speaker")),
         "q1",
-        "has a speaker (s) and 'no identifiable speaker'",
+        "has a speaker (SPEAKER 1 'Singh') and 'no identifiable speaker'",
         True,
     ),
     (
@@ -456,14 +476,16 @@ MUTATIONS = [
         "parts disagree on stance",
         add(relation("q1", "q2", "right", "continues")),
         "q1",
-        "more than one stance: neutral (q1) vs support (q2)",
+        "more than one stance: neutral (QUOTE 3 'We will win.') vs support (QUOTE 6 'talks "
+        "went well')",
         True,
     ),
     (
         "parts disagree on speaker",
         add(relation("q1", "q2", "right", "continues")),
         "q1",
-        "more than one speaker: s (q1) vs s2 (q2)",
+        "more than one speaker: SPEAKER 1 'Singh' (QUOTE 3 'We will win.') vs SPEAKER 4 "
+        "'Officials' (QUOTE 6 'talks went well')",
         True,
     ),
     (

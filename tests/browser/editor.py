@@ -130,6 +130,20 @@ _REGIONS_JS = """
 }
 """
 
+# The text of each selected region (the `__active` highlight spans, joined per region).
+_SELECTED_JS = """
+() => {
+  const texts = new Map();
+  for (const span of document.querySelectorAll('.lsf-htx-richtext .htx-highlight.__active')) {
+    const key = [...span.classList].find((name) => name.startsWith('htx-highlight-'));
+    const own = [...span.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE)
+      .map((n) => n.data).join('');
+    texts.set(key, (texts.get(key) || '') + own);
+  }
+  return [...texts.values()];
+}
+"""
+
 
 def utf16_offset(text: str, index: int) -> int:
     """The UTF-16 offset of code point `index` of `text`."""
@@ -285,6 +299,12 @@ class Editor:
         # The highlight spans hold the text without its line breaks (<br> sits between them).
         flat = re.sub("[\\r\\n]", "", span.text)
         assert flat in active, f"clicking at {span.start} selected the region {active!r}"
+
+    def regions_selected(self) -> list[str]:
+        """The text of the selected regions (line breaks left out), in text order."""
+        found = self.page.evaluate(_SELECTED_JS)
+        assert isinstance(found, list)
+        return [str(text) for text in found]
 
     # -- per-region attributes ------------------------------------------------------
 

@@ -3,8 +3,11 @@ export."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.table import Table
@@ -23,9 +26,11 @@ from quotegold.cli.support import (
     project_file,
     user_errors,
 )
+from quotegold.errors import NoGoldRecordsError
 from quotegold.settings import load_settings
 
 if TYPE_CHECKING:
+    from quotegold.dataset.reportfile import ExportReport
     from quotegold.measure.comparison import EvaluationFigures
     from quotegold.schema.definition import AnnotationSchema
     from quotegold.schema.projectfile import ProjectFile
@@ -124,7 +129,7 @@ def export(
         attribution=attribution if attribution is not None else defaults.attribution,
         ratios=parse_ratios(ratios) if ratios else defaults.ratios or DEFAULT_RATIOS,
     )
-    with user_errors():
+    with user_errors(), _no_gold_reasons(out_dir, file=from_file):
         if from_file is not None:
             summary, report = export_file(
                 from_file, out=out_dir, options=options, schema=found.schema
@@ -161,6 +166,29 @@ def export(
         file = str(from_file) if from_file is not None else None
         print_issues(report_issues(report, file=file), title="problems", limit=PROBLEMS_SHOWN)
         err.print(f"[yellow]{len(report['problems'])} problem(s) kept records out; see the report")
+
+
+@contextmanager
+def _no_gold_reasons(out_dir: Path, *, file: Path | None) -> Iterator[None]:
+    """When no record survives an export, show why: the first problems, and the whole
+    report in a file beside the folder that was not written."""
+    from quotegold.workflows.export import report_issues
+
+    try:
+        yield
+    except NoGoldRecordsError as error:
+        report = cast("ExportReport", error.report)
+        saved = out_dir.with_name(f"{out_dir.name}-report.json")
+        try:
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            saved.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        except OSError as problem:
+            err.print(f"[yellow]the report could not be written to {saved}: {problem}")
+        else:
+            error.args = (f"{error} The report with every problem: {saved}",)
+        issues = report_issues(report, file=None if file is None else str(file))
+        print_issues(issues, title="problems", limit=PROBLEMS_SHOWN)
+        raise
 
 
 def validate(

@@ -55,6 +55,7 @@ class ProblemEntry(TypedDict):
     task: NotRequired[int | str]
     annotation: NotRequired[int | str]
     region: NotRequired[str]
+    link: NotRequired[str]
     message: str
 
 
