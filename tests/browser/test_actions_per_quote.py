@@ -25,6 +25,7 @@ from quotegold.labelstudio import LabelStudioClient
 from quotegold.preannotate.predictions import predict_article
 from quotegold.workflows.export import ExportOptions, export_project
 
+from .conftest import SUMMARY
 from .editor import Editor, PlaywrightTimeout, Span
 from .test_annotator_path import CHOICE_KEYS, HOTKEYS, push_one
 
@@ -301,8 +302,8 @@ def test_actions_per_quote_on_wikinews_soccer(
         add.retype_name(spans[sid], names[sid])
     add.submit()
 
-    print(
-        f"\nUI actions on {ARTICLE_ID} (clicks, keys, drags, typed entries):"
+    counts = (
+        f"UI actions on {ARTICLE_ID} (clicks, keys, drags, typed entries):"
         f"\n  accept a suggested quote (its stance left empty): {accept}"
         f"\n  correct a quote that stops too early: {correcting}"
         f"\n  add a missing quote with speaker and cue: {adding} (+{adding_typed} characters)"
@@ -312,6 +313,9 @@ def test_actions_per_quote_on_wikinews_soccer(
         f"\n  correcting: {', '.join(correct.log)}"
         f"\n  adding: {', '.join(add.log)}"
     )
+    print(counts)
+    SUMMARY.extend(counts.splitlines()[:5])
+    (editor.screenshots.parent / "action-counts.txt").write_text(counts + "\n", "utf-8")
     assert whole.count < BEFORE
 
     # Everything submitted exports with no problem, and equals the gold.

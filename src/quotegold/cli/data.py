@@ -106,7 +106,9 @@ def export(
     from Label Studio: what its annotators were shown), whatever quotegold.toml says now.
     A --from-file export holds no schema: it is read with --config, else quotegold.toml,
     else the built-in lists. Label Studio builds the whole export before it sends anything;
-    if a big project times out, raise --download-timeout.
+    if a big project times out, raise --download-timeout. Problems are listed (the first
+    20; all of them in the report), each with its region and a link to its task; when no
+    record survives, nothing is written but the report, as OUT-report.json beside OUT.
 
     Example: quotegold export --project "quotegold demo" --out exports/demo
     """
