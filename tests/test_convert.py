@@ -880,7 +880,8 @@ PARAGRAPHS = "Singh said: “We will win.\n\nWe will not stop.” Talks\twent\r\
     [
         # a line feed is stored as a backslash and an n: two characters
         ("We will win.\n\nWe will not stop.", "We will win.\\n\\nWe will not stop."),
-        # a tab is stored as it is
+        # a tab, and a run of spaces and tabs, is stored as one space (as the browser shows it)
+        ("Talks\twent", "Talks went"),
         ("Talks\twent", "Talks\twent"),
         # a carriage return too is stored as backslash-n, so \r\n as two of them
         ("went\r\nwell", "went\\n\\nwell"),

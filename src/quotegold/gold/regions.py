@@ -20,15 +20,17 @@ from quotegold.schema.formats import LABELS_NAME, TEXT_NAME
 
 QUOTE_ATTRIBUTES = ("quote_type", "stance", "stance_target")
 _BAD = object()
-# Label Studio's editor stores a selection's text with every line feed and carriage return
-# written as a backslash and an `n` (`selection.toString().replace(/[\n\r]/g, "\\n")` in its
-# frontend); tabs are kept as they are. Its offsets are right.
+# Label Studio's editor stores a selection's text as the browser renders it: every line
+# feed and carriage return written as a backslash and an `n`
+# (`selection.toString().replace(/[\n\r]/g, "\\n")` in its frontend), and a run of spaces
+# and tabs as one space (checked in Chromium). Its offsets are right.
 _EDITOR_ESCAPED = re.compile(r"[\n\r]")
+_EDITOR_SPACES = re.compile(r"[ \t]+")
 
 
 def editor_text(text: str) -> str:
-    """`text` as Label Studio's editor stores a selection of it (line breaks escaped)."""
-    return _EDITOR_ESCAPED.sub(r"\\n", text)
+    """`text` as Label Studio's editor stores a selection of it."""
+    return _EDITOR_ESCAPED.sub(r"\\n", _EDITOR_SPACES.sub(" ", text))
 
 
 def stored_text_matches(stored: object, text: str) -> bool:
