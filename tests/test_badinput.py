@@ -199,7 +199,11 @@ EXPORT_CASES = [
     ExportCase("unknown_from_name.json", f"{A20}, region q", ("unknown control 'sentiment'",)),
     ExportCase("unknown_choice.json", f"{A20}, region q", ("['furious']", "choose one of")),
     # structure
-    ExportCase("continues_cycle.json", f"{A20}, region qa", ("qa, qb form a cycle",)),
+    ExportCase(
+        "continues_cycle.json",
+        f"{A20}, region qa",
+        ("QUOTE 1 'We must', QUOTE 2 'fight together.' form a cycle",),
+    ),
     ExportCase("continues_self_loop.json", f"{A20}, region q", ("links a region to itself",)),
     ExportCase("duplicate_region_ids.json", f"{A20}, region s", ("two regions share the id s",)),
     ExportCase(

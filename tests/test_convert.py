@@ -229,7 +229,8 @@ def test_shifted_offsets_message_shows_both_texts() -> None:
     task = load("export_broken.json")[305]
     _, issues = annotation_to_record(task, task["annotations"][0])
     assert issues[0].message == (
-        "stored text 'We will fight terrorism together.' does not match text[15:48] "
+        "QUOTE 3 'We will fight terrorism together.': stored text 'We will fight terrorism "
+        "together.' does not match text[15:48] "
         "' will fight terrorism together.\" ' — the offsets are shifted; fix the region in "
         "Label Studio"
     )
@@ -372,7 +373,7 @@ MUTATIONS = [
         "attribute of another label",
         add(choice("s", "stance", 0, 5, "oppose")),
         "s",
-        "belongs to QUOTE",
+        "QUOTE attributes on SPEAKER 1 'Singh' (stance oppose): the region was relabelled",
         True,
     ),
     (
@@ -398,11 +399,29 @@ MUTATIONS = [
     ),
     ("name not text", replace_value("s", "speaker_name", text=[1]), "s", "not text", True),
     ("two names", replace_value("s", "speaker_name", text=["A", "B"]), "s", "several", True),
-    ("no name", replace_value("s", "speaker_name", text=["  "]), "s", "no speaker_name", True),
-    ("no kind", drop("s", "speaker_kind"), "s", "has no speaker_kind", True),
-    ("no quote type", drop("q1", "quote_type"), "q1", "has no quote_type", True),
+    (
+        "no name",
+        replace_value("s", "speaker_name", text=["  "]),
+        "s",
+        "SPEAKER 1 'Singh' has no canonical name",
+        True,
+    ),
+    ("no kind", drop("s", "speaker_kind"), "s", "SPEAKER 1 'Singh' has no speaker kind", True),
+    (
+        "no quote type",
+        drop("q1", "quote_type"),
+        "q1",
+        "QUOTE 3 'We will win.' has no quote type",
+        True,
+    ),
     ("no stance", drop("q1", "stance"), "q1", "has no stance", True),
-    ("no target", drop("q2", "stance_target"), "q2", "has no stance_target", True),
+    (
+        "no target",
+        drop("q2", "stance_target"),
+        "q2",
+        "'talks went well' has the stance support but no stance target",
+        True,
+    ),
     ("relation to nothing", add(relation("q1", "ghost")), "ghost", "does not exist", True),
     ("relation from nothing", add(relation(None, "q1")), None, "region None", True),
     ("relation from a list", add(relation(["q1"], "q1")), None, "region ['q1']", True),
@@ -427,7 +446,8 @@ MUTATIONS = [
         "two speakers",
         add(relation("q1", "s2")),
         "q1",
-        "more than one speaker: s (q1) vs s2 (q1)",
+        "more than one speaker: SPEAKER 1 'Singh' (QUOTE 3 'We will win.') vs SPEAKER 4 "
+        "'Officials' (QUOTE 3 'We will win.')",
         True,
     ),
     ("two cues", add(relation("q1", "c2")), "q1", "more than one cue", True),
@@ -435,7 +455,7 @@ MUTATIONS = [
         "speaker and flag",
         add(choice("q1", "no_speaker", 13, 25, "no identifiable speaker")),
         "q1",
-        "has a speaker (s) and 'no identifiable speaker'",
+        "has a speaker (SPEAKER 1 'Singh') and 'no identifiable speaker'",
         True,
     ),
     (
@@ -456,14 +476,16 @@ MUTATIONS = [
         "parts disagree on stance",
         add(relation("q1", "q2", "right", "continues")),
         "q1",
-        "more than one stance: neutral (q1) vs support (q2)",
+        "more than one stance: neutral (QUOTE 3 'We will win.') vs support (QUOTE 6 'talks "
+        "went well')",
         True,
     ),
     (
         "parts disagree on speaker",
         add(relation("q1", "q2", "right", "continues")),
         "q1",
-        "more than one speaker: s (q1) vs s2 (q2)",
+        "more than one speaker: SPEAKER 1 'Singh' (QUOTE 3 'We will win.') vs SPEAKER 4 "
+        "'Officials' (QUOTE 6 'talks went well')",
         True,
     ),
     (
@@ -846,3 +868,77 @@ def test_corrupted_offsets_are_always_reported(case: tuple[dict[str, Any], list[
 def test_unpaired_marks_at_quote_edges_are_trimmed(stored: str, kept: str) -> None:
     head, tail = trim_unpaired_marks(stored)
     assert stored[head : len(stored) - tail] == kept
+
+
+# -- what Label Studio's editor stores for a selection across line breaks ----------------
+
+PARAGRAPHS = "Singh said: “We will win.\n\nWe will not stop.” Talks\twent\r\nwell."
+
+
+@pytest.mark.parametrize(
+    ("needle", "stored"),
+    [
+        # a line feed is stored as a backslash and an n: two characters
+        ("We will win.\n\nWe will not stop.", "We will win.\\n\\nWe will not stop."),
+        # a tab, and a run of spaces and tabs, is stored as one space (as the browser shows it)
+        ("Talks\twent", "Talks went"),
+        ("Talks\twent", "Talks\twent"),
+        # a carriage return too is stored as backslash-n, so \r\n as two of them
+        ("went\r\nwell", "went\\n\\nwell"),
+        # what quotegold itself writes (pre-annotations, imported gold): the real characters
+        ("We will win.\n\nWe will not stop.", "We will win.\n\nWe will not stop."),
+    ],
+)
+def test_a_region_the_editor_stored_with_escaped_line_breaks_converts(
+    needle: str, stored: str
+) -> None:
+    start = PARAGRAPHS.index(needle)
+    end = start + len(needle)
+    value = {"start": start, "end": end, "text": stored, "labels": ["QUOTE"]}
+    attributes = [
+        {
+            "id": "q",
+            "from_name": name,
+            "to_name": "text",
+            "type": "choices",
+            "value": {"start": start, "end": end, "text": stored, "choices": [choice_value]},
+        }
+        for name, choice_value in (
+            ("quote_type", "direct"),
+            ("stance", "neutral"),
+            ("no_speaker", "no identifiable speaker"),
+        )
+    ]
+    result = [
+        {"id": "q", "from_name": "label", "to_name": "text", "type": "labels", "value": value},
+        *attributes,
+    ]
+    task = {"id": 9, "data": {"text": PARAGRAPHS, "article_id": "p9"}}
+    record, issues = annotation_to_record(task, {"id": 90, "result": result})
+    assert issues == []
+    assert record is not None
+    (exported,) = record["quotes"]
+    # the span is rebuilt from the offsets: the real line breaks, never the escaped copy
+    assert exported["spans"] == [{"start": start, "end": end, "text": needle}]
+    assert GoldValidator(SCHEMA).validate(record) == []
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "We will win.\\n\\nWe will not stop",  # escaped, but one character short
+        "We will win.\\nWe will not stop.",  # one line break where the text has two
+        "We will win.\\r\\nWe will not stop.",  # another escaping than the editor's
+    ],
+)
+def test_an_escaped_text_that_is_not_the_span_is_still_a_shifted_region(stored: str) -> None:
+    needle = "We will win.\n\nWe will not stop."
+    start = PARAGRAPHS.index(needle)
+    value = {"start": start, "end": start + len(needle), "text": stored, "labels": ["QUOTE"]}
+    result = [
+        {"id": "q", "from_name": "label", "to_name": "text", "type": "labels", "value": value}
+    ]
+    task = {"id": 9, "data": {"text": PARAGRAPHS, "article_id": "p9"}}
+    record, issues = annotation_to_record(task, {"id": 90, "result": result})
+    assert record is None
+    assert ["the offsets are shifted" in issue.message for issue in issues] == [True]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -122,3 +123,92 @@ def test_committed_json_schema_is_the_rendered_one() -> None:
         "schema.json",
         "guidelines.md",
     }
+
+
+def _complete_record() -> dict[str, object]:
+    text = "Singh said talks on the SAGAR plan went well."
+    return {
+        "id": "req",
+        "text": text,
+        "meta": {"title": None, "url": None, "source": None, "published": None, "boilerplate": []},
+        "speakers": [
+            {
+                "id": "s",
+                "start": 0,
+                "end": 5,
+                "text": "Singh",
+                "name": "Rajnath Singh",
+                "kind": "person",
+            }
+        ],
+        "cues": [{"id": "c", "start": 6, "end": 10, "text": "said"}],
+        "quotes": [
+            {
+                "id": "q",
+                "spans": [{"start": 11, "end": 44, "text": text[11:44]}],
+                "text": text[11:44],
+                "quote_type": "indirect",
+                "speaker_id": "s",
+                "no_speaker": False,
+                "cue_id": "c",
+                "stance": "neutral",
+                "stance_target": None,
+            }
+        ],
+        "initiatives": [
+            {
+                "id": "i",
+                "start": 24,
+                "end": 29,
+                "text": "SAGAR",
+                "status": "proposed",
+                "proponent_ids": ["s"],
+            }
+        ],
+        "provenance": {},
+    }
+
+
+@pytest.mark.parametrize("attribute", SCHEMA.attributes, ids=lambda a: a.name)
+def test_an_attribute_is_required_in_the_ui_exactly_when_the_export_needs_it(
+    attribute: object,
+) -> None:
+    """Required in the labelling config, scoped to its label, with a plain message, exactly
+    when an annotation without it (everything else complete) is refused by the export."""
+    from quotegold.gold.convert import annotation_to_record
+    from quotegold.gold.results import record_to_results
+    from quotegold.schema.definition import Attribute
+
+    assert isinstance(attribute, Attribute)
+    results = [
+        item
+        for item in record_to_results(_complete_record())  # type: ignore[arg-type]
+        if item.get("from_name") != attribute.name
+    ]
+    task = {"id": 1, "data": {"text": _complete_record()["text"], "article_id": "req"}}
+    _, issues = annotation_to_record(task, {"id": 2, "result": results})
+    refused = bool(issues)
+    root = ET.fromstring(render_label_config(SCHEMA))
+    (control,) = [e for e in root.iter() if e.get("name") == attribute.name]
+    assert (control.get("required") == "true") is refused
+    assert control.get("visibleWhen") == "region-selected"
+    assert control.get("whenLabelValue") == attribute.label
+    if refused:
+        message = control.get("requiredMessage") or ""
+        assert attribute.label in message and attribute.noun in message
+        assert all(value in message for value in attribute.values)
+        assert [attribute.noun in issue.message for issue in issues] == [True]
+    else:
+        assert control.get("requiredMessage") is None
+
+
+def test_the_instructions_say_how_keys_behave_and_that_relation_labels_are_optional() -> None:
+    shown = re.sub(r"<[^>]+>", "", render_instructions(SCHEMA))
+    assert "Press Esc or u before a label key" in shown
+    assert "relabels the selected one" in shown
+    assert "A choice key toggles. Pressing it again clears the choice" in shown
+    assert "You need not label a\nrelation" in shown
+    assert "QUOTE attributes on\nSPEAKER" in shown
+    for attribute in SCHEMA.attributes:
+        if attribute.required:
+            assert attribute.noun.split()[-1] in shown

@@ -65,8 +65,10 @@ def report(out: Path) -> dict[str, Any]:
     return loaded
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def offline(hf_offline: Path) -> Iterator[Path]:
+    # Per test: the tests of this module that talk to Label Studio must not find the
+    # socket patched by an earlier test.
     with pytest.MonkeyPatch.context() as patch:
 
         def refuse(*args: object) -> None:

@@ -15,13 +15,16 @@
     ├── PreannotationError            the pre-annotator failed on an article, or its process died
     ├── ModelError                    a trained model folder is missing, incomplete or damaged
     └── ExportError                   a dataset could not be written
+        └── NoGoldRecordsError        no record survived; carries the report with the reasons
 
 Every message says what failed, where, and what to do next.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 class QuotegoldError(Exception):
@@ -57,13 +60,15 @@ class ServerError(QuotegoldError):
 
 @dataclass(frozen=True)
 class Location:
-    """Where a problem is: any of file, line, task, annotation and region."""
+    """Where a problem is: any of file, line, task, annotation and region, and a link
+    that opens the task in Label Studio."""
 
     file: str | None = None
     line: int | None = None
     task: int | str | None = None
     annotation: int | str | None = None
     region: str | None = None
+    link: str | None = None
 
     def __str__(self) -> str:
         parts = []
@@ -73,6 +78,8 @@ class Location:
             value = getattr(self, name)
             if value is not None:
                 parts.append(f"{name} {value}")
+        if self.link is not None:
+            parts.append(self.link)
         return ", ".join(parts) or "(unknown location)"
 
 
@@ -136,3 +143,12 @@ class ModelError(QuotegoldError):
 
 class ExportError(QuotegoldError):
     """A dataset could not be written; the previous one is left as it was."""
+
+
+class NoGoldRecordsError(ExportError):
+    """No record survived an export: `report` is the export's report, whose problems say
+    what kept every annotated task out."""
+
+    def __init__(self, message: str, *, report: Mapping[str, Any]) -> None:
+        super().__init__(message)
+        self.report = report

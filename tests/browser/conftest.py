@@ -66,6 +66,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+# Lines a browser test wants shown at the end of the run (the action counts), even when
+# pytest captures its output.
+SUMMARY: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if SUMMARY:
+        terminalreporter.section("annotator actions")
+        for line in SUMMARY:
+            terminalreporter.write_line(line)
+
+
 def _unavailable(reason: str) -> NoReturn:
     """Skip locally, fail in CI: a CI run must never go green without the browser tests."""
     if os.environ.get("CI"):

@@ -121,10 +121,26 @@ _REGIONS_JS = """
     const label = (span.dataset.label || '').replace(/^\\d+:/, '');
     const own = [...span.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE)
       .map((n) => n.data).join('');
-    regions[key] = regions[key] || {label: label, text: ''};
+    regions[key] = regions[key] || {label: '', text: ''};
+    // A region over a line break is drawn as several spans; some carry no label.
+    regions[key].label = regions[key].label || label;
     regions[key].text += own;
   }
   return regions;
+}
+"""
+
+# The text of each selected region (the `__active` highlight spans, joined per region).
+_SELECTED_JS = """
+() => {
+  const texts = new Map();
+  for (const span of document.querySelectorAll('.lsf-htx-richtext .htx-highlight.__active')) {
+    const key = [...span.classList].find((name) => name.startsWith('htx-highlight-'));
+    const own = [...span.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE)
+      .map((n) => n.data).join('');
+    texts.set(key, (texts.get(key) || '') + own);
+  }
+  return [...texts.values()];
 }
 """
 
@@ -280,7 +296,15 @@ class Editor:
         active = self.page.evaluate(
             f"() => [...document.querySelectorAll('{_ACTIVE}')].map(e => e.textContent).join('')"
         )
-        assert span.text in active, f"clicking at {span.start} selected the region {active!r}"
+        # The highlight spans hold the text without its line breaks (<br> sits between them).
+        flat = re.sub("[\\r\\n]", "", span.text)
+        assert flat in active, f"clicking at {span.start} selected the region {active!r}"
+
+    def regions_selected(self) -> list[str]:
+        """The text of the selected regions (line breaks left out), in text order."""
+        found = self.page.evaluate(_SELECTED_JS)
+        assert isinstance(found, list)
+        return [str(text) for text in found]
 
     # -- per-region attributes ------------------------------------------------------
 

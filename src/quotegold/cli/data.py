@@ -3,8 +3,11 @@ export."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.table import Table
@@ -25,10 +28,12 @@ from quotegold.cli.support import (
     shipped_or,
     user_errors,
 )
+from quotegold.errors import NoGoldRecordsError
 from quotegold.settings import load_settings
 
 if TYPE_CHECKING:
     from quotegold.articles.ingest import Article
+    from quotegold.dataset.reportfile import ExportReport
     from quotegold.gold.model import GoldRecord
     from quotegold.measure.comparison import EvaluationFigures
     from quotegold.measure.evaluate import Suggester
@@ -185,7 +190,9 @@ def export(
     of them are read with --config, else quotegold.toml, else the built-in lists. Label
     Studio builds the whole export before it sends anything; if a big project times out,
     raise --download-timeout. Each article keeps its own licence (`license` in its JSONL);
-    without --license the card lists them all.
+    without --license the card lists them all. Problems are listed (the first 20; all of
+    them in the report), each with its region and a link to its task; when no record
+    survives, nothing is written but the report, as OUT-report.json beside OUT.
 
     Exporting a project again into the same folder is incremental: only the tasks created
     or changed since the last export (its export-state.jsonl) are downloaded, tasks deleted
@@ -235,7 +242,8 @@ def export(
         ratios=parse_ratios(ratios) if ratios else defaults.ratios or DEFAULT_RATIOS,
         extras=extras,
     )
-    with user_errors():
+    single = from_paths[0] if from_paths and len(from_paths) == 1 else None
+    with user_errors(), _no_gold_reasons(out_dir, file=single):
         if from_paths:
             summary, report = export_inputs(
                 from_paths,
@@ -290,6 +298,29 @@ def export(
         # The report has them all; the first few here say at once what to fix and where.
         print_issues(report_issues(report), title="problems", limit=PROBLEMS_SHOWN)
         err.print(f"[yellow]{len(report['problems'])} problem(s) kept records out; see the report")
+
+
+@contextmanager
+def _no_gold_reasons(out_dir: Path, *, file: Path | None) -> Iterator[None]:
+    """When no record survives an export, show why: the first problems, and the whole
+    report in a file beside the folder that was not written."""
+    from quotegold.workflows.export import report_issues
+
+    try:
+        yield
+    except NoGoldRecordsError as error:
+        report = cast("ExportReport", error.report)
+        saved = out_dir.with_name(f"{out_dir.name}-report.json")
+        try:
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            saved.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        except OSError as problem:
+            err.print(f"[yellow]the report could not be written to {saved}: {problem}")
+        else:
+            error.args = (f"{error} The report with every problem: {saved}",)
+        issues = report_issues(report, file=None if file is None else str(file))
+        print_issues(issues, title="problems", limit=PROBLEMS_SHOWN)
+        raise
 
 
 def validate(

@@ -57,6 +57,7 @@ class ProblemEntry(TypedDict):
     task: NotRequired[int | str]
     annotation: NotRequired[int | str]
     region: NotRequired[str]
+    link: NotRequired[str]
     message: str
 
 

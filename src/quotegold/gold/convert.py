@@ -44,6 +44,7 @@ from quotegold.schema.formats import JOINER, TEXT_NAME
 _PAIRS = {(relation.source, relation.target): relation.value for relation in RELATIONS}
 _ALLOWED = ", ".join(f"{r.source}-{r.target} ({r.value})" for r in RELATIONS)
 _NEEDS_TARGET = ("support", "oppose")
+_LINKED = ("speaker", "cue")  # what `_agreed` lists by region
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def _end(rid: object, regions: dict[str, Region], broken: set[str], ctx: Context
 def _pair(
     a: Region, b: Region, item: Mapping[str, Any], ctx: Context
 ) -> tuple[str, str, str] | None:
-    name = f"relation {a.id} → {b.id}"
+    name = f"the relation {ctx.name(a.id)} → {ctx.name(b.id)}"
     if a is b:
         ctx.add(f"{name} links a region to itself; delete it", a.id)
         return None
@@ -153,10 +154,11 @@ def _pair(
     if kind is None:
         ctx.add(f"{name} joins a {a.label} and a {b.label}; allowed: {_ALLOWED}; delete it", a.id)
         return None
+    # A relation's label may be left out: its ends say what it is.
     labels = item.get("labels") or []
     if not isinstance(labels, list) or any(label != kind for label in labels):
         ends = f"joins a {a.label} and a {b.label}, so it can only be {kind}"
-        ctx.add(f"{name} is labelled {show(labels)} but {ends}; fix its label", a.id)
+        ctx.add(f"{name} is labelled {show(labels)} but {ends}; fix or clear its label", a.id)
     direction = item.get("direction")
     if direction not in ("right", "left", "bi", None):
         ctx.add(f"{name} has an unknown direction {show(direction)}; redraw it", a.id)
@@ -210,7 +212,7 @@ def _required(value: Any, name: str, rid: str, ctx: Context) -> Any:
     if value is None:
         attribute = ctx.schema.attribute(name)
         how = "type it" if attribute.kind == "text" else f"choose {', '.join(attribute.values)}"
-        ctx.add(f"{attribute.label} {rid} has no {name}; {how}", rid)
+        ctx.add(f"{ctx.name(rid)} has no {attribute.noun}; select it and {how}", rid)
     return value
 
 
@@ -262,7 +264,8 @@ def _chains(
     preceding: dict[str, str] = {}
     for first, then in sorted((first, then) for first, ts in continues.items() for then in ts):
         if first in following or then in preceding:
-            ctx.add(f"quote part {first} or {then} continues in two ways; keep one chain", first)
+            ends = f"{ctx.name(first)} or {ctx.name(then)}"
+            ctx.add(f"quote part {ends} continues in two ways; keep one chain", first)
             continue
         following[first], preceding[then] = then, first
     by_id = {part.id: part for part in parts}
@@ -276,8 +279,8 @@ def _chains(
         chains.append(chain)
     cycle = [part.id for part in parts if part.id not in placed]
     if cycle:
-        ids = ", ".join(cycle)
-        ctx.add(f"continues relations between {ids} form a cycle; delete one of them", cycle[0])
+        names = ", ".join(map(ctx.name, cycle))
+        ctx.add(f"continues relations between {names} form a cycle; delete one of them", cycle[0])
     return chains
 
 
@@ -287,15 +290,20 @@ def _agreed(pairs: Iterable[tuple[str, Any]], what: str, qid: str, ctx: Context)
         if value is not None:
             carriers.setdefault(value, []).append(part)
     if len(carriers) > 1:
-        listing = " vs ".join(f"{value} ({', '.join(ids)})" for value, ids in carriers.items())
-        ctx.add(f"QUOTE {qid} has more than one {what}: {listing}; keep one", qid)
+        listing = " vs ".join(
+            f"{ctx.name(value) if what in _LINKED else value} ({', '.join(map(ctx.name, ids))})"
+            for value, ids in carriers.items()
+        )
+        ctx.add(f"{ctx.name(qid)} has more than one {what}: {listing}; keep one", qid)
     return next(iter(carriers), None)
 
 
 def _quote(chain: list[Region], links: _Links, ctx: Context) -> Quote:
     qid = chain[0].id
     values = {
-        name: _agreed(((r.id, r.attrs.get(name)) for r in chain), name, qid, ctx)
+        name: _agreed(
+            ((r.id, r.attrs.get(name)) for r in chain), ctx.schema.attribute(name).noun, qid, ctx
+        )
         for name in QUOTE_ATTRIBUTES
     }
     said = ((r.id, s) for r in chain for s in sorted(links["said_by"].get(r.id, ())))
@@ -325,13 +333,25 @@ def _check_quote(
 ) -> None:
     _required(values["quote_type"], "quote_type", qid, ctx)
     _required(values["stance"], "stance", qid, ctx)
-    if values["stance"] in _NEEDS_TARGET:
-        _required(values["stance_target"], "stance_target", qid, ctx)
+    stance, targets = values["stance"], ctx.schema.attribute("stance_target").values
+    if stance in _NEEDS_TARGET and values["stance_target"] is None:
+        # Not `required` in the labelling config: it cannot say "only for support or oppose".
+        ctx.add(
+            f"{ctx.name(qid)} has the stance {stance} but no stance target, which a support "
+            f"or oppose stance needs; select it and choose {', '.join(targets)} (or make the "
+            "stance neutral)",
+            qid,
+        )
     flag = "'no identifiable speaker'"
+    name = ctx.name(qid)
     if speaker is None and not no_speaker and qid not in ctx.near_broken:
-        ctx.add(f"QUOTE {qid} has no speaker; draw a said_by relation or tick {flag}", qid)
+        ctx.add(
+            f"{name} has no speaker; select it, press Alt+R and click its SPEAKER (a said_by "
+            f"relation), or tick {flag} when the text names no one",
+            qid,
+        )
     if speaker is not None and no_speaker:
-        ctx.add(f"QUOTE {qid} has a speaker ({speaker}) and {flag}; keep one", qid)
+        ctx.add(f"{name} has a speaker ({ctx.name(speaker)}) and {flag}; keep one", qid)
 
 
 def _meta(data: TaskData, text: str, ctx: Context) -> ArticleMeta:

@@ -23,12 +23,14 @@ from quotegold.gold.adjudicate import choose_annotation
 from quotegold.gold.exportfile import detect_kind, read_gold_jsonl, read_label_studio_export
 from quotegold.gold.fastcheck import fast_check
 from quotegold.gold.model import GoldRecord, Span
+from quotegold.gold.regions import first_words
 from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.definition import AnnotationSchema
 from quotegold.schema.formats import JOINER
 from quotegold.schema.goldschema import render_gold_schema
 
 _LAYER_KEYS = ("speakers", "cues", "quotes", "initiatives")
+_LAYER_LABELS = dict(zip(_LAYER_KEYS, ("SPEAKER", "CUE", "QUOTE", "INITIATIVE"), strict=True))
 # Quote fields whose schema errors the rule layer reports in its own words.
 _RULE_FIELDS = frozenset({"stance", "stance_target", "speaker_id", "no_speaker", "cue_id"})
 _FIX = "fix the gold record, or fix the annotation in Label Studio and export again"
@@ -239,6 +241,16 @@ class _Rules:
         base = _base_location(self.record, self.location)
         self.issues.append(Issue(_with_region(base, region), f"{message}; {_FIX}"))
 
+    def name(self, rid: str | None) -> str:
+        """A region as messages name it: its label, its id and its first words."""
+        for layer, label in _LAYER_LABELS.items():
+            for region in self.lists[layer]:
+                if region.get("id") == rid:
+                    text = region.get("text")
+                    words = first_words(text) if isinstance(text, str) else ""
+                    return f"{label} {rid}" + (f" {words!r}" if words else "")
+        return f"region {rid}"
+
     def regions(self, name: str) -> list[Mapping[str, Any]]:
         return self.lists[name]
 
@@ -284,19 +296,21 @@ class _Rules:
         start, end, stored = span.get("start"), span.get("end"), span.get("text")
         if isinstance(start, float) or isinstance(end, float):
             # JSON Schema accepts 10.0 as an integer; Python cannot slice with it.
-            self.add(f"offsets {start}-{end} of region {rid} must be whole numbers like 10", rid)
+            self.add(
+                f"offsets {start}-{end} of {self.name(rid)} must be whole numbers like 10", rid
+            )
             return
         if not (_is_int(start) and _is_int(end)) or start < 0:
             return  # the JSON Schema reports wrong types and negative offsets
         if not start < end <= len(self.text):
             self.add(
-                f"span {start}-{end} of region {rid} is not inside the text "
+                f"span {start}-{end} of {self.name(rid)} is not inside the text "
                 f"({len(self.text)} characters) or is empty",
                 rid,
             )
         elif stored != self.text[start:end]:
             self.add(
-                f"span text {_show(stored)} of region {rid} does not match "
+                f"span text {_show(stored)} of {self.name(rid)} does not match "
                 f"text[{start}:{end}] {_show(self.text[start:end])}",
                 rid,
             )
@@ -317,7 +331,7 @@ class _Rules:
             name, rid = speaker.get("name"), _rid(speaker)
             if isinstance(name, str) and name and name != name.strip():
                 fix = f"write it as {_show(name.strip())}" if name.strip() else "type the name"
-                self.add(f"name {_show(name)} of speaker {rid} is blank or padded; {fix}", rid)
+                self.add(f"name {_show(name)} of {self.name(rid)} is blank or padded; {fix}", rid)
 
     def check_quotes(self, speakers: set[str]) -> None:
         cues = self.ids("cues")
@@ -326,21 +340,24 @@ class _Rules:
             self.check_speaker(quote, rid, speakers)
             cue = quote.get("cue_id")
             if cue is not None and (not isinstance(cue, str) or cue not in cues):
-                self.add(f"cue_id {_show(cue)} of quote {rid} is not the id of a cue", rid)
+                self.add(f"cue_id {_show(cue)} of {self.name(rid)} is not the id of a cue", rid)
             self.check_stance(quote, rid)
 
     def check_speaker(self, quote: Mapping[str, Any], rid: str | None, speakers: set[str]) -> None:
         speaker, flag = quote.get("speaker_id"), quote.get("no_speaker", False)
         if not isinstance(flag, bool):
-            self.add(f"no_speaker of quote {rid} is {_show(flag)}, not true or false", rid)
+            self.add(f"no_speaker of {self.name(rid)} is {_show(flag)}, not true or false", rid)
         elif speaker is None and not flag:
-            self.add(f"quote {rid} has no speaker: set speaker_id, or no_speaker to true", rid)
+            self.add(f"{self.name(rid)} has no speaker: set speaker_id, or no_speaker to true", rid)
         elif speaker is not None and flag:
             self.add(
-                f"quote {rid} has speaker_id {_show(speaker)} and no_speaker true; keep one", rid
+                f"{self.name(rid)} has speaker_id {_show(speaker)} and no_speaker true; keep one",
+                rid,
             )
         if speaker is not None and (not isinstance(speaker, str) or speaker not in speakers):
-            self.add(f"speaker_id {_show(speaker)} of quote {rid} is not the id of a speaker", rid)
+            self.add(
+                f"speaker_id {_show(speaker)} of {self.name(rid)} is not the id of a speaker", rid
+            )
 
     def check_stance(self, quote: Mapping[str, Any], rid: str | None) -> None:
         stance = quote.get("stance", _MISSING)
@@ -348,15 +365,17 @@ class _Rules:
         stances, targets = self.vocabulary.stances, self.vocabulary.targets
         if stance is not _MISSING and stance not in stances:
             self.add(
-                f"stance {_show(stance)} of quote {rid} is not one of {', '.join(stances)}", rid
+                f"stance {_show(stance)} of {self.name(rid)} is not one of {', '.join(stances)}",
+                rid,
             )
         if target is not _MISSING and target is not None and target not in targets:
             self.add(
-                f"stance_target {_show(target)} of quote {rid} is not one of {', '.join(targets)}",
+                f"stance_target {_show(target)} of {self.name(rid)} is not one of "
+                f"{', '.join(targets)}",
                 rid,
             )
         if stance in _POSITIONS and target in (None, _MISSING):
-            self.add(f"quote {rid} has stance {stance} but no stance_target", rid)
+            self.add(f"{self.name(rid)} has stance {stance} but no stance_target", rid)
 
     def check_proponents(self, speakers: set[str]) -> None:
         for initiative in self.regions("initiatives"):
@@ -364,7 +383,7 @@ class _Rules:
             for pid in proponents if isinstance(proponents, list) else []:
                 if isinstance(pid, str) and pid not in speakers:
                     rid = _rid(initiative)
-                    self.add(f"proponent {pid} of initiative {rid} is not the id of a speaker", rid)
+                    self.add(f"proponent {pid} of {self.name(rid)} is not the id of a speaker", rid)
 
     def check_boilerplate(self) -> None:
         meta = self.record.get("meta")

@@ -40,6 +40,7 @@ DEFAULT_BATCH_SIZE = 500
 # The rules' predictions, and those of models `quotegold train` made (`quotegold.learn`).
 _OUR_PREFIXES = (f"{PREANNOTATOR_NAME}-", "quotegold-model-")
 _META_FIELDS = ("title", "url", "source", "published")
+_FALLBACK_STANCE = "neutral"
 
 
 def suggestion_to_prediction(
@@ -48,20 +49,37 @@ def suggestion_to_prediction(
     """One Label Studio prediction for a suggestion, with a score on every region's items.
 
     It is the JSON the SDK takes (a `Predictor`'s output): `model_version`, `score`, `result`.
-    A choice `schema` does not offer (a speaker kind the project does not have, say) is left
-    out: Label Studio would store it, and show annotators a value they cannot choose.
+    A stance is suggested only when the rules found a position: their neutral fallback is
+    left out. A choice `schema` does not offer (a speaker kind the project does not have,
+    say) is left out: Label Studio would store it, and show annotators a value they cannot
+    choose.
 
     A region the suggestion gives no score (such as the later parts of a quote split in
     two, which get fresh ids here) takes the score of the part it continues, else the
     suggestion's overall score.
     """
     overall = float(suggestion.score)
-    results = [item for item in record_to_results(suggestion.record) if _offered(item, schema)]
+    results = [
+        item
+        for item in record_to_results(suggestion.record)
+        if _offered(item, schema) and not _stance_without_evidence(item)
+    ]
     scores = _region_scores(results, suggestion.scores, overall)
     for item in results:
         if item["type"] != "relation":
             item["score"] = scores.get(item["id"], overall)
     return {"model_version": MODEL_VERSION, "score": overall, "result": results}
+
+
+def _stance_without_evidence(item: ResultItem) -> bool:
+    """Whether the item is a stance the rules fell back to: they say neutral only when they
+    found no position (`preannotate.stance`). Left out, the stance stays empty on the
+    screen and, being required, makes the annotator decide instead of accepting a guess."""
+    return (
+        item["type"] == "choices"
+        and item["from_name"] == "stance"
+        and (item["value"].get("choices") == [_FALLBACK_STANCE])
+    )
 
 
 def _offered(item: ResultItem, schema: AnnotationSchema) -> bool:

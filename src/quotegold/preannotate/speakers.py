@@ -274,6 +274,9 @@ def _postmodified_left(view: TextView, last: int, low: int) -> Mention | None:
     return None
 
 
+_POSSESSIVES = frozenset({"'s", "\u2019s"})
+
+
 def _role_start(view: TextView, start: int, low: int) -> int:
     """'team member Rodaba Noori', 'His father Mohamed …': a lower-case role (and its
     modifiers and determiner) right before a name belongs to the mention."""
@@ -287,6 +290,11 @@ def _role_start(view: TextView, start: int, low: int) -> int:
         index -= 1
         word, lower = view.words[index], view.lower[index]
         if lower in lex.DETERMINERS and lower not in _NOT_DETERMINERS:
+            return index
+        if lower in _POSSESSIVES and index > low and is_name_token(view, index - 1):
+            # "Tunisia's coach Nabil Maaloul": a named possessor is part of the role
+            while index - 1 >= low and is_name_token(view, index - 1):
+                index -= 1
             return index
         hyphen = word == "-" and index > low and view.glued(index - 1, index)
         modifier = is_lower_word(word) and lower not in _BOUNDARY_WORDS | lex.ADVERBS

@@ -197,12 +197,20 @@ def _mark_kind(view: TextView, index: int, para_start: int, para_end: int) -> st
 
 
 def _pair_marks(view: TextView) -> None:
-    """Pair quotation marks within each paragraph; a new opener abandons an unclosed one."""
+    """Pair quotation marks within each paragraph; a new opener abandons an unclosed one.
+
+    A mark left open at the end of a paragraph stays open into the next when something
+    introduced it in its paragraph and the next one's first quotation mark can only close
+    it: a quote that runs over paragraphs with a single closing mark ('said, "I think …⏎It
+    was … better."'). A paragraph that opens with an unclosed mark keeps it to itself.
+    """
     count = len(view.words)
     view.inside = [-1] * count
     view.mark_pair = [-1] * count
-    for para_start, para_end in _bounds(view.para):
-        opened: int | None = None
+    bounds = _bounds(view.para)
+    carried: int | None = None
+    for number, (para_start, para_end) in enumerate(bounds):
+        opened, carried = carried, None
         for index in range(para_start, para_end):
             if view.words[index] not in QUOTE_MARKS:
                 continue
@@ -219,8 +227,28 @@ def _pair_marks(view: TextView) -> None:
             else:
                 _add_pair(view, opened, index)
                 opened = None
-        if opened is not None:
+        if (
+            opened is not None
+            and opened > para_start  # introduced ('said, "…'), not a paragraph of its own
+            and number + 1 < len(bounds)
+            and _closed_in(view, bounds[number + 1])
+        ):
+            carried = opened
+        elif opened is not None:
             _add_pair(view, opened, None)
+
+
+def _closed_in(view: TextView, bounds: tuple[int, int]) -> bool:
+    """Whether the first quotation mark of the paragraph `bounds` closes, not opens: the
+    paragraph goes on with a quote opened before it."""
+    start, end = bounds
+    for index in range(start, end):
+        if view.words[index] in QUOTE_MARKS:
+            return index > start and _mark_kind(view, index, start, end) in (
+                "close",
+                "close-or-open",
+            )
+    return False
 
 
 def _stray_opener(view: TextView, index: int, para_end: int) -> bool:

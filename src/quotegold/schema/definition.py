@@ -67,7 +67,12 @@ class Choice:
 
 @dataclass(frozen=True)
 class Attribute:
-    """A per-region attribute shown when a region of `label` is selected."""
+    """A per-region attribute shown when a region of `label` is selected.
+
+    A `required` attribute must be set on every region of its label before Label Studio
+    lets the annotation be submitted (and the export refuses a region without it); its
+    `required_message` says so in plain words.
+    """
 
     name: str
     label: str
@@ -75,6 +80,21 @@ class Attribute:
     kind: AttributeKind
     choices: tuple[Choice, ...] = ()
     placeholder: str = ""
+    required: bool = False
+
+    @property
+    def required_message(self) -> str:
+        """What Label Studio shows when a region lacks this attribute at Submit."""
+        if self.kind == "text":
+            how = f"type the {self.noun} in the box"
+        else:
+            how = f"choose {_or(self.values)}"
+        return f"Every {self.label} needs its {self.noun}: select it and {how}."
+
+    @property
+    def noun(self) -> str:
+        """The attribute in a few words: "speaker kind", "quote type"."""
+        return ATTRIBUTE_NOUNS.get(self.name, self.name.replace("_", " "))
 
     @cached_property  # read for every region of every exported record
     def values(self) -> tuple[str, ...]:
@@ -192,6 +212,22 @@ CORE_HOTKEYS: dict[str, str] = {
 }
 
 
+# How messages name each attribute.
+ATTRIBUTE_NOUNS: dict[str, str] = {
+    "quote_type": "quote type",
+    "stance": "stance",
+    "stance_target": "stance target",
+    "no_speaker": "'no identifiable speaker' tick",
+    "speaker_name": "canonical name",
+    "speaker_kind": "speaker kind",
+    "initiative_status": "initiative status",
+}
+
+
+def _or(values: Sequence[str]) -> str:
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+
+
 def schema_version(lists: Mapping[str, Sequence[Choice]], core_version: str = CORE_VERSION) -> str:
     """The core version plus a short hash of the project's values, in order: e.g.
     `2.0.0+1a2b3c4d`. Hints, hotkeys and keywords change what annotators see or what is
@@ -212,10 +248,18 @@ def make_schema(
         core_version=core_version,
         labels=LABELS,
         relations=RELATIONS,
+        # What the export needs on every region is `required`; the stance target (only
+        # for support and oppose) and a quote's speaker (said_by, or the no-speaker tick)
+        # depend on other fields, which a labelling config cannot say: the export checks them.
         attributes=(
-            Attribute("quote_type", "QUOTE", "Quote type", "choice", QUOTE_TYPES),
+            Attribute("quote_type", "QUOTE", "Quote type", "choice", QUOTE_TYPES, required=True),
             Attribute(
-                "stance", "QUOTE", "Stance of the speaker toward the target", "choice", STANCES
+                "stance",
+                "QUOTE",
+                "Stance of the speaker toward the target",
+                "choice",
+                STANCES,
+                required=True,
             ),
             Attribute("stance_target", "QUOTE", "Stance target", "choice", targets),
             Attribute(
@@ -227,9 +271,17 @@ def make_schema(
                 "Canonical name (who this mention refers to)",
                 "text",
                 placeholder="e.g. Rajnath Singh",
+                required=True,
             ),
-            Attribute("speaker_kind", "SPEAKER", "Kind of speaker", "choice", kinds),
-            Attribute("initiative_status", "INITIATIVE", "Initiative status", "choice", statuses),
+            Attribute("speaker_kind", "SPEAKER", "Kind of speaker", "choice", kinds, required=True),
+            Attribute(
+                "initiative_status",
+                "INITIATIVE",
+                "Initiative status",
+                "choice",
+                statuses,
+                required=True,
+            ),
         ),
     )
 

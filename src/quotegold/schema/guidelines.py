@@ -60,7 +60,8 @@ def _keys_table(schema: AnnotationSchema) -> str:
     rows = [
         (
             _keys([Choice(label.value, hotkey=label.hotkey) for label in LABELS]),
-            f"choose {', '.join(label.value for label in LABELS)}, then select the words",
+            f"choose {', '.join(label.value for label in LABELS)}, then select the words "
+            "(no region selected)",
         ),
         (_keys(QUOTE_TYPES), f"quote type: {_names(QUOTE_TYPES)} (quote selected)"),
         (_keys(STANCES), f"stance: {_names(STANCES)} (quote selected)"),
@@ -74,7 +75,14 @@ def _keys_table(schema: AnnotationSchema) -> str:
             _keys(schema.project_list("initiative_statuses")),
             f"initiative status: {_names(schema.project_list('initiative_statuses'))}",
         ),
-        ("`Alt+R`", "start a relation from the selected region, then click its other end"),
+        (
+            "`Esc` `u`",
+            "unselect the region: press before a label key, which relabels a selected region",
+        ),
+        (
+            "`Alt+R`",
+            "start a relation from the selected region, then click its other end (no label needed)",
+        ),
         ("`Ctrl+Enter`", "submit"),
     ]
     lines = ["| key | does |", "|---|---|", *(f"| {keys} | {does} |" for keys, does in rows)]

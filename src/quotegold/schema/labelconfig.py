@@ -27,6 +27,13 @@ _PANEL_COLUMN_STYLE = "flex: 0 0 290px; position: sticky; top: 0"
 
 def _attribute_control(attribute: Attribute) -> ET.Element:
     common = {"name": attribute.name, "toName": TEXT_NAME, "perRegion": "true"}
+    if attribute.required:
+        common |= {"required": "true", "requiredMessage": attribute.required_message}
+    # Scoped to the attribute's own label on the control itself: Label Studio then asks for
+    # a required value only on regions of that label (else on every region, blocking every
+    # Submit), and leaves out of the submitted annotation the values a region kept from
+    # another label (a label key pressed with a region selected relabels it).
+    common |= {"visibleWhen": "region-selected", "whenLabelValue": attribute.label}
     if attribute.kind == "text":
         return ET.Element(
             "TextArea",

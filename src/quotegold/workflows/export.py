@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -32,7 +32,7 @@ from quotegold.dataset.reportfile import (
 )
 from quotegold.dataset.splits import DEFAULT_RATIOS
 from quotegold.dataset.writer import DatasetSummary, write_dataset
-from quotegold.errors import Issue, Location, ValidationError
+from quotegold.errors import Issue, Location, NoGoldRecordsError, ValidationError
 from quotegold.gold.adjudicate import Choice, choose_annotation
 from quotegold.gold.convert import ProjectRef
 from quotegold.gold.exportfile import iter_label_studio_export
@@ -164,7 +164,10 @@ def _collect(
     status = "invalid" if issues else choice.status
     build.statuses[status] += 1
     if issues:
-        build.problems += issues
+        link = task_link(project_url, task_id)
+        build.problems += [
+            replace(issue, location=replace(issue.location, link=link)) for issue in issues
+        ]
         build.rejected.append(
             {
                 "task": task_id,
@@ -266,6 +269,14 @@ def _final_report(
     measured = agreement.result()
     if measured.pairs:
         report["agreement"] = measured.to_dict()
+    if build.problems and not build.statuses["gold"]:
+        # Made before the writer would refuse an empty dataset: the reasons go with the error.
+        rejected = len(build.rejected)
+        raise NoGoldRecordsError(
+            f"No gold records to export: problems kept all {rejected} annotated task(s) out; "
+            "nothing was written. Fix them in Label Studio and export again.",
+            report=report,
+        )
     return report
 
 
