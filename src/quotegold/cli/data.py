@@ -90,6 +90,15 @@ def export(
             "per 1,000 annotated tasks [env: QUOTEGOLD_EXPORT_TIMEOUT; 3600]",
         ),
     ] = None,
+    keep_other_files: Annotated[
+        bool,
+        typer.Option(
+            "--keep-other-files",
+            help="keep files in the --out folder that quotegold did not write where they are "
+            "(else the export refuses to touch the folder); only the export's own files are "
+            "replaced",
+        ),
+    ] = False,
     config: ConfigOption = None,
     url: UrlOption = None,
     api_key: KeyOption = None,
@@ -117,12 +126,13 @@ def export(
         if project is None:
             fail("give --project TITLE (or title under [project] in quotegold.toml) or --from-file")
     options = ExportOptions(
-        name=name or defaults.dataset_name or out_dir.name,
+        name=name or defaults.dataset_name or out_dir.resolve().name,
         strategy=strategy,
         strict=strict,
         license=license_id or defaults.license or "other",
         attribution=attribution if attribution is not None else defaults.attribution,
         ratios=parse_ratios(ratios) if ratios else defaults.ratios or DEFAULT_RATIOS,
+        keep_other_files=keep_other_files,
     )
     with user_errors():
         if from_file is not None:

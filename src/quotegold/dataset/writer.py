@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import secrets
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -70,6 +69,7 @@ from quotegold.dataset.rows import (
 from quotegold.dataset.spill import SortedSpill
 from quotegold.dataset.splitfiles import FileInfo, SplitFiles
 from quotegold.dataset.splits import DEFAULT_RATIOS, SPLITS, article_position, check_ratios
+from quotegold.dataset.target import check_target, new_sibling, swap_in, write_marker
 from quotegold.errors import ExportError, Issue, Location, ValidationError
 from quotegold.gold.model import GoldRecord, regions_of
 from quotegold.gold.validate import validator_for
@@ -189,23 +189,6 @@ def _write_sorted(spill: SortedSpill, handle: TextIO) -> list[Issue]:
 def _record(line: str) -> GoldRecord:
     record: GoldRecord = json.loads(line)  # a line this export wrote: a valid record
     return record
-
-
-def _check_target(out: Path, *, overwrite: bool) -> None:
-    if out.is_symlink():
-        raise ExportError(f"{out} is a symbolic link; export to the folder it points to instead.")
-    if out.exists() and not out.is_dir():
-        raise ExportError(f"{out} exists and is a file; choose a folder name for the export.")
-    looks_like_export = (out / "report.json").is_file() or (out / "gold.jsonl").is_file()
-    if out.is_dir() and any(out.iterdir()) and not looks_like_export and not overwrite:
-        raise ExportError(
-            f"{out} exists and is not a quotegold export (no report.json or gold.jsonl); "
-            "choose another folder, or pass overwrite=True to replace it."
-        )
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ExportError(f"Cannot create {out.parent}: {error}; check the path.") from error
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -439,29 +422,6 @@ def _build(
     )
 
 
-def _new_sibling(out: Path, kind: str) -> Path:
-    while True:
-        candidate = out.parent / f".{out.name}.{kind}-{secrets.token_hex(4)}"
-        if not candidate.exists():
-            return candidate
-
-
-def _swap(built: Path, out: Path) -> None:
-    """Put `built` where `out` is: move the old one aside, move the new one in, drop the old."""
-    backup = _new_sibling(out, "old") if out.exists() else None
-    try:
-        if backup is not None:
-            out.rename(backup)
-        built.rename(out)
-    except OSError as error:
-        if backup is not None and backup.exists() and not out.exists():
-            backup.rename(out)
-        shutil.rmtree(built, ignore_errors=True)
-        raise ExportError(f"Cannot move the new export into {out}: {error}.") from error
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
-
-
 def write_dataset(
     records: Iterable[GoldRecord],
     *,
@@ -471,7 +431,7 @@ def write_dataset(
     license: str = "other",
     attribution: str | None = None,
     ratios: Sequence[float] = DEFAULT_RATIOS,
-    overwrite: bool = False,
+    keep_other_files: bool = False,
     validated: bool = False,
     schema: AnnotationSchema = DEFAULT_SCHEMA,
 ) -> DatasetSummary:
@@ -484,18 +444,21 @@ def write_dataset(
     holds it as `report`. `license` is a Hub
     licence id ("cc-by-2.5" for Wikinews text); `attribution` is copied into the card.
     `ratios` are the train/validation/test shares; an article's split depends only on its
-    id. An existing `out` must be an earlier export (it has report.json or gold.jsonl)
-    unless `overwrite` is true. `validated` says every record already passed
-    `gold.validate` (as `workflows.export.iter_gold` yields them), so they are not
-    checked twice. `schema` is the project's: the records are validated against it, the
+    id. An existing `out` must be empty or an earlier export, and only the files that
+    export wrote are replaced (see `dataset.target`): any other file in it is an
+    `ExportError`, unless `keep_other_files` keeps them in place. `validated` says every
+    record already passed `gold.validate` (as `workflows.export.iter_gold` yields them), so
+    they are not checked twice. `schema` is the project's: the records are validated against it, the
     features and the card come from it, and it is written beside the data (`schema.json`).
     Raises `ValidationError` for records `gold.validate`
     refuses or an article id given twice, and `ExportError` when the export cannot be
     written; either way `out` is left as it was.
     """
     split_ratios = check_ratios(ratios)
-    if not name.strip() or not license.strip():
-        raise ExportError("The dataset needs a name and a licence id (e.g. 'cc-by-2.5').")
+    if not name.strip():
+        raise ExportError("The dataset needs a name: give --name NAME.")
+    if not license.strip():
+        raise ExportError("The dataset needs a licence id: give e.g. --license cc-by-2.5.")
     with SortedSpill() as spill:
         issues = _spill_checked(records, spill, validated=validated, schema=schema)
         sorted_gold = spill.folder / "sorted.txt"
@@ -513,8 +476,8 @@ def write_dataset(
             json.dumps(final_report)
         except (TypeError, ValueError) as error:
             raise ExportError(f"The report cannot be written as JSON: {error}.") from error
-        _check_target(out, overwrite=overwrite)
-        built = _new_sibling(out, "tmp")
+        target = check_target(out, keep_other_files=keep_other_files)
+        built = new_sibling(out, "tmp")
         try:
             built.mkdir()
             summary = _build(
@@ -527,6 +490,7 @@ def write_dataset(
                 attribution=attribution,
                 schema=schema,
             )
+            write_marker(built, summary.files)
         except OSError as error:
             shutil.rmtree(built, ignore_errors=True)
             raise ExportError(
@@ -535,5 +499,5 @@ def write_dataset(
         except BaseException:
             shutil.rmtree(built, ignore_errors=True)
             raise
-    _swap(built, out)
+        swap_in(built, target)
     return replace(summary, path=out)

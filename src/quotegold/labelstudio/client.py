@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
@@ -35,6 +34,7 @@ from quotegold.labelstudio.records import (
 )
 from quotegold.labelstudio.webforms import FormSession
 from quotegold.schema.formats import ARTICLE_ID_FIELD
+from quotegold.scratch import run_folder
 from quotegold.settings import DEFAULT_EXPORT_TIMEOUT
 
 # The Data Manager filter takes a regex; longer alternations make the server slow or fail.
@@ -428,8 +428,8 @@ class LabelStudioClient:
 
     def project_tasks(self, project_id: int) -> list[Task]:
         """Every task of the project with its annotations, read from its full JSON export."""
-        with tempfile.TemporaryDirectory(prefix="quotegold-tasks-") as scratch:
-            download = Path(scratch) / "export.json"
+        with run_folder("tasks") as scratch:
+            download = scratch / "export.json"
             self.download_export(project_id, download)
             return read_label_studio_export(download)
 

@@ -11,7 +11,6 @@ does not grow with their number.
 
 from __future__ import annotations
 
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -29,8 +28,9 @@ from quotegold.dataset.reportfile import (
     task_counts,
 )
 from quotegold.dataset.splits import DEFAULT_RATIOS
+from quotegold.dataset.target import check_target
 from quotegold.dataset.writer import DatasetSummary, write_dataset
-from quotegold.errors import Issue, Location, ValidationError
+from quotegold.errors import ExportError, Issue, Location, ValidationError
 from quotegold.gold.adjudicate import Choice, choose_annotation
 from quotegold.gold.convert import ProjectRef
 from quotegold.gold.exportfile import iter_label_studio_export
@@ -40,7 +40,11 @@ from quotegold.labelstudio import LabelStudioClient
 from quotegold.measure.agreement import AgreementCounter
 from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.definition import AnnotationSchema
+from quotegold.scratch import run_folder
 from quotegold.workflows.projectschema import project_schema
+
+# Problems an export that made no record at all lists in its error (the report has them all).
+PROBLEMS_LISTED = 20
 
 
 @dataclass
@@ -64,6 +68,8 @@ class ExportOptions:
     license: str = "other"
     attribution: str | None = None
     ratios: Sequence[float] = DEFAULT_RATIOS
+    # Files in the --out folder that quotegold did not write stay in place (else: refused).
+    keep_other_files: bool = False
 
 
 def issue_dict(issue: Issue) -> ProblemEntry:
@@ -223,6 +229,7 @@ def export_tasks(
         license=options.license,
         attribution=options.attribution,
         ratios=options.ratios,
+        keep_other_files=options.keep_other_files,
         validated=True,  # iter_gold yields only records that passed validation
         schema=schema,
     )
@@ -247,11 +254,24 @@ def _final_report(
     annotators; with `strict`, a `ValidationError` instead when any task had a problem."""
     if options.strict and build.problems:
         raise ValidationError(build.problems)
+    if not build.statuses["gold"] and build.problems:
+        raise _nothing_valid(build)
     report = build_report(build, source=source, options=options, schema=schema)
     measured = agreement.result()
     if measured.pairs:
         report["agreement"] = measured.to_dict()
     return report
+
+
+def _nothing_valid(build: GoldBuild) -> ExportError:
+    """No task gave a valid gold record, and problems say why: the first of them."""
+    shown = "\n".join(f"  {issue}" for issue in build.problems[:PROBLEMS_LISTED])
+    more = len(build.problems) - PROBLEMS_LISTED
+    return ExportError(
+        f"No gold records to export: {build.statuses['invalid']} annotated task(s) were all "
+        f"left out by {len(build.problems)} problem(s); nothing was written. The first:\n"
+        f"{shown}" + (f"\n  … and {more} more" if more > 0 else "")
+    )
 
 
 def export_file(
@@ -264,6 +284,7 @@ def export_file(
     """Export from a Label Studio JSON export file (no server needed), streaming its tasks.
 
     A file holds no labelling config, so `schema` says what its annotators were shown."""
+    check_target(out, keep_other_files=options.keep_other_files)  # before reading anything
     tasks = iter_label_studio_export(path)
     return export_tasks(tasks, out=out, options=options, source={"file": str(path)}, schema=schema)
 
@@ -274,11 +295,12 @@ def export_project(
     """Export from a live project: download its JSON export to a temporary file, then
     stream it as from a file. Annotations are validated against the project's own schema,
     read from its labelling config: what its annotators were shown."""
+    check_target(out, keep_other_files=options.keep_other_files)  # before the long download
     project = client.require_project(title)
     schema = project_schema(client, project)
     source = {"label_studio_url": client.url, "project_id": project.id, "project_title": title}
-    with tempfile.TemporaryDirectory(prefix="quotegold-export-") as scratch:
-        download = Path(scratch) / "export.json"
+    with run_folder("export") as scratch:
+        download = scratch / "export.json"
         client.download_export(project.id, download)
         return export_tasks(
             iter_label_studio_export(download),
