@@ -28,7 +28,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from badinput import generate
-from quotegold.articles.ingest import article_id_for, read_articles
+from quotegold.articles.ingest import MAX_ARTICLE_CHARS, article_id_for, read_articles
 from quotegold.cli.data import PROBLEMS_SHOWN
 from quotegold.cli.main import app
 
@@ -78,10 +78,8 @@ ARTICLE_CASES = [
     ArticleCase("title_a_number.jsonl", 2, ('"title" must be a string, not a JSON number',)),
     ArticleCase("null_line.jsonl", 2, ("a JSON null, not an object",)),
     ArticleCase("array_line.jsonl", 2, ("a JSON array, not an object",)),
-    ArticleCase("control_chars.jsonl", 2, ("control character U+0007", "2 in all")),
     ArticleCase("non_utf8.jsonl", 2, ("not valid UTF-8", "0xE9", "re-save")),
     ArticleCase("same_id_other_text.jsonl", 2, ("id 'good-1' already used", "different text")),
-    ArticleCase("control_chars.txt", 1, ("control character U+0007", "2 in all")),
     ArticleCase("non_utf8.txt", 1, ("not valid UTF-8", "0xE9")),
     ArticleCase("empty.txt", None, ("the file is empty",)),
     ArticleCase("empty.jsonl", None, ("the file is empty",)),
@@ -92,10 +90,15 @@ ARTICLE_CASES = [
 
 # Odd but valid: read, normalised (BOM dropped, CRLF turned into LF).
 BOM_CRLF_TEXT = "Singh said it.\nTalks went well."
+# Control characters are replaced by spaces one for one, and counted.
+CONTROLS_TXT = "Singh said  it.\nTalks went  well."
 ACCEPTED_ARTICLES = {
     "bom_crlf.txt": {article_id_for(BOM_CRLF_TEXT): BOM_CRLF_TEXT},
     "bom_crlf.jsonl": {"good-1": GOOD_ARTICLE["text"], "crlf-2": "Line one.\nLine two."},
+    "control_chars.txt": {article_id_for(CONTROLS_TXT): CONTROLS_TXT},
+    "control_chars.jsonl": {"good-1": GOOD_ARTICLE["text"], "bad": "Singh  said  it."},
 }
+CONTROLS_REPLACED = {"control_chars.txt": 2, "control_chars.jsonl": 2}
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +131,8 @@ def test_odd_but_valid_articles_are_read_normalised(file: str, expected: dict[st
     result = read_articles([ARTICLES / file])
     assert result.issues == []
     assert {article.id: article.text for article in result.articles} == expected
+    replaced = sum(article.control_chars_replaced for article in result.articles)
+    assert replaced == CONTROLS_REPLACED.get(file, 0)
 
 
 def test_deeply_nested_article_line_is_an_issue_not_a_crash(tmp_path: Path) -> None:
@@ -139,22 +144,23 @@ def test_deeply_nested_article_line_is_an_issue_not_a_crash(tmp_path: Path) -> N
     assert [article.id for article in result.articles] == ["good-1"]
 
 
-def test_a_10_mb_single_line_article_is_read(tmp_path: Path) -> None:
+def test_a_10_mb_single_line_article_is_over_the_limit(tmp_path: Path) -> None:
     path = generate.long_line_jsonl(tmp_path / "long.jsonl", GOOD_ARTICLE)
     result = read_articles([path])
-    assert result.issues == []
-    long = {article.id: article for article in result.articles}["long-line"]
-    assert len(long.text) > 10_000_000 and "\n" not in long.text
+    (issue,) = result.issues
+    assert (issue.location.file, issue.location.line) == (str(path), 2)
+    assert f"the limit of {MAX_ARTICLE_CHARS:,}" in issue.message
+    assert [article.id for article in result.articles] == ["good-1"]
 
 
-def test_a_50_mb_article_is_read_whole(tmp_path: Path) -> None:
+def test_a_50_mb_article_is_over_the_limit(tmp_path: Path) -> None:
     path = generate.huge_article(tmp_path / "huge.txt", megabytes=50)
     result = read_articles([path])
-    assert result.issues == []
-    (article,) = result.articles
+    (issue,) = result.issues
+    assert issue.location.file == str(path)
     # ASCII only: one byte a character; only the final newline is stripped.
-    assert len(article.text) == path.stat().st_size - 1
-    assert article.text.startswith("Defence Minister") and article.text.endswith("spring.")
+    assert f"is {path.stat().st_size - 1:,} characters long" in issue.message
+    assert result.articles == []
 
 
 # -- Label Studio export files -----------------------------------------------------------------

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from quotegold.articles.ingest import IngestResult, read_articles
 from quotegold.cli.support import (
@@ -18,6 +19,7 @@ from quotegold.cli.support import (
     ProjectOption,
     UrlOption,
     err,
+    fail,
     make_client,
     out,
     print_issues,
@@ -126,6 +128,9 @@ def push(
             else None
         )
         result = read_reporting(articles)
+        if not result.articles:
+            # Nothing to push: no project is made for it.
+            fail(f"no article could be read from {', '.join(map(str, articles))}; nothing pushed")
         with make_client(settings) as client, progress_bar() as bar:
             client.check_connection()
             job = bar.add_task("pushing", total=len(result.articles))
@@ -144,6 +149,17 @@ def push(
     out.print(f"project {title!r} {state}: {pushed.project.url}")
     out.print(f"schema {schema.version} from {found.source}")
     out.print(f"{pushed.created} task(s) created, {pushed.already_present} already there")
+    if pushed.control_chars_replaced:
+        out.print(
+            f"{pushed.control_chars_replaced} control character(s) replaced by spaces in the "
+            f"new tasks' texts (offsets unchanged; counted in each task's control_chars_replaced)"
+        )
+    for article, why in pushed.unsuggested:
+        named = escape(f"article {article.id!r} ({article.origin})")
+        err.print(
+            f"[yellow]warning:[/yellow] {named} imported without suggestions: {escape(why)}",
+            soft_wrap=True,
+        )
     if pushed.project.annotators_per_task > 1 or pushed.overlap_updated:
         out.print(f"each task is annotated by {pushed.project.annotators_per_task} people")
     if result.issues:

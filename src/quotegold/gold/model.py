@@ -195,6 +195,7 @@ class TaskData(TypedDict, total=False):
     source: str
     published: str
     boilerplate: list[BoilerplateFlag]
+    control_chars_replaced: int  # only when some were (`schema.formats.replace_controls`)
 
 
 class ResultValue(TypedDict, total=False):

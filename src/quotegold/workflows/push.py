@@ -38,11 +38,12 @@ from tenacity import (
 
 from quotegold.articles.ingest import Article
 from quotegold.articles.tasks import Predictor, article_to_task
-from quotegold.errors import LabelStudioUnavailable, ValidationError
+from quotegold.errors import LabelStudioTooLarge, LabelStudioUnavailable, ValidationError
 from quotegold.gold.exportfile import read_gold_jsonl
 from quotegold.gold.results import record_to_results
 from quotegold.gold.validate import other_schema_issue, validator_for
 from quotegold.labelstudio import LabelStudioClient, Project
+from quotegold.preannotate.bounds import skipped_reason
 from quotegold.preannotate.pool import PredictionPool
 from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.definition import AnnotationSchema
@@ -62,6 +63,10 @@ class PushResult:
     overlap_updated: bool = False
     already_present: int = 0
     task_ids: list[int] = field(default_factory=list)
+    # Imported without suggestions: too long, or too slow, to pre-annotate (with why).
+    unsuggested: list[tuple[Article, str]] = field(default_factory=list)
+    # Control characters replaced by spaces in the texts of the tasks created.
+    control_chars_replaced: int = 0
 
 
 def gold_annotations(
@@ -132,8 +137,12 @@ def push_articles(
         PredictionPool(predictor, articles=len(articles), batch_size=batch_size) as pool,
     ):
         batches = _read(articles, pool.batch_size, project, task_extras or {})
-        for handled, created in _imported(_preannotating(batches, pool), project, importer, pool):
+        for handled, created, (unsuggested, replaced) in _imported(
+            _preannotating(batches, pool), project, importer, pool
+        ):
             _record(result, handled, created, on_progress)
+            result.unsuggested += unsuggested
+            result.control_chars_replaced += replaced
     return result
 
 
@@ -149,6 +158,8 @@ class _Batch:
     predictor: Predictor | None = None
     # Kept across the batch's retries: each article is pre-annotated once.
     made: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unsuggested: list[tuple[Article, str]] = field(default_factory=list)
+    controls_replaced: int = 0
 
     def ids(self) -> list[str]:
         return [article.id for article in self.articles]
@@ -162,10 +173,11 @@ class _Batch:
 
     def _task(self, article: Article) -> dict[str, Any]:
         if article.id not in self.made:
-            self.made[article.id] = {
-                **article_to_task(article, predictor=self.predictor),
-                **self.extras.get(article.id, {}),
-            }
+            task = article_to_task(article, predictor=self.predictor)
+            if self.predictor is not None and "predictions" not in task:
+                self.unsuggested.append((article, skipped_reason(article)))
+            self.controls_replaced += article.control_chars_replaced
+            self.made[article.id] = {**task, **self.extras.get(article.id, {})}
         return self.made[article.id]
 
 
@@ -222,7 +234,10 @@ class _Project:
 
     def _import(self, batch: _Batch) -> list[int]:
         tasks = batch.tasks()
-        return self._client.import_tasks(self._id, tasks) if tasks else []
+        try:
+            return self._client.import_tasks(self._id, tasks) if tasks else []
+        except LabelStudioTooLarge as exc:
+            raise _too_large(exc, batch.new()) from exc
 
     def _retrying(self) -> Retrying:
         return Retrying(
@@ -231,6 +246,18 @@ class _Project:
             wait=wait_exponential(multiplier=self._backoff, max=30),
             reraise=True,
         )
+
+
+def _too_large(exc: LabelStudioTooLarge, articles: list[Article]) -> LabelStudioTooLarge:
+    """The refusal of a batch as too large, naming its largest article and the fixes."""
+    largest = max(articles, key=lambda article: len(article.text))
+    return LabelStudioTooLarge(
+        f"{exc}. The largest article of the {len(articles)} sent is {largest.id!r} "
+        f"({largest.origin}, {len(largest.text):,} characters): split it into smaller "
+        "articles, or push it with --batch-size 1 or --no-predictions",
+        url=exc.url,
+        status=exc.status,
+    )
 
 
 def _read(
@@ -258,10 +285,11 @@ def _preannotating(batches: Iterable[_Batch], pool: PredictionPool) -> Iterator[
 
 def _imported(
     batches: Iterable[_Batch], project: _Project, importer: ThreadPoolExecutor, pool: PredictionPool
-) -> Iterator[tuple[int, list[int]]]:
-    """Step 3: import each batch in the `importer` thread; yield how many articles it had
-    and the ids of the tasks it created (not the batch, whose tasks can then go: at most two
-    batches of tasks are held at once).
+) -> Iterator[tuple[int, list[int], tuple[list[tuple[Article, str]], int]]]:
+    """Step 3: import each batch in the `importer` thread; yield how many articles it had,
+    the ids of the tasks it created, and the articles it imported without suggestions and
+    the control characters replaced in them (not the batch, whose tasks can then go: at
+    most two batches of tasks are held at once).
 
     While a batch imports, the next is pre-annotated: in the worker, which has had it since
     it was drawn, or else here. So a push takes about as long as the longer of the two, not
@@ -277,7 +305,8 @@ def _imported(
         importing = importer.submit(project.import_batch, current)
         if following is not None and not pool.in_worker:
             following.tasks()
-        yield len(current.articles), importing.result()
+        created = importing.result()
+        yield len(current.articles), created, (current.unsuggested, current.controls_replaced)
         current = following
 
 
