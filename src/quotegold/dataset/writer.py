@@ -41,13 +41,17 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import shutil
+import signal
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -338,7 +342,9 @@ def _tokens_alongside(
         yield lambda: _write_tokens(folder, sorted_gold, ratios, schema)
         return
     # Forked before the caller opens its own files, so the helper inherits none of them.
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_helper_start
+    ) as pool:
         future = pool.submit(_write_tokens, folder, sorted_gold, ratios, schema)
 
         def result() -> tuple[dict[str, FileInfo], dict[str, int]]:
@@ -352,8 +358,28 @@ def _tokens_alongside(
 
         try:
             yield result
+        except BaseException:
+            # Interrupted or failed: stop the helper now rather than wait for its tokens.
+            for process in list(pool._processes.values()):
+                process.kill()
+            raise
         finally:
             future.cancel()
+
+
+def _helper_start() -> None:
+    """In the forked helper: the signals are the parent's to handle (it kills the helper on
+    its way out), and a parent killed outright takes the helper with it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: BaseProcess) -> None:
+    parent.join()  # returns when the parent process has ended
+    os._exit(1)
 
 
 def _provenance_of(path: Path) -> Iterator[Sourced]:

@@ -25,9 +25,10 @@ import os
 import pickle
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from functools import partial
 from multiprocessing import get_context, parent_process
 from multiprocessing.process import BaseProcess
@@ -46,6 +47,10 @@ __all__ = [
     "can_run_in_worker",
     "predict",
 ]
+
+
+# Signals held back while the worker starts (see `PredictionWorker.submit`).
+_DEFERRED = {signal.SIGINT, signal.SIGTERM}
 
 
 def predict(predictor: Predictor, article: Article) -> dict[str, Any] | None:
@@ -149,10 +154,14 @@ class PredictionWorker:
             )
         # The first submit starts the worker. Ctrl-C reaches every process of the terminal's
         # group, and one still starting would print a KeyboardInterrupt traceback: it starts
-        # with SIGINT blocked, as CPython's resource tracker does, and then ignores it.
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        # with SIGINT blocked, as CPython's resource tracker does, and then ignores it. And
+        # the push handles SIGINT and SIGTERM only once the worker has started: stopped while
+        # it sends the worker its start-up data, it would leave the worker to fail reading it
+        # (with a traceback), and not yet in the list of processes it kills.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
         try:
-            future = self._executor.submit(_predict_batch, list(articles))
+            with _signals_held():
+                future = self._executor.submit(_predict_batch, list(articles))
         except BrokenProcessPool as exc:  # it died with an earlier batch
             raise _died() from exc
         finally:
@@ -181,6 +190,30 @@ class PredictionWorker:
         trace: TracebackType | None,
     ) -> None:
         self.close(kill=error is not None)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back while inside (in the main thread, where Python runs its
+    handlers), then handle the first that came as it would have been."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous: dict[int, Any] = {each: signal.getsignal(each) for each in _DEFERRED}
+    for each in _DEFERRED:
+        signal.signal(each, lambda signum, frame: pending.append(signum))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if pending:
+            handler = previous[pending[0]]
+            if callable(handler):
+                handler(pending[0], None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), pending[0])
 
 
 class BatchPredictions:
@@ -230,7 +263,8 @@ _PREDICTOR: list[Predictor] = []
 
 def _install(predictor: Predictor) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _DEFERRED)
     _PREDICTOR[:] = [predictor]
     # A worker waits for batches on a queue it holds both ends of, so it would outlive a
     # push that was killed (SIGKILL gives no chance to stop it): it watches for that itself.
