@@ -31,6 +31,8 @@ from badinput import generate
 from quotegold.articles.ingest import MAX_ARTICLE_CHARS, article_id_for, read_articles
 from quotegold.cli.data import PROBLEMS_SHOWN
 from quotegold.cli.main import app
+from quotegold.labelstudio import LabelStudioClient
+from quotegold.labelstudio.local.server import ServerInfo
 
 CORPUS = Path(__file__).parent / "badinput"
 ARTICLES = CORPUS / "articles"
@@ -97,8 +99,17 @@ ACCEPTED_ARTICLES = {
     "bom_crlf.jsonl": {"good-1": GOOD_ARTICLE["text"], "crlf-2": "Line one.\nLine two."},
     "control_chars.txt": {article_id_for(CONTROLS_TXT): CONTROLS_TXT},
     "control_chars.jsonl": {"good-1": GOOD_ARTICLE["text"], "bad": "Singh  said  it."},
+    "c1_control_in_text.jsonl": {
+        "good-1": GOOD_ARTICLE["text"],
+        "c1": "Scraped  text: Singh said it.",
+    },
+    "controls_in_metadata.jsonl": {"good-1": GOOD_ARTICLE["text"], "meta": "Singh said it."},
 }
-CONTROLS_REPLACED = {"control_chars.txt": 2, "control_chars.jsonl": 2}
+CONTROLS_REPLACED = {
+    "control_chars.txt": 2,
+    "control_chars.jsonl": 2,
+    "c1_control_in_text.jsonl": 1,
+}
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +146,12 @@ def test_odd_but_valid_articles_are_read_normalised(file: str, expected: dict[st
     assert replaced == CONTROLS_REPLACED.get(file, 0)
 
 
+def test_control_characters_are_stripped_from_an_articles_metadata() -> None:
+    articles = read_articles([ARTICLES / "controls_in_metadata.jsonl"]).articles
+    meta = {article.id: article for article in articles}["meta"]
+    assert (meta.title, meta.url, meta.source) == ("Bad[31mtitle", "https://example.org/a", "Wire")
+
+
 def test_deeply_nested_article_line_is_an_issue_not_a_crash(tmp_path: Path) -> None:
     path = generate.deep_jsonl(tmp_path / "deep.jsonl", GOOD_ARTICLE)
     result = read_articles([path])
@@ -161,6 +178,21 @@ def test_a_50_mb_article_is_over_the_limit(tmp_path: Path) -> None:
     # ASCII only: one byte a character; only the final newline is stripped.
     assert f"is {path.stat().st_size - 1:,} characters long" in issue.message
     assert result.articles == []
+
+
+def test_a_push_whose_every_input_is_bad_creates_no_project(
+    label_studio: ServerInfo, client: LabelStudioClient, title: str
+) -> None:
+    bad = [ARTICLES / name for name in ("empty.txt", "utf16.txt", "nul_bytes.txt")]
+    result = runner.invoke(
+        app,
+        ["push", *map(str, bad), "--project", title],
+        env={"LABEL_STUDIO_URL": label_studio.url, "LABEL_STUDIO_API_KEY": label_studio.api_key},
+    )
+    assert_no_traceback(result)
+    assert result.exit_code == 1
+    assert "articles skipped (3)" in result.stderr and "nothing pushed" in result.stderr
+    assert client.find_project(title) is None
 
 
 # -- Label Studio export files -----------------------------------------------------------------
@@ -246,7 +278,11 @@ EXPORT_CASES = [
 ACCEPTED_EXPORTS = {
     "bom_crlf.json": {"good-1", "good-2"},
     "control_chars_in_text.json": {"good-1", "bad-2"},
+    # NUL, ESC and U+0085 in the title, url, source and a speaker name: removed.
+    "controls_in_metadata.json": {"good-1", "meta-2"},
 }
+# No task gives a valid record: the export fails, saying why.
+NOTHING_VALID_EXPORTS = {"every_record_invalid.json": "end 67 is past the end"}
 
 # Made at test time: (file name, writer, case).
 GENERATED: list[tuple[str, Callable[[Path, dict[str, Any]], Path], ExportCase]] = [
@@ -382,9 +418,50 @@ def test_odd_but_valid_exports_are_exported_whole(
     assert gold == exported
 
 
+def test_metadata_control_characters_never_reach_the_dataset_or_the_report(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "ds"
+    path = EXPORTS / "controls_in_metadata.json"
+    made = runner.invoke(app, ["export", "--from-file", str(path), "--out", str(out)])
+    assert made.exit_code == 0, made.stderr
+    records = {
+        record["id"]: record
+        for record in map(json.loads, (out / "gold.jsonl").read_text("utf-8").splitlines())
+    }
+    meta = records["meta-2"]
+    assert (meta["meta"]["title"], meta["meta"]["url"], meta["meta"]["source"]) == (
+        "Bad[31m<b>title</b>",
+        "https://example.org/a",
+        "Wire",
+    )
+    assert all("\x1b" not in speaker["name"] for speaker in meta["speakers"])
+    assert [s["name"] for s in meta["speakers"]] == [  # only the ESC itself goes
+        s["name"] + "[0m" for s in records["good-1"]["speakers"]
+    ]
+    shown = runner.invoke(app, ["report", str(out)])
+    assert shown.exit_code == 0, shown.stderr
+    page = (out / "report.html").read_text("utf-8")
+    assert not any(char in page for char in "\x00\x07\x1b\x85")
+    assert "<b>title</b>" not in page and "&lt;b&gt;title&lt;/b&gt;" in page
+
+
+@pytest.mark.parametrize(("file", "words"), NOTHING_VALID_EXPORTS.items())
+def test_an_export_with_no_valid_record_lists_why(file: str, words: str, tmp_path: Path) -> None:
+    path = EXPORTS / file
+    result = runner.invoke(app, ["export", "--from-file", str(path), "--out", str(tmp_path / "ds")])
+    assert_no_traceback(result)
+    assert result.exit_code == 1
+    assert "No gold records to export" in result.stderr and "1 problem(s)" in result.stderr
+    located = [line for line in result.stderr.splitlines() if "task 2, annotation 20" in line]
+    assert located and words in located[0], result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_every_corpus_file_has_an_expected_outcome() -> None:
     articles = {case.file for case in ARTICLE_CASES} | set(ACCEPTED_ARTICLES)
     exports = {case.file for case in EXPORT_CASES} | set(ACCEPTED_EXPORTS)
+    exports |= set(NOTHING_VALID_EXPORTS)
     assert {path.name for path in ARTICLES.iterdir()} == articles
     assert {path.name for path in EXPORTS.iterdir()} == exports
 

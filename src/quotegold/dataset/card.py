@@ -7,6 +7,8 @@ annotation schema, the export's counts and the report it was given.
 
 from __future__ import annotations
 
+import html
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypedDict
 
@@ -17,7 +19,7 @@ from quotegold.dataset.tokens import PRECEDENCE, layer_column
 from quotegold.errors import ExportError
 from quotegold.gold.model import Provenance
 from quotegold.schema.definition import LABEL_VALUES, AnnotationSchema
-from quotegold.schema.formats import JOINER
+from quotegold.schema.formats import JOINER, strip_controls
 from quotegold.schema.stored import GOLD_SCHEMA_FILE, SCHEMA_FILE
 
 
@@ -114,8 +116,19 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
 }
 
 
+def _text(value: object) -> str:
+    """Text the card shows (a name, a title, an attribution): HTML-escaped, as Markdown
+    renders raw HTML, and without control characters."""
+    return html.escape(strip_controls(str(value)), quote=False)
+
+
+def _code(path: str) -> str:
+    """A path as a Python string literal fit for a code block in the card."""
+    return json.dumps(strip_controls(path)).replace("`", "\\u0060")
+
+
 def _cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return _text(value).replace("|", "\\|").replace("\n", " ")
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -174,7 +187,7 @@ def _made(report: ExportReport, records: Iterable[Sourced]) -> str:
         annotations.update(p["annotation_ids"])
         annotators.update(str(a) for a in p["annotator_ids"])
     projects = sorted(found, key=str)
-    shown = ", ".join(f"{title} (id {pid})" for title, pid in projects)
+    shown = ", ".join(f"{_text(title)} (id {pid})" for title, pid in projects)
     # The agreement has a section of its own.
     rows = _flatten({key: value for key, value in report.items() if key != "agreement"})
     more = f"\n\n… and {len(rows) - 40} more entries in `report.json`." if len(rows) > 40 else ""
@@ -322,7 +335,7 @@ def _configurations(
     if missing:
         shown = ", ".join(f"`{config}`" for config in missing)
         absent = f"\n\nThis export has no rows for {shown}, so it is left out."
-    loads = "\n".join(f'{c} = load_dataset("exports/{name}", "{c}")' for c in present)
+    loads = "\n".join(f'{c} = load_dataset({_code(f"exports/{name}")}, "{c}")' for c in present)
     return f"""## Configurations
 
 {table}{absent}
@@ -356,7 +369,7 @@ government as an organisation, say) is two rows, because the annotators said the
 ```python
 from datasets import load_dataset
 
-speakers = load_dataset("exports/{name}", "speakers")["train"]
+speakers = load_dataset({_code(f"exports/{name}")}, "speakers")["train"]
 stance = speakers.features["quotes"].feature["stance"]
 target = speakers.features["quotes"].feature["stance_target"]
 
@@ -422,7 +435,7 @@ def _licence(license: str, attribution: str | None) -> str:
         if license == "other"
         else f"Licence: `{license}`."
     )
-    credit = (attribution or "").strip() or "No attribution text was given."
+    credit = _text((attribution or "").strip() or "No attribution text was given.")
     return f"## Licence and attribution\n\n{note}\n\n{credit}\n"
 
 
@@ -455,7 +468,7 @@ def render_card(
     present = [config["config_name"] for config in configs]
     body = "\n".join(
         [
-            f"# {name}\n",
+            f"# {_text(name)}\n",
             "Who said what in English news articles: speakers, attribution cues, quotes and the "
             "initiatives speakers put forward, marked by hand in Label Studio and validated "
             f"with quotegold (annotation schema {schema.version}). {total['articles']} "

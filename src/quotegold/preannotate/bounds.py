@@ -8,7 +8,9 @@ from the bare text, and the push names it. `within_bounds` wraps any predictor t
 
 The time bound is a real-time alarm (SIGALRM), so it can stop pure Python code in the
 middle; it applies where alarms can be set (the main thread of a process, on POSIX): in the
-push itself and in its worker process. Elsewhere only the size bound applies.
+push itself and in its worker process. Elsewhere only the size bound applies. The first
+prediction in a process is not timed: it loads the pre-annotator's models and word lists,
+which takes long on a busy machine and must not be cut off halfway.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ MAX_PREDICTED_CHARS = 200_000
 MAX_PREDICT_SECONDS = 30.0
 
 T = TypeVar("T")
+# Whether a prediction was made in this process already (the warm-up is not timed).
+_warmed: list[bool] = []
 
 
 class _TookTooLong(BaseException):
@@ -54,6 +58,10 @@ def within_bounds(
     takes more than `max_seconds` (see `skipped_reason`)."""
     if len(article.text) > max_chars:
         return None
+    if not _warmed:
+        result = predict(article)
+        _warmed.append(True)
+        return result
     try:
         with _alarm(max_seconds):
             return predict(article)
