@@ -85,7 +85,7 @@ def test_a_long_article_is_pushed_without_suggestions_and_named(
 ) -> None:
     articles = tmp_path / "articles.jsonl"
     lines = [
-        {"id": "short", "text": "Minister Singh said: \u201cWe will talk.\u201d"},
+        {"id": "short", "text": "Minister Singh\u0083 said: \u201cWe will talk.\u201d"},
         {"id": "long-one", "text": long_text(270_000)},
     ]
     articles.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
@@ -98,12 +98,15 @@ def test_a_long_article_is_pushed_without_suggestions_and_named(
     took = time.monotonic() - started
     assert result.exit_code == 0, result.output
     assert "2 task(s) created" in result.stdout
+    assert "1 control character(s) replaced by spaces" in result.stdout
     assert "article 'long-one'" in result.stderr and "imported without suggestions" in result.stderr
     assert f"{articles}:2" in result.stderr and "short" not in result.stderr
     project = client.require_project(title)
     tasks = {task["data"]["article_id"]: task for task in client.iter_tasks(project.id)}
     assert len(tasks["long-one"]["data"]["text"]) == 270_000
     assert tasks["long-one"]["predictions"] == [] and len(tasks["short"]["predictions"]) == 1
+    assert tasks["short"]["data"]["control_chars_replaced"] == 1
+    assert "control_chars_replaced" not in tasks["long-one"]["data"]
     assert took < 60
 
 
