@@ -28,10 +28,12 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from badinput import generate
-from quotegold.articles.ingest import article_id_for, read_articles
+from quotegold.articles.ingest import MAX_ARTICLE_CHARS, article_id_for, read_articles
 from quotegold.cli.data import PROBLEMS_SHOWN
 from quotegold.cli.main import app
 from quotegold.gold.sources import shown_path
+from quotegold.labelstudio import LabelStudioClient
+from quotegold.labelstudio.local.server import ServerInfo
 
 CORPUS = Path(__file__).parent / "badinput"
 ARTICLES = CORPUS / "articles"
@@ -79,10 +81,8 @@ ARTICLE_CASES = [
     ArticleCase("title_a_number.jsonl", 2, ('"title" must be a string, not a JSON number',)),
     ArticleCase("null_line.jsonl", 2, ("a JSON null, not an object",)),
     ArticleCase("array_line.jsonl", 2, ("a JSON array, not an object",)),
-    ArticleCase("control_chars.jsonl", 2, ("control character U+0007", "2 in all")),
     ArticleCase("non_utf8.jsonl", 2, ("not valid UTF-8", "0xE9", "re-save")),
     ArticleCase("same_id_other_text.jsonl", 2, ("id 'good-1' already used", "different text")),
-    ArticleCase("control_chars.txt", 1, ("control character U+0007", "2 in all")),
     ArticleCase("non_utf8.txt", 1, ("not valid UTF-8", "0xE9")),
     ArticleCase("empty.txt", None, ("the file is empty",)),
     ArticleCase("empty.jsonl", None, ("the file is empty",)),
@@ -93,9 +93,23 @@ ARTICLE_CASES = [
 
 # Odd but valid: read, normalised (BOM dropped, CRLF turned into LF).
 BOM_CRLF_TEXT = "Singh said it.\nTalks went well."
+# Control characters are replaced by spaces one for one, and counted.
+CONTROLS_TXT = "Singh said  it.\nTalks went  well."
 ACCEPTED_ARTICLES = {
     "bom_crlf.txt": {article_id_for(BOM_CRLF_TEXT): BOM_CRLF_TEXT},
     "bom_crlf.jsonl": {"good-1": GOOD_ARTICLE["text"], "crlf-2": "Line one.\nLine two."},
+    "control_chars.txt": {article_id_for(CONTROLS_TXT): CONTROLS_TXT},
+    "control_chars.jsonl": {"good-1": GOOD_ARTICLE["text"], "bad": "Singh  said  it."},
+    "c1_control_in_text.jsonl": {
+        "good-1": GOOD_ARTICLE["text"],
+        "c1": "Scraped  text: Singh said it.",
+    },
+    "controls_in_metadata.jsonl": {"good-1": GOOD_ARTICLE["text"], "meta": "Singh said it."},
+}
+CONTROLS_REPLACED = {
+    "control_chars.txt": 2,
+    "control_chars.jsonl": 2,
+    "c1_control_in_text.jsonl": 1,
 }
 
 
@@ -129,6 +143,14 @@ def test_odd_but_valid_articles_are_read_normalised(file: str, expected: dict[st
     result = read_articles([ARTICLES / file])
     assert result.issues == []
     assert {article.id: article.text for article in result.articles} == expected
+    replaced = sum(article.control_chars_replaced for article in result.articles)
+    assert replaced == CONTROLS_REPLACED.get(file, 0)
+
+
+def test_control_characters_are_stripped_from_an_articles_metadata() -> None:
+    articles = read_articles([ARTICLES / "controls_in_metadata.jsonl"]).articles
+    meta = {article.id: article for article in articles}["meta"]
+    assert (meta.title, meta.url, meta.source) == ("Bad[31mtitle", "https://example.org/a", "Wire")
 
 
 def test_deeply_nested_article_line_is_an_issue_not_a_crash(tmp_path: Path) -> None:
@@ -140,22 +162,38 @@ def test_deeply_nested_article_line_is_an_issue_not_a_crash(tmp_path: Path) -> N
     assert [article.id for article in result.articles] == ["good-1"]
 
 
-def test_a_10_mb_single_line_article_is_read(tmp_path: Path) -> None:
+def test_a_10_mb_single_line_article_is_over_the_limit(tmp_path: Path) -> None:
     path = generate.long_line_jsonl(tmp_path / "long.jsonl", GOOD_ARTICLE)
     result = read_articles([path])
-    assert result.issues == []
-    long = {article.id: article for article in result.articles}["long-line"]
-    assert len(long.text) > 10_000_000 and "\n" not in long.text
+    (issue,) = result.issues
+    assert (issue.location.file, issue.location.line) == (str(path), 2)
+    assert f"the limit of {MAX_ARTICLE_CHARS:,}" in issue.message
+    assert [article.id for article in result.articles] == ["good-1"]
 
 
-def test_a_50_mb_article_is_read_whole(tmp_path: Path) -> None:
+def test_a_50_mb_article_is_over_the_limit(tmp_path: Path) -> None:
     path = generate.huge_article(tmp_path / "huge.txt", megabytes=50)
     result = read_articles([path])
-    assert result.issues == []
-    (article,) = result.articles
+    (issue,) = result.issues
+    assert issue.location.file == str(path)
     # ASCII only: one byte a character; only the final newline is stripped.
-    assert len(article.text) == path.stat().st_size - 1
-    assert article.text.startswith("Defence Minister") and article.text.endswith("spring.")
+    assert f"is {path.stat().st_size - 1:,} characters long" in issue.message
+    assert result.articles == []
+
+
+def test_a_push_whose_every_input_is_bad_creates_no_project(
+    label_studio: ServerInfo, client: LabelStudioClient, title: str
+) -> None:
+    bad = [ARTICLES / name for name in ("empty.txt", "utf16.txt", "nul_bytes.txt")]
+    result = runner.invoke(
+        app,
+        ["push", *map(str, bad), "--project", title],
+        env={"LABEL_STUDIO_URL": label_studio.url, "LABEL_STUDIO_API_KEY": label_studio.api_key},
+    )
+    assert_no_traceback(result)
+    assert result.exit_code == 1
+    assert "articles skipped (3)" in result.stderr and "nothing pushed" in result.stderr
+    assert client.find_project(title) is None
 
 
 # -- Label Studio export files -----------------------------------------------------------------
@@ -245,7 +283,11 @@ EXPORT_CASES = [
 ACCEPTED_EXPORTS = {
     "bom_crlf.json": {"good-1", "good-2"},
     "control_chars_in_text.json": {"good-1", "bad-2"},
+    # NUL, ESC and U+0085 in the title, url, source and a speaker name: removed.
+    "controls_in_metadata.json": {"good-1", "meta-2"},
 }
+# No task gives a valid record: the export fails, saying why.
+NOTHING_VALID_EXPORTS = {"every_record_invalid.json": "end 67 is past the end"}
 
 # Made at test time: (file name, writer, case).
 GENERATED: list[tuple[str, Callable[[Path, dict[str, Any]], Path], ExportCase]] = [
@@ -383,9 +425,50 @@ def test_odd_but_valid_exports_are_exported_whole(
     assert gold == exported
 
 
+def test_metadata_control_characters_never_reach_the_dataset_or_the_report(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "ds"
+    path = EXPORTS / "controls_in_metadata.json"
+    made = runner.invoke(app, ["export", "--from-file", str(path), "--out", str(out)])
+    assert made.exit_code == 0, made.stderr
+    records = {
+        record["id"]: record
+        for record in map(json.loads, (out / "gold.jsonl").read_text("utf-8").splitlines())
+    }
+    meta = records["meta-2"]
+    assert (meta["meta"]["title"], meta["meta"]["url"], meta["meta"]["source"]) == (
+        "Bad[31m<b>title</b>",
+        "https://example.org/a",
+        "Wire",
+    )
+    assert all("\x1b" not in speaker["name"] for speaker in meta["speakers"])
+    assert [s["name"] for s in meta["speakers"]] == [  # only the ESC itself goes
+        s["name"] + "[0m" for s in records["good-1"]["speakers"]
+    ]
+    shown = runner.invoke(app, ["report", str(out)])
+    assert shown.exit_code == 0, shown.stderr
+    page = (out / "report.html").read_text("utf-8")
+    assert not any(char in page for char in "\x00\x07\x1b\x85")
+    assert "<b>title</b>" not in page and "&lt;b&gt;title&lt;/b&gt;" in page
+
+
+@pytest.mark.parametrize(("file", "words"), NOTHING_VALID_EXPORTS.items())
+def test_an_export_with_no_valid_record_lists_why(file: str, words: str, tmp_path: Path) -> None:
+    path = EXPORTS / file
+    result = runner.invoke(app, ["export", "--from-file", str(path), "--out", str(tmp_path / "ds")])
+    assert_no_traceback(result)
+    assert result.exit_code == 1
+    assert "No gold records to export" in result.stderr and "1 problem(s)" in result.stderr
+    located = [line for line in result.stderr.splitlines() if "task 2, annotation 20" in line]
+    assert located and words in located[0], result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_every_corpus_file_has_an_expected_outcome() -> None:
     articles = {case.file for case in ARTICLE_CASES} | set(ACCEPTED_ARTICLES)
     exports = {case.file for case in EXPORT_CASES} | set(ACCEPTED_EXPORTS)
+    exports |= set(NOTHING_VALID_EXPORTS)
     assert {path.name for path in ARTICLES.iterdir()} == articles
     assert {path.name for path in EXPORTS.iterdir()} == exports
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from quotegold.dataset.card import (
@@ -12,7 +14,7 @@ from quotegold.dataset.card import (
     _table,
 )
 from quotegold.dataset.cardnotes import licence_section
-from quotegold.dataset.writer import CONFIGS, features_for
+from quotegold.dataset.writer import CONFIGS, features_for, write_dataset
 from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
 
 
@@ -56,3 +58,30 @@ def test_licence_notes() -> None:
     assert text.endswith("Wikinews, CC BY 2.5\n")
     mixed = licence_section(["cc-by-2.5", "unknown"], {**wikinews, **unknown}, None)
     assert "several licences" in mixed and "`unknown` (no licence given) | 2 |" in mixed
+
+
+def test_the_name_project_title_and_attribution_reach_the_card_escaped(tmp_path: Path) -> None:
+    from test_dataset import REPORT, make_records
+
+    records = make_records()
+    for record in records:
+        record["provenance"]["project_title"] = "<img src=x onerror=alert(1)>\x1b[31m"
+    out = tmp_path / "ds"
+    write_dataset(
+        records,
+        out=out,
+        report=REPORT,
+        name='<script>alert("x")</script>',
+        attribution="<b>Wikinews</b>\x00",
+    )
+    card = (out / "README.md").read_text(encoding="utf-8")
+    body = card.split("\n---\n", 1)[1]  # after the YAML header, which YAML quotes
+    # Outside code blocks (which Markdown shows as they are), nothing is raw HTML.
+    prose = "".join(body.split("```")[::2])
+    assert "<script>" not in prose and "<img" not in prose and "<b>" not in prose
+    assert '# &lt;script&gt;alert("x")&lt;/script&gt;' in body
+    assert "&lt;img src=x onerror=alert(1)&gt;[31m (id" in body
+    assert "&lt;b&gt;Wikinews&lt;/b&gt;" in body
+    assert "\x1b" not in card and "\x00" not in card
+    # The code samples stay Python: the path is a string literal.
+    assert 'load_dataset("exports/<script>alert(\\"x\\")</script>", "quotes")' in body

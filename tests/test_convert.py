@@ -17,7 +17,7 @@ from quotegold.gold.convert import ProjectRef, annotation_to_record, trim_unpair
 from quotegold.gold.results import record_to_results
 from quotegold.gold.validate import GoldValidator
 from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
-from quotegold.schema.formats import JOINER
+from quotegold.schema.formats import JOINER, strip_controls
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -724,7 +724,10 @@ def gold_records(draw: st.DrawFn) -> dict[str, Any]:
         "id": draw(st.text(string.ascii_lowercase, min_size=1, max_size=8)),
         "text": text,
         "meta": {
-            "title": draw(st.none() | st.text(min_size=1, max_size=5)),
+            # Control characters never stay in metadata (they are stripped): none here.
+            "title": draw(
+                st.none() | st.text(min_size=1, max_size=5).filter(lambda t: strip_controls(t) == t)
+            ),
             "url": None,
             "source": None,
             "published": None,

@@ -303,7 +303,8 @@ def test_the_folder_has_the_hub_layout(export: tuple[Path, DatasetSummary]) -> N
         "schema.json",
         "gold_record.schema.json",
     }
-    assert set(snapshot(out)) == expected
+    # And the marker listing them: what a later export may replace.
+    assert set(snapshot(out)) == expected | {".quotegold-export.json"}
     assert set(summary.files) == expected
     assert summary.path == out
     assert (summary.articles, summary.quotes) == (4, 5)
@@ -855,12 +856,10 @@ def test_a_folder_that_is_not_an_export_is_not_replaced(tmp_path: Path) -> None:
     out = tmp_path / "thesis"
     out.mkdir()
     (out / "chapter1.tex").write_text("precious", encoding="utf-8")
-    with pytest.raises(ExportError, match=r"not a quotegold export.*overwrite=True"):
-        write_dataset(make_records(), out=out, report={}, name="x")
-    assert (out / "chapter1.tex").read_text(encoding="utf-8") == "precious"
-    write_dataset(make_records(), out=out, report={}, name="x", overwrite=True)
-    assert not (out / "chapter1.tex").exists()
-    assert (out / "gold.jsonl").is_file()
+    for keep in (False, True):
+        with pytest.raises(ExportError, match=r"not a quotegold export.*--out exports/NAME"):
+            write_dataset(make_records(), out=out, report={}, name="x", keep_other_files=keep)
+    assert snapshot(out) == {"chapter1.tex": b"precious"}
 
 
 def test_an_empty_folder_is_used(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from quotegold.errors import QuotegoldError
 PACKAGE = Path(quotegold.__file__).parent
 
 # What every stage shares; nothing else sits at the top of the package.
-TOP_LEVEL_MODULES = {"__init__", "__main__", "errors", "settings"}
+TOP_LEVEL_MODULES = {"__init__", "__main__", "errors", "scratch", "settings"}
 STAGES = {
     "learn",
     "importers",

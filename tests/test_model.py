@@ -71,6 +71,9 @@ def test_typed_dict_keys_are_the_schema_properties(path: tuple[str, ...]) -> Non
 
 
 def test_a_task_as_quotegold_makes_it_has_the_typed_keys() -> None:
-    data = article_to_task(Article(id="a1", text="Text."))["data"]
+    data = article_to_task(Article(id="a1", text="Text.", control_chars_replaced=2))["data"]
     assert set(data) == model.TaskData.__optional_keys__
+    assert data["control_chars_replaced"] == 2
+    # Only when some were: tasks of clean articles stay as they were.
+    assert "control_chars_replaced" not in article_to_task(Article(id="a2", text="T."))["data"]
     assert ARTICLE_ID_FIELD in model.TaskData.__optional_keys__

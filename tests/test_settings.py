@@ -60,6 +60,20 @@ def test_local_server_credentials_fill_url_and_key(tmp_path: Path) -> None:
     assert (settings.url, settings.api_key) == ("http://127.0.0.1:9999", "local-key")
 
 
+def test_an_api_key_without_a_url_goes_to_the_local_server(tmp_path: Path) -> None:
+    write_credentials(tmp_path, "http://127.0.0.1:9999", "local-key")
+    settings = load_settings(
+        api_key="my-key", environ={}, env_file=tmp_path / ".env", data_dir=tmp_path
+    )
+    assert (settings.url, settings.api_key) == ("http://127.0.0.1:9999", "my-key")
+    assert settings.api_key_source == "the command-line flag"
+    # Without a local server on record, the default URL, as before.
+    elsewhere = load_settings(
+        api_key="my-key", environ={}, env_file=tmp_path / ".env", data_dir=tmp_path / "none"
+    )
+    assert elsewhere.url == DEFAULT_URL
+
+
 def test_local_key_is_not_sent_to_another_server(tmp_path: Path) -> None:
     write_credentials(tmp_path, "http://127.0.0.1:9999", "local-key")
     settings = load_settings(

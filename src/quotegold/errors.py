@@ -10,7 +10,8 @@
     ├── LabelStudioError              talking to a Label Studio server failed (URL, status)
     │   ├── LabelStudioAuthError      the API key was refused
     │   ├── LabelStudioUnavailable    nothing answers at the URL, or it timed out
-    │   └── LabelStudioNotFound       a project or task does not exist
+    │   ├── LabelStudioNotFound       a project or task does not exist
+    │   └── LabelStudioTooLarge       it refused a request body as too large
     ├── ValidationError               gold records broke rules; carries located issues
     ├── PreannotationError            the pre-annotator failed on an article, or its process died
     ├── ModelError                    a trained model folder is missing, incomplete or damaged
@@ -121,6 +122,10 @@ class LabelStudioUnavailable(LabelStudioError):
 
 class LabelStudioNotFound(LabelStudioError):
     """A project or task does not exist in Label Studio."""
+
+
+class LabelStudioTooLarge(LabelStudioError):
+    """Label Studio refused a request body as too large (an import of big articles)."""
 
 
 class ValidationError(QuotegoldError):

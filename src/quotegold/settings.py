@@ -96,7 +96,9 @@ def load_settings(
     # when no URL was given: a key for one server is useless against another.
     if key_value is None and local.get("api_key") and url_value in (None, local.get("url")):
         key_value, key_source = local["api_key"], str(resolved_data_dir / CREDENTIALS_FILE)
-        url_value = url_value or local.get("url")
+    # Without a URL, the local server is meant (with its key, or with one given: --api-key
+    # alone), not a default port where it may not be.
+    url_value = url_value or local.get("url")
 
     final_url = (url_value or DEFAULT_URL).rstrip("/")
     if not final_url.startswith(("http://", "https://")):

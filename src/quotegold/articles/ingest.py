@@ -6,6 +6,11 @@ licence id, e.g. cc-by-2.5) and `split` (train, validation or test: pins it) (ot
 ignored, blank lines skipped); a folder is walked recursively, reading its `.txt` and `.jsonl`
 files in sorted path order and skipping hidden entries and other files such as README.md.
 
+An article may hold at most `MAX_ARTICLE_CHARS` characters: a longer one is an issue naming
+its file and line. Control characters other than newline and tab are replaced by spaces in
+the text (one for one: offsets do not move; the article counts them) and removed from the
+metadata (`quotegold.schema.formats`).
+
 How it works, in more detail: docs/design.md, "articles.ingest".
 """
 
@@ -22,9 +27,10 @@ from typing import Any, BinaryIO
 
 from quotegold.articles.boilerplate import Boilerplate, find_boilerplate
 from quotegold.errors import ArticleError, Issue, Location
-from quotegold.schema.formats import MAX_ID_LENGTH
+from quotegold.schema.formats import MAX_ID_LENGTH, replace_controls, strip_controls
 
 __all__ = [
+    "MAX_ARTICLE_CHARS",
     "OPTIONAL_FIELDS",
     "SUPPORTED_SUFFIXES",
     "Article",
@@ -40,6 +46,10 @@ SUPPORTED_SUFFIXES = (".txt", ".jsonl")
 OPTIONAL_FIELDS = ("title", "url", "source", "published", "license", "split")
 # The dataset splits an article may be pinned to (`split`), as `dataset.splits.SPLITS`.
 SPLIT_NAMES = ("train", "validation", "test")
+# The longest article quotegold reads, in characters (about 250 pages of text). Label Studio
+# stores a task in one database row and its editor renders the whole text at once; a
+# pre-annotation of a 20 MB article took minutes and gigabytes. Split longer texts.
+MAX_ARTICLE_CHARS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,8 @@ class Article:
     split: str | None = None
     origin: str = ""
     boilerplate: tuple[Boilerplate, ...] = ()
+    # Control characters replaced by spaces in the text as it was read.
+    control_chars_replaced: int = 0
 
 
 @dataclass
@@ -210,14 +222,20 @@ def _read_txt(path: Path) -> Iterator[Article | Issue]:
     data = path.read_bytes()
     try:
         _check_bytes(data, where, at_start=True)
-        unified = _unify_newlines(_decode(data, where, base_offset=0))
+        unified, replaced = replace_controls(_unify_newlines(_decode(data, where, base_offset=0)))
         del data  # a large file is held once, as text
-        _check_controls(unified, where)
         text = _require_text(normalise_text(unified), where, empty="the file is empty")
+        _check_size(text, where)
     except ArticleError as exc:
         yield exc.issue
         return
-    yield Article(article_id_for(text), text, origin=str(path), boilerplate=find_boilerplate(text))
+    yield Article(
+        article_id_for(text),
+        text,
+        origin=str(path),
+        boilerplate=find_boilerplate(text),
+        control_chars_replaced=replaced,
+    )
 
 
 def _read_jsonl(path: Path) -> Iterator[Article | Issue]:
@@ -276,27 +294,13 @@ def _decode(data: bytes, where: Location, *, base_offset: int) -> str:
         raise _fail(replace(where, line=line), message) from None
 
 
-# C0 and C1 control characters other than tab and newline (CR is turned into LF first).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def _check_controls(text: str, where: Location) -> None:
-    """Refuse control characters; `where.line` is the `.jsonl` line, None for a `.txt` file."""
-    match = _CONTROL.search(text)
-    if match is None:
-        return
-    text_line = text.count("\n", 0, match.start()) + 1
-    column = match.start() - text.rfind("\n", 0, match.start())
-    if where.line is None:
-        at, where = f"column {column}", replace(where, line=text_line)
-    else:
-        at = f"line {text_line}, column {column} of the text"
-    raise _fail(
-        where,
-        f"control character U+{ord(match.group()):04X} at {at} "
-        f"({len(_CONTROL.findall(text))} in all); Label Studio renders it badly: delete it "
-        "or replace it with a space",
-    )
+def _check_size(text: str, where: Location) -> None:
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise _fail(
+            where,
+            f"the article is {len(text):,} characters long, more than the limit of "
+            f"{MAX_ARTICLE_CHARS:,} an article; split it into several articles",
+        )
 
 
 def _require_text(text: str, where: Location, *, empty: str) -> str:
@@ -312,16 +316,24 @@ def _jsonl_article(raw: bytes, where: Location, offset: int) -> Article | None:
     if not line.strip():
         return None
     record = _load_object(line, where)
-    unified = _unify_newlines(_string_field(record, "text", where, required=True) or "")
-    _check_controls(unified, where)
+    given = _unify_newlines(_string_field(record, "text", where, required=True) or "")
+    unified, replaced = replace_controls(given)
     text = _require_text(normalise_text(unified), where, empty='"text" is empty')
+    _check_size(text, where)
     return Article(
         id=_given_id(record, where) or article_id_for(text),
         text=text,
         origin=f"{where.file}:{where.line}",
         boilerplate=find_boilerplate(text),
-        **{name: _string_field(record, name, where) for name in OPTIONAL_FIELDS},
+        control_chars_replaced=replaced,
+        **{name: _metadata(record, name, where) for name in OPTIONAL_FIELDS},
     )
+
+
+def _metadata(record: dict[str, Any], name: str, where: Location) -> str | None:
+    """An optional metadata field, without control characters (None when nothing is left)."""
+    value = _string_field(record, name, where)
+    return strip_controls(value) or None if value is not None else None
 
 
 def _load_object(line: str, where: Location) -> dict[str, Any]:

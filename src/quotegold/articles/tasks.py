@@ -18,6 +18,7 @@ from quotegold.gold.model import NewTask, Task
 from quotegold.schema.formats import (
     ARTICLE_ID_FIELD,
     ARTICLE_KEY_FIELD,
+    CONTROLS_REPLACED_FIELD,
     TEXT_HASH_FIELD,
     article_key,
     text_hash,
@@ -34,9 +35,11 @@ __all__ = [
 ]
 
 
-# Turns an article into one Label Studio prediction: {"model_version", "score", "result"}.
-# Plain JSON for the SDK, which a worker process sends back pickled.
-Predictor = Callable[[Article], dict[str, Any]]
+# Turns an article into one Label Studio prediction: {"model_version", "score", "result"},
+# or None when it made none (the article was too long or took too long: see
+# `quotegold.preannotate.bounds`). Plain JSON for the SDK, which a worker process sends back
+# pickled.
+Predictor = Callable[[Article], dict[str, Any] | None]
 
 # A new task file is readable by others, like any file the user would save by hand.
 _NEW_FILE_MODE = 0o644
@@ -45,7 +48,9 @@ _NEW_FILE_MODE = 0o644
 def article_to_task(article: Article, *, predictor: Predictor | None = None) -> NewTask:
     """The Label Studio task for one article; missing metadata becomes "".
 
-    With a `predictor`, the task also carries its one prediction under `predictions`.
+    With a `predictor`, the task also carries its one prediction under `predictions` (none
+    when the predictor made none). An article whose text had control characters replaced
+    says how many in `control_chars_replaced`.
     """
     task: NewTask = {
         "data": {
@@ -65,8 +70,11 @@ def article_to_task(article: Article, *, predictor: Predictor | None = None) -> 
             ],
         }
     }
-    if predictor is not None:
-        task["predictions"] = [predictor(article)]
+    if article.control_chars_replaced:
+        task["data"][CONTROLS_REPLACED_FIELD] = article.control_chars_replaced
+    prediction = predictor(article) if predictor is not None else None
+    if prediction is not None:
+        task["predictions"] = [prediction]
     return task
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from quotegold.articles.ingest import IngestResult, read_articles
 from quotegold.cli.support import (
@@ -197,6 +198,9 @@ def push(
             else None
         )
         result = read_reporting(articles)
+        if not result.articles:
+            # Nothing to push: no project is made for it.
+            fail(f"no article could be read from {', '.join(map(str, articles))}; nothing pushed")
         with make_client(settings) as client, progress_bar() as bar:
             client.check_connection()
             job = bar.add_task("pushing", total=len(result.articles))
@@ -225,6 +229,17 @@ def push(
     if pushed.changed:
         summary += f", {len(pushed.changed)} changed ({changed_counts(pushed.changed)})"
     out.print(summary)
+    if pushed.control_chars_replaced:
+        out.print(
+            f"{pushed.control_chars_replaced} control character(s) replaced by spaces in the "
+            f"new tasks' texts (offsets unchanged; counted in each task's control_chars_replaced)"
+        )
+    for article, why in pushed.unsuggested:
+        named = escape(f"article {article.id!r} ({article.origin})")
+        err.print(
+            f"[yellow]warning:[/yellow] {named} imported without suggestions: {escape(why)}",
+            soft_wrap=True,
+        )
     if pushed.project.annotators_per_task > 1 or pushed.overlap_updated:
         out.print(f"each task is annotated by {pushed.project.annotators_per_task} people")
     if result.issues:

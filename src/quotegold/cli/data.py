@@ -177,6 +177,15 @@ def export(
             help="download every task, even when --out holds an earlier export of the project",
         ),
     ] = False,
+    keep_other_files: Annotated[
+        bool,
+        typer.Option(
+            "--keep-other-files",
+            help="keep files in the --out folder that quotegold did not write where they are "
+            "(else the export refuses to touch the folder); only the export's own files are "
+            "replaced",
+        ),
+    ] = False,
     config: ConfigOption = None,
     url: UrlOption = None,
     api_key: KeyOption = None,
@@ -234,13 +243,14 @@ def export(
         formats=_split_list(formats),
     )
     options = ExportOptions(
-        name=name or defaults.dataset_name or out_dir.name,
+        name=name or defaults.dataset_name or out_dir.resolve().name,
         strategy=strategy,
         strict=strict,
         license=license_id or defaults.license,
         attribution=attribution if attribution is not None else defaults.attribution,
         ratios=parse_ratios(ratios) if ratios else defaults.ratios or DEFAULT_RATIOS,
         extras=extras,
+        keep_other_files=keep_other_files,
     )
     single = from_paths[0] if from_paths and len(from_paths) == 1 else None
     with user_errors(), _no_gold_reasons(out_dir, file=single):

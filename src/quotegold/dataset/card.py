@@ -7,11 +7,15 @@ annotation schema, the export's counts and the report it was given.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypedDict
 
 from huggingface_hub import DatasetCard, DatasetCardData
 
+from quotegold.dataset.cardnotes import (
+    card_text as _text,
+)
 from quotegold.dataset.cardnotes import (
     changelog_section,
     formats_section,
@@ -25,7 +29,7 @@ from quotegold.dataset.tokens import NER_PRECEDENCE, layer_column
 from quotegold.errors import ExportError
 from quotegold.gold.model import Provenance
 from quotegold.schema.definition import LABEL_VALUES, AnnotationSchema
-from quotegold.schema.formats import JOINER
+from quotegold.schema.formats import JOINER, strip_controls
 from quotegold.schema.stored import GOLD_SCHEMA_FILE, SCHEMA_FILE
 
 
@@ -173,8 +177,13 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
 FOLD_DOC = "the article's fold for cross-validation (see Splits); the same for its group"
 
 
+def _code(path: str) -> str:
+    """A path as a Python string literal fit for a code block in the card."""
+    return json.dumps(strip_controls(path)).replace("`", "\\u0060")
+
+
 def _cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return _text(value).replace("|", "\\|").replace("\n", " ")
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -244,7 +253,7 @@ def _made(report: ExportReport, records: Iterable[Sourced]) -> str:
         annotations.update(p["annotation_ids"])
         annotators.update(str(a) for a in p["annotator_ids"])
     projects = sorted(found - {("untitled", None)}, key=str)
-    shown = ", ".join(f"{title} (id {pid})" for title, pid in projects)
+    shown = ", ".join(f"{_text(title)} (id {pid})" for title, pid in projects)
     source = report.get("source") or {}
     files = source.get("files") or ([source["file"]] if source.get("file") else [])
     origin = (
@@ -253,7 +262,7 @@ def _made(report: ExportReport, records: Iterable[Sourced]) -> str:
         else "- Label Studio project(s): none recorded (the records came from files)"
     )
     if isinstance(files, list) and files:
-        origin += f"\n- built from: {', '.join(f'`{f}`' for f in files)}"
+        origin += f"\n- built from: {', '.join(f'`{_text(f)}`' for f in files)}"
     # The agreement has a section of its own.
     rows = _flatten({key: value for key, value in report.items() if key != "agreement"})
     more = f"\n\n… and {len(rows) - 40} more entries in `report.json`." if len(rows) > 40 else ""
@@ -401,7 +410,7 @@ def _configurations(
     if missing:
         shown = ", ".join(f"`{config}`" for config in missing)
         absent = f"\n\nThis export has no rows for {shown}, so it is left out."
-    loads = "\n".join(f'{c} = load_dataset("{folder}", "{c}")' for c in present)
+    loads = "\n".join(f'{c} = load_dataset({_code(folder)}, "{c}")' for c in present)
     return f"""## Configurations
 
 {table}{absent}
@@ -435,7 +444,7 @@ government as an organisation, say) is two rows, because the annotators said the
 ```python
 from datasets import load_dataset
 
-speakers = load_dataset("{folder}", "speakers")["train"]
+speakers = load_dataset({_code(folder)}, "speakers")["train"]
 stance = speakers.features["quotes"].feature["stance"]
 target = speakers.features["quotes"].feature["stance_target"]
 
@@ -537,7 +546,7 @@ def render_card(
     present = [config["config_name"] for config in configs]
     body = "\n".join(
         [
-            f"# {name}\n",
+            f"# {_text(name)}\n",
             "Who said what in English news articles: speakers, attribution cues, quotes and the "
             "initiatives speakers put forward, marked by hand in Label Studio and validated "
             f"with quotegold (annotation schema {schema.version}). {total['articles']} "

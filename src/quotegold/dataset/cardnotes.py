@@ -3,12 +3,14 @@ changelog, training formats, requirements. `card.render_card` puts them in place
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 
 from quotegold.dataset.changelog import Changelog
 from quotegold.dataset.features import DATASETS_VERSION
 from quotegold.dataset.licences import UNKNOWN, needs_attribution
 from quotegold.dataset.reportfile import ExportedDataset, LicenceCount
+from quotegold.schema.formats import strip_controls
 
 __all__ = [
     "MIN_PER_LABEL",
@@ -34,6 +36,12 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["| " + " | ".join(cell(h) for h in headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def card_text(value: object) -> str:
+    """Text the card shows (a name, a title, an attribution): HTML-escaped, as Markdown
+    renders raw HTML, and without control characters."""
+    return html.escape(strip_controls(str(value)), quote=False)
 
 
 def licence_section(
@@ -81,7 +89,7 @@ def licence_section(
             f"Articles under {', '.join(f'`{c}`' for c in credited)} must be credited wherever "
             "they are copied: each row's `url` and `source` name the original."
         )
-    credit = (attribution or "").strip() or "No attribution text was given."
+    credit = card_text((attribution or "").strip() or "No attribution text was given.")
     extra = "".join(f"\n\n{note}" for note in notes)
     return f"## Licence and attribution\n\n{overall}\n\n{table}{extra}\n\n{credit}\n"
 

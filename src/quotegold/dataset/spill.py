@@ -16,6 +16,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
+from quotegold.scratch import run_prefix, scratch_root
+
 __all__ = ["DEFAULT_RUN_BYTES", "SortedSpill"]
 
 # Eight MiB of lines per run: about 1,300 gold records, a few MiB of the export's memory.
@@ -32,7 +34,9 @@ class SortedSpill:
     """
 
     def __init__(self, *, folder: Path | None = None, run_bytes: int | None = None) -> None:
-        self._scratch = tempfile.TemporaryDirectory(prefix="quotegold-spill-", dir=folder)
+        # Under this user's quotegold folder, which a later run cleans if this one is killed.
+        where = folder if folder is not None else scratch_root()
+        self._scratch = tempfile.TemporaryDirectory(prefix=run_prefix("spill"), dir=where)
         self._run_bytes = run_bytes or DEFAULT_RUN_BYTES
         self._buffer: list[tuple[Any, str]] = []
         self._buffered = 0

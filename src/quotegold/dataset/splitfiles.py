@@ -9,7 +9,7 @@ wait as Python objects only in small batches: memory stays flat in the number of
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -226,5 +226,10 @@ class FileInfo:
 def _closing(file: SplitFile) -> Iterator[SplitFile]:
     try:
         yield file
-    finally:
-        file.close()
+    except BaseException:
+        # Failed or interrupted, perhaps inside the writer's own close: closing it again may
+        # fail too ("I/O operation on closed file"), and must not hide why it stopped.
+        with suppress(Exception):
+            file.close()
+        raise
+    file.close()

@@ -44,14 +44,17 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import secrets
+import os
 import shutil
+import signal
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -86,6 +89,7 @@ from quotegold.dataset.sentences import sentence_rows
 from quotegold.dataset.spill import SortedSpill
 from quotegold.dataset.splitfiles import FileInfo, SplitFiles
 from quotegold.dataset.splits import DEFAULT_RATIOS, SPLITS, Assignment, SplitPlanner
+from quotegold.dataset.target import check_target, new_sibling, swap_in, write_marker
 from quotegold.errors import ExportError, Issue, Location, ValidationError
 from quotegold.gold.model import GoldRecord, regions_of
 from quotegold.gold.validate import validator_for
@@ -213,23 +217,6 @@ def _write_sorted(spill: SortedSpill, handle: TextIO) -> list[Issue]:
 def _record(line: str) -> GoldRecord:
     record: GoldRecord = json.loads(line)  # a line this export wrote: a valid record
     return record
-
-
-def _check_target(out: Path, *, overwrite: bool) -> None:
-    if out.is_symlink():
-        raise ExportError(f"{out} is a symbolic link; export to the folder it points to instead.")
-    if out.exists() and not out.is_dir():
-        raise ExportError(f"{out} exists and is a file; choose a folder name for the export.")
-    looks_like_export = (out / "report.json").is_file() or (out / "gold.jsonl").is_file()
-    if out.is_dir() and any(out.iterdir()) and not looks_like_export and not overwrite:
-        raise ExportError(
-            f"{out} exists and is not a quotegold export (no report.json or gold.jsonl); "
-            "choose another folder, or pass overwrite=True to replace it."
-        )
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ExportError(f"Cannot create {out.parent}: {error}; check the path.") from error
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -424,7 +411,9 @@ def _tokens_alongside(
         yield lambda: _write_tokens(*args)
         return
     # Forked before the caller opens its own files, so the helper inherits none of them.
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=_helper_start
+    ) as pool:
         future = pool.submit(_write_tokens, *args)
 
         def result() -> _TokensWritten:
@@ -438,8 +427,28 @@ def _tokens_alongside(
 
         try:
             yield result
+        except BaseException:
+            # Interrupted or failed: stop the helper now rather than wait for its tokens.
+            for process in list(pool._processes.values()):
+                process.kill()
+            raise
         finally:
             future.cancel()
+
+
+def _helper_start() -> None:
+    """In the forked helper: the signals are the parent's to handle (it kills the helper on
+    its way out), and a parent killed outright takes the helper with it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: BaseProcess) -> None:
+    parent.join()  # returns when the parent process has ended
+    os._exit(1)
 
 
 def _provenance_of(path: Path) -> Iterator[Sourced]:
@@ -534,29 +543,6 @@ def _build(
     )
 
 
-def _new_sibling(out: Path, kind: str) -> Path:
-    while True:
-        candidate = out.parent / f".{out.name}.{kind}-{secrets.token_hex(4)}"
-        if not candidate.exists():
-            return candidate
-
-
-def _swap(built: Path, out: Path) -> None:
-    """Put `built` where `out` is: move the old one aside, move the new one in, drop the old."""
-    backup = _new_sibling(out, "old") if out.exists() else None
-    try:
-        if backup is not None:
-            out.rename(backup)
-        built.rename(out)
-    except OSError as error:
-        if backup is not None and backup.exists() and not out.exists():
-            backup.rename(out)
-        shutil.rmtree(built, ignore_errors=True)
-        raise ExportError(f"Cannot move the new export into {out}: {error}.") from error
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
-
-
 def write_dataset(
     records: Iterable[GoldRecord],
     *,
@@ -566,7 +552,7 @@ def write_dataset(
     license: str | None = None,
     attribution: str | None = None,
     ratios: Sequence[float] = DEFAULT_RATIOS,
-    overwrite: bool = False,
+    keep_other_files: bool = False,
     validated: bool = False,
     schema: AnnotationSchema = DEFAULT_SCHEMA,
     extras: DatasetOptions = DatasetOptions(),  # noqa: B008 (frozen)
@@ -583,10 +569,12 @@ def write_dataset(
     absent) and lists them. `attribution` is copied into the card.
     `ratios` are the train/validation/test shares; an article's split depends only on its
     id, unless `extras` pins or groups it (see `splits.SplitPlanner`). An existing `out`
-    must be an earlier export (it has report.json or gold.jsonl) unless `overwrite` is true;
-    the changelog compares with it. `validated` says every record already passed
-    `gold.validate` (as `workflows.export.iter_gold` yields them), so they are not
-    checked twice. `schema` is the project's: the records are validated against it, the
+    must be empty or an earlier export, and only the files that export wrote are replaced
+    (see `dataset.target`): any other file in it is an `ExportError`, unless
+    `keep_other_files` keeps them in place; the changelog compares with it. `validated`
+    says every record already passed `gold.validate` (as `workflows.export.iter_gold`
+    yields them), so they are not checked twice. `schema` is the project's: the records
+    are validated against it, the
     features and the card come from it, and it is written beside the data (`schema.json`).
     `extras` adds card metadata, split rules and training formats (`options.DatasetOptions`).
     `extra` is called with the new folder before the dataset is written into it, to add
@@ -598,13 +586,16 @@ def write_dataset(
     planner = SplitPlanner(
         ratios, pinned=extras.pinned, group_by=extras.group_by, folds=extras.folds
     )
-    if not name.strip() or (license is not None and not license.strip()):
-        raise ExportError("The dataset needs a name and a licence id (e.g. 'cc-by-2.5').")
+    if not name.strip():
+        raise ExportError("The dataset needs a name: give --name NAME.")
+    if license is not None and not license.strip():
+        raise ExportError("The dataset needs a licence id: give e.g. --license cc-by-2.5.")
     check_license(license, name=extras.license_name, link=extras.license_link)
     unknown = [value for value in extras.formats if value not in FORMATS]
     if unknown:
         raise ExportError(
-            f"Unknown format(s) {', '.join(unknown)}: choose from {', '.join(FORMATS)}."
+            f"Unknown format(s) {', '.join(unknown)}: choose from {', '.join(FORMATS)}; "
+            "e.g. --formats docbin,conll."
         )
     with SortedSpill() as spill:
         issues = _spill_checked(records, spill, validated=validated, schema=schema, planner=planner)
@@ -623,8 +614,8 @@ def write_dataset(
             json.dumps(final_report)
         except (TypeError, ValueError) as error:
             raise ExportError(f"The report cannot be written as JSON: {error}.") from error
-        _check_target(out, overwrite=overwrite)
-        built = _new_sibling(out, "tmp")
+        target = check_target(out, keep_other_files=keep_other_files)
+        built = new_sibling(out, "tmp")
         try:
             built.mkdir()
             if extra is not None:
@@ -641,6 +632,9 @@ def write_dataset(
                 extras=extras,
                 previous=out if (out / "gold.jsonl").is_file() else None,
             )
+            # Everything in the new folder is ours: the dataset, the training files and what
+            # `extra` added (an incremental export's state), so the marker lists the folder.
+            write_marker(built, _files_in(built))
         except OSError as error:
             shutil.rmtree(built, ignore_errors=True)
             raise ExportError(
@@ -649,5 +643,10 @@ def write_dataset(
         except BaseException:
             shutil.rmtree(built, ignore_errors=True)
             raise
-    _swap(built, out)
+        swap_in(built, target)
     return replace(summary, path=out)
+
+
+def _files_in(folder: Path) -> tuple[str, ...]:
+    """The files under `folder`, as paths relative to it."""
+    return tuple(sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()))

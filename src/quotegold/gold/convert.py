@@ -39,7 +39,7 @@ from quotegold.gold.regions import (
 )
 from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.definition import RELATIONS, AnnotationSchema
-from quotegold.schema.formats import JOINER, TEXT_NAME
+from quotegold.schema.formats import JOINER, TEXT_NAME, strip_controls
 
 _PAIRS = {(relation.source, relation.target): relation.value for relation in RELATIONS}
 _ALLOWED = ", ".join(f"{r.source}-{r.target} ({r.value})" for r in RELATIONS)
@@ -223,7 +223,9 @@ def _speakers(regions: dict[str, Region], ctx: Context) -> list[Speaker]:
             "start": region.start,
             "end": region.end,
             "text": region.text,
-            "name": _required(region.attrs.get("speaker_name"), "speaker_name", region.id, ctx),
+            "name": _clean(
+                _required(region.attrs.get("speaker_name"), "speaker_name", region.id, ctx)
+            ),
             "kind": _required(region.attrs.get("speaker_kind"), "speaker_kind", region.id, ctx),
         }
         for region in _sorted(regions, "SPEAKER")
@@ -377,7 +379,12 @@ def _meta_text(data: TaskData, name: str, ctx: Context) -> str | None:
     if value is not None and not isinstance(value, str):
         ctx.add(f"the task's {name} is {kind_of(value)}, not text; re-import the article")
         value = None
-    return value or None
+    return _clean(value) or None
+
+
+def _clean(value: Any) -> Any:
+    """Text without control characters (one rule for every short field), else as it is."""
+    return strip_controls(value) if isinstance(value, str) else value
 
 
 def _boilerplate(data: TaskData, text: str, ctx: Context) -> list[BoilerplateRange]:

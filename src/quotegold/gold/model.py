@@ -201,6 +201,7 @@ class TaskData(TypedDict, total=False):
     license: str
     split: str
     boilerplate: list[BoilerplateFlag]
+    control_chars_replaced: int  # only when some were (`schema.formats.replace_controls`)
 
 
 class ResultValue(TypedDict, total=False):

@@ -7,7 +7,6 @@ build it again from the start.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
@@ -41,6 +40,7 @@ from quotegold.schema.formats import (
     article_key,
     text_hash,
 )
+from quotegold.scratch import run_folder
 from quotegold.settings import DEFAULT_EXPORT_TIMEOUT
 
 # Article keys looked up a request: a Data Manager regex of 400 16-digit keys, a URL of
@@ -50,6 +50,11 @@ _KEYS_PER_LOOKUP = 400
 # go in the query string, one parameter each, and Django refuses a request of more than
 # 1,000 parameters (DATA_UPLOAD_MAX_NUMBER_FIELDS) with a bare 400.
 EXPORT_SLICE = 900
+# Projects listed a page at a time when looking one up by title.
+_PROJECTS_PAGE = 100
+# What an answer must hold to be Label Studio's: a project, a task.
+_PROJECT_FIELDS = {"id": int, "title": str}
+_TASK = {"id": int}
 # Projects up to this many tasks are downloaded whole: slices cost Label Studio 1.6x the CPU
 # (measured at 10,000 tasks: 53 s against 33 s), a whole export about 0.3 MB of its memory a
 # task (2.9 GB at 10,000; killed past 22 GB at 100,000 on a 24 GB machine).
@@ -105,7 +110,9 @@ class LabelStudioClient:
     def check_connection(self) -> str:
         """Who the API key belongs to; raises a clear error if the server or key is wrong."""
         # No retry: a server that is down at the start should fail fast with one clear line.
-        user = self._call("checking the API key", self._sdk.users.whoami, retry=False)
+        action = "checking the API key"
+        user = self._call(action, self._sdk.users.whoami, retry=False)
+        self._call.expect(action, user, {"id": int})
         return str(getattr(user, "email", None) or getattr(user, "username", "?"))
 
     def project_url(self, project_id: int) -> str:
@@ -129,10 +136,16 @@ class LabelStudioClient:
     def find_project(self, title: str) -> Project | None:
         """The project with exactly this title (the server's title filter matches substrings)."""
 
-        def search() -> list[Any]:
-            return [p for p in self._sdk.projects.list(title=title) if p.title == title]
+        action = f"looking up project {title!r}"
 
-        matches = self._call(f"looking up project {title!r}", search)
+        def search() -> list[Any]:
+            pager = self._sdk.projects.list(title=title, page_size=_PROJECTS_PAGE)
+            listed = self._call.pages(
+                action, pager, page_size=_PROJECTS_PAGE, count="count", fields=_PROJECT_FIELDS
+            )
+            return [p for p in listed if p.title == title]
+
+        matches = self._call(action, search)
         if len(matches) > 1:
             ids = ", ".join(str(p.id) for p in matches)
             raise LabelStudioError(
@@ -146,9 +159,9 @@ class LabelStudioClient:
         return self.get_project(int(matches[0].id))
 
     def get_project(self, project_id: int) -> Project:
-        raw = self._call(
-            f"reading project {project_id}", lambda: self._sdk.projects.get(project_id)
-        )
+        action = f"reading project {project_id}"
+        raw = self._call(action, lambda: self._sdk.projects.get(project_id))
+        self._call.expect(action, raw, _PROJECT_FIELDS)
         return self._project(raw)
 
     def ensure_project(
@@ -265,10 +278,9 @@ class LabelStudioClient:
 
     def task_count(self, project_id: int) -> int:
         """How many tasks the project holds: one counting query, however large the tasks."""
-        raw = self._call(
-            f"counting the tasks of project {project_id}",
-            lambda: self._sdk.projects.get(project_id),
-        )
+        action = f"counting the tasks of project {project_id}"
+        raw = self._call(action, lambda: self._sdk.projects.get(project_id))
+        self._call.expect(action, raw, _PROJECT_FIELDS)
         return int(raw.task_number or 0)
 
     def find_articles(self, project_id: int, article_ids: Sequence[str]) -> list[StoredArticle]:
@@ -339,13 +351,15 @@ class LabelStudioClient:
 
     def import_tasks(self, project_id: int, tasks: Sequence[dict[str, Any]]) -> list[int]:
         """Import one batch of tasks (no retry: the caller re-checks what arrived first)."""
+        action = f"importing {len(tasks)} tasks into project {project_id}"
         response = self._call(
-            f"importing {len(tasks)} tasks into project {project_id}",
+            action,
             lambda: self._sdk.projects.import_tasks(
                 project_id, request=list(tasks), return_task_ids=True
             ),
             retry=False,
         )
+        self._call.expect(action, response, {"task_ids": list})
         return [int(task_id) for task_id in (response.task_ids or [])]
 
     def create_annotation(
@@ -462,7 +476,11 @@ class LabelStudioClient:
                     request_options=options,
                 )
                 try:
+                    started = False
                     for chunk in chunks:
+                        if not started and chunk.strip():
+                            self._check_export_start(chunk, action)
+                            started = True
                         handle.write(chunk)
                         size += len(chunk)
                 except httpx.ReadTimeout as exc:
@@ -488,14 +506,19 @@ class LabelStudioClient:
             int(task.id): _stamp(task) for task in self._task_pages(project_id, include=include)
         }
 
+    def _check_export_start(self, chunk: bytes, action: str) -> None:
+        """A JSON export is an array: anything else is not Label Studio's export."""
+        if not chunk.lstrip().startswith(b"["):
+            raise self._call.not_label_studio(action, "its export is not a JSON array")
+
     def task_ids(self, project_id: int) -> list[int]:
         """The ids of every task in the project, in increasing order."""
         return sorted(int(task.id) for task in self._task_pages(project_id, include="id"))
 
     def project_tasks(self, project_id: int) -> list[Task]:
         """Every task of the project with its annotations, read from its full JSON export."""
-        with tempfile.TemporaryDirectory(prefix="quotegold-tasks-") as scratch:
-            download = Path(scratch) / "export.json"
+        with run_folder("tasks") as scratch:
+            download = scratch / "export.json"
             self.download_export(project_id, download)
             return read_label_studio_export(download)
 
@@ -517,8 +540,8 @@ class LabelStudioClient:
             action,
             lambda: self._sdk.tasks.list(project=project_id, page_size=page_size, **query),
         )
-        with self._translated(action):  # the pager fetches its later pages as it is read
-            yield from pager
+        # The pager fetches its later pages as it is read: errors translated, pages bounded.
+        yield from self._call.pages(action, pager, page_size=page_size, count="total", fields=_TASK)
 
     # -- predictions -------------------------------------------------------------------
 

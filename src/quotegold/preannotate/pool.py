@@ -25,9 +25,10 @@ import os
 import pickle
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from functools import partial
 from multiprocessing import get_context, parent_process
 from multiprocessing.process import BaseProcess
@@ -37,6 +38,7 @@ from typing import Any
 from quotegold.articles.ingest import Article
 from quotegold.articles.tasks import Predictor
 from quotegold.errors import PreannotationError
+from quotegold.preannotate.bounds import within_bounds
 
 __all__ = [
     "PreannotationError",
@@ -47,10 +49,15 @@ __all__ = [
 ]
 
 
-def predict(predictor: Predictor, article: Article) -> dict[str, Any]:
-    """`predictor(article)`, with a failure named after the article."""
+# Signals held back while the worker starts (see `PredictionWorker.submit`).
+_DEFERRED = {signal.SIGINT, signal.SIGTERM}
+
+
+def predict(predictor: Predictor, article: Article) -> dict[str, Any] | None:
+    """`predictor(article)` within the bounds of `preannotate.bounds` (None beyond them),
+    with a failure named after the article."""
     try:
-        return predictor(article)
+        return within_bounds(article, predictor)
     except Exception as exc:
         raise PreannotationError(
             f"pre-annotating article {article.id!r} failed ({type(exc).__name__}: {exc}); "
@@ -147,10 +154,14 @@ class PredictionWorker:
             )
         # The first submit starts the worker. Ctrl-C reaches every process of the terminal's
         # group, and one still starting would print a KeyboardInterrupt traceback: it starts
-        # with SIGINT blocked, as CPython's resource tracker does, and then ignores it.
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        # with SIGINT blocked, as CPython's resource tracker does, and then ignores it. And
+        # the push handles SIGINT and SIGTERM only once the worker has started: stopped while
+        # it sends the worker its start-up data, it would leave the worker to fail reading it
+        # (with a traceback), and not yet in the list of processes it kills.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
         try:
-            future = self._executor.submit(_predict_batch, list(articles))
+            with _signals_held():
+                future = self._executor.submit(_predict_batch, list(articles))
         except BrokenProcessPool as exc:  # it died with an earlier batch
             raise _died() from exc
         finally:
@@ -181,6 +192,30 @@ class PredictionWorker:
         self.close(kill=error is not None)
 
 
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back while inside (in the main thread, where Python runs its
+    handlers), then handle the first that came as it would have been."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous: dict[int, Any] = {each: signal.getsignal(each) for each in _DEFERRED}
+    for each in _DEFERRED:
+        signal.signal(each, lambda signum, frame: pending.append(signum))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if pending:
+            handler = previous[pending[0]]
+            if callable(handler):
+                handler(pending[0], None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), pending[0])
+
+
 class BatchPredictions:
     """A `Predictor` for one batch whose predictions the worker is making.
 
@@ -191,21 +226,22 @@ class BatchPredictions:
     def __init__(
         self,
         articles: Sequence[Article],
-        future: Future[list[dict[str, Any]]],
+        future: Future[list[dict[str, Any] | None]],
         predictor: Predictor,
     ) -> None:
         self._ids = [article.id for article in articles]
         self._future = future
         self._predictor = predictor
-        self._made: dict[str, dict[str, Any]] | None = None
+        self._made: dict[str, dict[str, Any] | None] | None = None
 
-    def __call__(self, article: Article) -> dict[str, Any]:
+    def __call__(self, article: Article) -> dict[str, Any] | None:
         if self._made is None:
             self._made = dict(zip(self._ids, self._result(), strict=True))
-        made = self._made.pop(article.id, None)  # the push keeps the task it goes into
-        return made if made is not None else predict(self._predictor, article)
+        if article.id in self._made:  # None: made none, within the bounds
+            return self._made.pop(article.id)  # the push keeps the task it goes into
+        return predict(self._predictor, article)
 
-    def _result(self) -> list[dict[str, Any]]:
+    def _result(self) -> list[dict[str, Any] | None]:
         try:
             return self._future.result()
         except BrokenProcessPool as exc:
@@ -227,7 +263,8 @@ _PREDICTOR: list[Predictor] = []
 
 def _install(predictor: Predictor) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _DEFERRED)
     _PREDICTOR[:] = [predictor]
     # A worker waits for batches on a queue it holds both ends of, so it would outlive a
     # push that was killed (SIGKILL gives no chance to stop it): it watches for that itself.
@@ -241,7 +278,7 @@ def _exit_with(parent: BaseProcess) -> None:
     os._exit(1)
 
 
-def _predict_batch(articles: list[Article]) -> list[dict[str, Any]]:
+def _predict_batch(articles: list[Article]) -> list[dict[str, Any] | None]:
     # Plain dicts come back: unpickling them costs the push about 0.15 ms an article, half of
     # what parsing JSON text would (and the SDK wants dicts).
     return [predict(_PREDICTOR[0], article) for article in articles]

@@ -22,6 +22,7 @@ from quotegold.errors import Issue, Location
 from quotegold.gold.model import ResultItem, TaskData
 from quotegold.gold.results import record_to_results
 from quotegold.preannotate import MODEL_VERSION, PREANNOTATOR_NAME, Suggestion, preannotate
+from quotegold.preannotate.bounds import skipped_reason, within_bounds
 from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.definition import AnnotationSchema
 from quotegold.schema.formats import ARTICLE_ID_FIELD
@@ -39,7 +40,6 @@ __all__ = [
 DEFAULT_BATCH_SIZE = 500
 # The rules' predictions, and those of models `quotegold train` made (`quotegold.learn`).
 _OUR_PREFIXES = (f"{PREANNOTATOR_NAME}-", "quotegold-model-")
-_META_FIELDS = ("title", "url", "source", "published")
 _FALLBACK_STANCE = "neutral"
 
 
@@ -126,13 +126,15 @@ def article_from_task(data: TaskData, *, task_id: int | None = None) -> Article:
         raise ValueError(f"task {task_id} has no text")
     given = data.get(ARTICLE_ID_FIELD)
     article_id = str(given) if isinstance(given, str | int) and str(given) else None
-    meta = {name: _text_or_none(data.get(name)) for name in _META_FIELDS}
     return Article(
         id=article_id or article_id_for(text),
         text=text,
+        title=_text_or_none(data.get("title")),
+        url=_text_or_none(data.get("url")),
+        source=_text_or_none(data.get("source")),
+        published=_text_or_none(data.get("published")),
         origin=f"task {task_id}",
         boilerplate=_boilerplate(data.get("boilerplate"), text),
-        **meta,
     )
 
 
@@ -159,8 +161,8 @@ def predict_tasks(
     predictor: Predictor,
     issues: list[Issue],
 ) -> dict[int, dict[str, Any]]:
-    """Predictions for a batch of `(task id, task data)`, by task id; a task without text
-    is left out and listed in `issues`."""
+    """Predictions for a batch of `(task id, task data)`, by task id; a task without text,
+    or beyond the bounds of `preannotate.bounds`, is left out and listed in `issues`."""
     fresh: dict[int, dict[str, Any]] = {}
     for task_id, data in batch:
         try:
@@ -169,5 +171,10 @@ def predict_tasks(
             message = "the task has no text to pre-annotate; left as it was"
             issues.append(Issue(Location(task=task_id), message))
             continue
-        fresh[task_id] = predictor(article)
+        prediction = within_bounds(article, predictor)
+        if prediction is None:
+            message = f"article {article.id!r}: {skipped_reason(article)}; left as it was"
+            issues.append(Issue(Location(task=task_id), message))
+            continue
+        fresh[task_id] = prediction
     return fresh

@@ -13,13 +13,20 @@ import heapq
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from html import escape
+from html import escape as html_escape
 from typing import Any
 
 from quotegold.dataset.rows import speaker_key
 from quotegold.dataset.tokens import PRECEDENCE
 from quotegold.gold.model import Cue, GoldRecord, Initiative, Quote, Speaker, regions_of
-from quotegold.schema.formats import LAYER_KEYS
+from quotegold.schema.formats import LAYER_KEYS, replace_controls
+
+
+def escape(value: str, quote: bool = True) -> str:
+    """`value` for an HTML page: escaped, and control characters (a NUL, an ESC) shown as
+    spaces, one for one, so that offsets into an article's text still fit."""
+    return html_escape(replace_controls(value)[0], quote=quote)
+
 
 __all__ = ["Mark", "anchor_ids", "record_marks", "region_anchors", "render"]
 

@@ -11,7 +11,6 @@ import base64
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from html import escape
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
@@ -24,7 +23,13 @@ from quotegold.gold.exportfile import read_gold_jsonl
 from quotegold.gold.model import GoldRecord, regions_of
 from quotegold.gold.validate import validate_records
 from quotegold.report.charts import STANCE_COLOURS, labels_chart, progress_chart, stance_chart
-from quotegold.report.highlight import STANCE_GLYPHS, record_marks, region_anchors, render
+from quotegold.report.highlight import (
+    STANCE_GLYPHS,
+    escape,
+    record_marks,
+    region_anchors,
+    render,
+)
 from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.definition import LABEL_VALUES, LABELS, STANCE_VALUES, AnnotationSchema
 from quotegold.schema.formats import LAYER_KEYS

@@ -2,12 +2,14 @@
 
 They describe the data, not one step of it, so they live with the schema: the control names
 of the Label Studio config, the task data field that keys idempotent pushes, where each
-label's regions sit in a gold record, and how the parts of a split quote are joined.
+label's regions sit in a gold record, how the parts of a split quote are joined, and the one
+rule for control characters in every field.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Final
 
 # Control names in the Label Studio config; results carry them as `from_name`/`to_name`.
@@ -63,3 +65,22 @@ ATTRIBUTE_FIELDS: dict[str, str] = {
     "speaker_kind": "kind",
     "initiative_status": "status",
 }
+
+
+# C0 and C1 control characters other than tab and newline (CR is turned into LF first).
+# Label Studio renders them badly and they have no business in news text. One rule for every
+# field: in an article's text each is replaced by a space, one for one, so offsets stay the
+# same; from short metadata (title, url, source, published, speaker names) they are removed.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# The task data field counting the control characters replaced in its text.
+CONTROLS_REPLACED_FIELD: Final = "control_chars_replaced"
+
+
+def replace_controls(text: str) -> tuple[str, int]:
+    """`text` with each control character replaced by a space, and how many were."""
+    return CONTROL_CHARACTERS.subn(" ", text)
+
+
+def strip_controls(text: str) -> str:
+    """`text` without control characters (tab and newline kept): for metadata and names."""
+    return CONTROL_CHARACTERS.sub("", text)

@@ -12,7 +12,6 @@ does not grow with their number.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -31,6 +30,7 @@ from quotegold.dataset.reportfile import (
     task_counts,
 )
 from quotegold.dataset.splits import DEFAULT_RATIOS
+from quotegold.dataset.target import check_target
 from quotegold.dataset.writer import DatasetSummary, write_dataset
 from quotegold.errors import Issue, Location, NoGoldRecordsError, ValidationError
 from quotegold.gold.adjudicate import Choice, choose_annotation
@@ -43,6 +43,7 @@ from quotegold.labelstudio import LabelStudioClient
 from quotegold.measure.agreement import AgreementCounter
 from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.definition import AnnotationSchema
+from quotegold.scratch import run_folder
 from quotegold.workflows.exportstate import (
     STATE_FILE,
     Changes,
@@ -75,6 +76,8 @@ class ExportOptions:
     attribution: str | None = None
     ratios: Sequence[float] = DEFAULT_RATIOS
     extras: DatasetOptions = field(default_factory=DatasetOptions)
+    # Files in the --out folder that quotegold did not write stay in place (else: refused).
+    keep_other_files: bool = False
 
 
 def issue_dict(issue: Issue) -> ProblemEntry:
@@ -239,6 +242,7 @@ def export_tasks(
         license=options.license,
         attribution=options.attribution,
         ratios=options.ratios,
+        keep_other_files=options.keep_other_files,
         validated=True,  # iter_gold yields only records that passed validation
         schema=schema,
         extras=options.extras,
@@ -290,6 +294,7 @@ def export_file(
     """Export from a Label Studio JSON export file (no server needed), streaming its tasks.
 
     A file holds no labelling config, so `schema` says what its annotators were shown."""
+    check_target(out, keep_other_files=options.keep_other_files)  # before reading anything
     tasks = iter_label_studio_export(path)
     source = {"file": shown_path(path)}  # never an absolute local path
     return export_tasks(tasks, out=out, options=options, source=source, schema=schema)
@@ -335,19 +340,20 @@ def export_project_changes(
     `full` downloads every task anyway. Either way the new state is written into the
     dataset folder, swapped in with it.
     """
+    check_target(out, keep_other_files=options.keep_other_files)  # before the long download
     project = client.require_project(title)
     schema = project_schema(client, project)
     source = {"label_studio_url": client.url, "project_id": project.id, "project_title": title}
     previous, reason = (
         (None, "--full") if full else previous_state(out, url=client.url, project_id=project.id)
     )
-    with tempfile.TemporaryDirectory(prefix="quotegold-export-") as scratch:
+    with run_folder("export") as scratch:
         state, changes = refresh_state(
             client,
             project.id,
             previous=previous,
             reason=reason,
-            scratch=Path(scratch),
+            scratch=scratch,
             header=source,
         )
         summary, report = export_tasks(

@@ -11,11 +11,9 @@ adjudication and predictions follow what the annotators were shown.
 
 from __future__ import annotations
 
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from quotegold.errors import SchemaChangeError, SchemaError
 from quotegold.gold.exportfile import iter_label_studio_export
@@ -25,6 +23,7 @@ from quotegold.schema.definition import PROJECT_ATTRIBUTES, AnnotationSchema
 from quotegold.schema.guidelines import render_instructions
 from quotegold.schema.labelconfig import render_label_config
 from quotegold.schema.stored import schema_from_label_config
+from quotegold.scratch import run_folder
 
 __all__ = ["Usage", "project_description", "project_schema", "sync_project", "values_in_use"]
 
@@ -134,8 +133,8 @@ def _usage(
     client: LabelStudioClient, project: Project, dropped: Mapping[str, list[str]]
 ) -> dict[tuple[str, str], Usage]:
     """How the dropped values are used, read from the project's full export."""
-    with tempfile.TemporaryDirectory(prefix="quotegold-usage-") as scratch:
-        download = Path(scratch) / "export.json"
+    with run_folder("usage") as scratch:
+        download = scratch / "export.json"
         client.download_export(project.id, download)
         return values_in_use(iter_label_studio_export(download), dropped)
 

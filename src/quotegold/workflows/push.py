@@ -38,12 +38,13 @@ from tenacity import (
 
 from quotegold.articles.ingest import Article
 from quotegold.articles.tasks import Predictor, article_to_task
-from quotegold.errors import LabelStudioUnavailable, ValidationError
+from quotegold.errors import LabelStudioTooLarge, LabelStudioUnavailable, ValidationError
 from quotegold.gold.exportfile import read_gold_jsonl
 from quotegold.gold.results import record_to_results
 from quotegold.gold.validate import other_schema_issue, validator_for
 from quotegold.labelstudio import LabelStudioClient, Project
 from quotegold.labelstudio.records import StoredArticle
+from quotegold.preannotate.bounds import skipped_reason
 from quotegold.preannotate.pool import PredictionPool
 from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.definition import AnnotationSchema
@@ -87,6 +88,10 @@ class PushResult:
     already_present: int = 0
     task_ids: list[int] = field(default_factory=list)
     changed: list[ChangedArticle] = field(default_factory=list)
+    # Imported without suggestions: too long, or too slow, to pre-annotate (with why).
+    unsuggested: list[tuple[Article, str]] = field(default_factory=list)
+    # Control characters replaced by spaces in the texts of the tasks created.
+    control_chars_replaced: int = 0
 
 
 def gold_annotations(
@@ -204,6 +209,8 @@ class _Batch:
     predictor: Predictor | None = None
     # Kept across the batch's retries: each article is pre-annotated once.
     made: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unsuggested: list[tuple[Article, str]] = field(default_factory=list)
+    controls_replaced: int = 0
 
     def ids(self) -> list[str]:
         return [article.id for article in self.articles]
@@ -226,10 +233,11 @@ class _Batch:
 
     def task(self, article: Article) -> dict[str, Any]:
         if article.id not in self.made:
-            self.made[article.id] = {
-                **article_to_task(article, predictor=self.predictor),
-                **self.extras.get(article.id, {}),
-            }
+            task = article_to_task(article, predictor=self.predictor)
+            if self.predictor is not None and "predictions" not in task:
+                self.unsuggested.append((article, skipped_reason(article)))
+            self.controls_replaced += article.control_chars_replaced
+            self.made[article.id] = {**task, **self.extras.get(article.id, {})}
         return self.made[article.id]
 
 
@@ -240,6 +248,10 @@ class _Done:
     created: list[int]
     new: int  # articles imported under their own id
     changed: list[ChangedArticle]
+    # Made without suggestions (too long or too slow to pre-annotate, with why), and the
+    # control characters replaced in the texts of the tasks made.
+    unsuggested: list[tuple[Article, str]] = field(default_factory=list)
+    controls_replaced: int = 0
 
 
 class _Project:
@@ -356,7 +368,13 @@ class _Project:
         for stored, article in batch.plan.updates:
             changed.append(self._update(stored, batch.task(article)))
         versions = sum(1 for entry in batch.plan.changed if entry.outcome == "new version")
-        return _Done(created, len(batch.plan.new) - versions, changed)
+        return _Done(
+            created,
+            len(batch.plan.new) - versions,
+            changed,
+            unsuggested=batch.unsuggested,
+            controls_replaced=batch.controls_replaced,
+        )
 
     def _recheck_count(self, batch: _Batch) -> None:
         # Just before the import: if the project's task count is not what this push
@@ -389,7 +407,10 @@ class _Project:
 
     def _import(self, batch: _Batch) -> list[int]:
         tasks = batch.tasks()
-        return self._client.import_tasks(self._id, tasks) if tasks else []
+        try:
+            return self._client.import_tasks(self._id, tasks) if tasks else []
+        except LabelStudioTooLarge as exc:
+            raise _too_large(exc, batch.plan.new) from exc
 
     def _update(self, stored: StoredArticle, task: Mapping[str, Any]) -> ChangedArticle:
         """Replace a changed article's task data, unless it has annotations by now."""
@@ -420,6 +441,18 @@ class _Project:
 
 def _versioned(article_id: str, number: int) -> str:
     return f"{article_id}{VERSION_MARK}{number}"
+
+
+def _too_large(exc: LabelStudioTooLarge, articles: list[Article]) -> LabelStudioTooLarge:
+    """The refusal of a batch as too large, naming its largest article and the fixes."""
+    largest = max(articles, key=lambda article: len(article.text))
+    return LabelStudioTooLarge(
+        f"{exc}. The largest article of the {len(articles)} sent is {largest.id!r} "
+        f"({largest.origin}, {len(largest.text):,} characters): split it into smaller "
+        "articles, or push it with --batch-size 1 or --no-predictions",
+        url=exc.url,
+        status=exc.status,
+    )
 
 
 def _read(
@@ -487,5 +520,7 @@ def _record(
     result.created += len(done.created)
     result.changed += done.changed
     result.already_present += handled - done.new - len(done.changed)
+    result.unsuggested += done.unsuggested
+    result.control_chars_replaced += done.controls_replaced
     if on_progress is not None:
         on_progress(handled)
