@@ -226,10 +226,10 @@ def export_tasks(
     build = GoldBuild()
     # Tasks annotated by several people: how far they agree goes in the report and the card.
     agreement = AgreementCounter(project=project, schema=schema)
-    report = partial(_final_report, build, agreement, source=source, options=options, schema=schema)
+    report = partial(final_report, build, agreement, source=source, options=options, schema=schema)
     summary = write_dataset(
         iter_gold(
-            _counted(tasks, agreement),
+            counted(tasks, agreement),
             build=build,
             strategy=options.strategy,
             project=project,
@@ -251,13 +251,13 @@ def export_tasks(
     return summary, summary.report
 
 
-def _counted(tasks: Iterable[Task], agreement: AgreementCounter) -> Iterator[Task]:
+def counted(tasks: Iterable[Task], agreement: AgreementCounter) -> Iterator[Task]:
     for task in tasks:
         agreement.add(task)
         yield task
 
 
-def _final_report(
+def final_report(
     build: GoldBuild,
     agreement: AgreementCounter,
     *,

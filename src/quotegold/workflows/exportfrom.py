@@ -10,22 +10,23 @@ name), in the report and the card alike: no absolute local path is written.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
 from quotegold.dataset.reportfile import ExportReport
+from quotegold.dataset.target import check_target
 from quotegold.dataset.writer import DatasetSummary, write_dataset
-from quotegold.errors import Issue, ValidationError
+from quotegold.errors import Issue
 from quotegold.gold.exportfile import iter_label_studio_export, read_gold_jsonl
-from quotegold.gold.model import GoldRecord, Task
+from quotegold.gold.model import GoldRecord
 from quotegold.gold.sources import InputFile, input_files
 from quotegold.gold.validate import other_schema_issue, validator_for
 from quotegold.measure.agreement import AgreementCounter
 from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.definition import AnnotationSchema
-from quotegold.workflows.export import ExportOptions, GoldBuild, build_report, iter_gold
+from quotegold.workflows.export import ExportOptions, GoldBuild, counted, final_report, iter_gold
 
 __all__ = ["export_inputs"]
 
@@ -47,9 +48,8 @@ def export_inputs(
     build = GoldBuild()
     agreement = AgreementCounter(project=None, schema=schema)
     source: dict[str, object] = {"files": [file.shown for file in inputs]}
-    report = partial(
-        _final_report, build, agreement, inputs, source=source, options=options, schema=schema
-    )
+    check_target(out, keep_other_files=options.keep_other_files)  # before reading anything
+    report = partial(final_report, build, agreement, source=source, options=options, schema=schema)
     records = _records(inputs, build, agreement, options, schema, schema_source)
     summary = write_dataset(
         records,
@@ -62,6 +62,7 @@ def export_inputs(
         validated=True,  # every record yielded passed validation
         schema=schema,
         extras=options.extras,
+        keep_other_files=options.keep_other_files,
     )
     return summary, summary.report
 
@@ -79,7 +80,7 @@ def _records(
         if file.kind == "gold-jsonl":
             yield from _gold_records(file, build, schema, schema_source)
         else:
-            tasks = _counted(iter_label_studio_export(file.path), agreement)
+            tasks = counted(iter_label_studio_export(file.path), agreement)
             yield from iter_gold(tasks, build=build, strategy=options.strategy, schema=schema)
         build.problems[before:] = [_located(issue, file) for issue in build.problems[before:]]
 
@@ -120,27 +121,3 @@ def _located(issue: Issue, file: InputFile) -> Issue:
     if issue.location.file not in (None, str(file.path)):
         return issue
     return replace(issue, location=replace(issue.location, file=file.shown))
-
-
-def _counted(tasks: Iterator[Task], agreement: AgreementCounter) -> Iterator[Task]:
-    for task in tasks:
-        agreement.add(task)
-        yield task
-
-
-def _final_report(
-    build: GoldBuild,
-    agreement: AgreementCounter,
-    inputs: Sequence[InputFile],
-    *,
-    source: Mapping[str, object],
-    options: ExportOptions,
-    schema: AnnotationSchema,
-) -> ExportReport:
-    if options.strict and build.problems:
-        raise ValidationError(build.problems)
-    report = build_report(build, source=source, options=options, schema=schema)
-    measured = agreement.result()
-    if measured.pairs:
-        report["agreement"] = measured.to_dict()
-    return report
