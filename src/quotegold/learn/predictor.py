@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,12 @@ from quotegold.learn.features import token_features
 from quotegold.learn.modelfile import INITIATIVE_FILE, MAIN_FILE, ModelInfo, read_info
 from quotegold.learn.rules import read_with_rules
 from quotegold.preannotate import Suggestion
+from quotegold.preannotate.bounds import (
+    MAX_PREDICT_SECONDS,
+    MAX_PREDICTED_CHARS,
+    skipped_reason,
+    within_bounds,
+)
 from quotegold.preannotate.predictions import suggestion_to_prediction
 from quotegold.preannotate.record import empty_record
 from quotegold.preannotate.stance import TargetFinder
@@ -46,8 +51,9 @@ __all__ = [
 # The model shipped with quotegold: trained on the project's development gold (see its card);
 # the CLI pre-annotates with it unless told --rules or --model PATH.
 SHIPPED_MODEL = Path(__file__).parent / "models" / "wikinews"
-MAX_CHARS = 200_000
-MAX_SECONDS = 30.0
+# The bounds of every pre-annotator (`preannotate.bounds`), under this module's names.
+MAX_CHARS = MAX_PREDICTED_CHARS
+MAX_SECONDS = MAX_PREDICT_SECONDS
 _LOG = logging.getLogger(__name__)
 
 
@@ -98,38 +104,22 @@ class ModelPredictor:
 
     def __call__(self, article: Article) -> dict[str, Any]:
         """The Label Studio prediction for one article, bounded (see the module)."""
-        return within_bounds(article, self._predict, model_version=self.model_version)
+        try:
+            prediction = within_bounds(article, self._predict)
+        except TooSlow:  # the model's own deadline, which holds in any thread
+            prediction = None
+        if prediction is None:
+            _LOG.warning(
+                "article %r: no suggestions made (%s)", article.id, skipped_reason(article)
+            )
+            return {"model_version": self.model_version, "score": 0.0, "result": []}
+        return prediction
 
     def _predict(self, article: Article) -> dict[str, Any]:
         suggestion = self.suggest(article, deadline=time.monotonic() + MAX_SECONDS)
         prediction = suggestion_to_prediction(suggestion, schema=self.schema)
         prediction["model_version"] = self.model_version
         return prediction
-
-
-def within_bounds(
-    article: Article, predict: Callable[[Article], dict[str, Any]], *, model_version: str = ""
-) -> dict[str, Any]:
-    """`predict(article)`, or an empty prediction of `model_version` with a warning for an
-    article too long (`MAX_CHARS`) or too slow (`predict` raising `TooSlow`)."""
-    # Kept small and local so the shared bound of the rules can replace it.
-    if len(article.text) > MAX_CHARS:
-        _LOG.warning(
-            "article %r has %d characters (over %d): no suggestions made",
-            article.id,
-            len(article.text),
-            MAX_CHARS,
-        )
-        return {"model_version": model_version, "score": 0.0, "result": []}
-    try:
-        return predict(article)
-    except TooSlow:
-        _LOG.warning(
-            "article %r took over %.0f s to pre-annotate: no suggestions made",
-            article.id,
-            MAX_SECONDS,
-        )
-        return {"model_version": model_version, "score": 0.0, "result": []}
 
 
 def _open(path: Path) -> pycrfsuite.Tagger:

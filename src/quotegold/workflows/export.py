@@ -226,16 +226,34 @@ def export_tasks(
     build = GoldBuild()
     # Tasks annotated by several people: how far they agree goes in the report and the card.
     agreement = AgreementCounter(project=project, schema=schema)
+    records = iter_gold(
+        counted(tasks, agreement),
+        build=build,
+        strategy=options.strategy,
+        project=project,
+        project_url=project_url,
+        schema=schema,
+    )
     report = partial(final_report, build, agreement, source=source, options=options, schema=schema)
-    summary = write_dataset(
-        iter_gold(
-            counted(tasks, agreement),
-            build=build,
-            strategy=options.strategy,
-            project=project,
-            project_url=project_url,
-            schema=schema,
-        ),
+    summary = write_valid(
+        records, out=out, report=report, options=options, schema=schema, extra=extra
+    )
+    return summary, summary.report
+
+
+def write_valid(
+    records: Iterable[GoldRecord],
+    *,
+    out: Path,
+    report: Callable[[], ExportReport],
+    options: ExportOptions,
+    schema: AnnotationSchema,
+    extra: Callable[[Path], None] | None = None,
+) -> DatasetSummary:
+    """Write records that already passed validation as the dataset at `out`, with the
+    export's options; `report` is called once they have all been read."""
+    return write_dataset(
+        records,
         out=out,
         report=report,
         name=options.name,
@@ -243,12 +261,11 @@ def export_tasks(
         attribution=options.attribution,
         ratios=options.ratios,
         keep_other_files=options.keep_other_files,
-        validated=True,  # iter_gold yields only records that passed validation
+        validated=True,
         schema=schema,
         extras=options.extras,
         extra=extra,
     )
-    return summary, summary.report
 
 
 def counted(tasks: Iterable[Task], agreement: AgreementCounter) -> Iterator[Task]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from quotegold.dataset.reportfile import ExportReport
 from quotegold.dataset.target import check_target
-from quotegold.dataset.writer import DatasetSummary, write_dataset
+from quotegold.dataset.writer import DatasetSummary
 from quotegold.errors import Issue
 from quotegold.gold.exportfile import iter_label_studio_export, read_gold_jsonl
 from quotegold.gold.model import GoldRecord
@@ -26,7 +26,14 @@ from quotegold.gold.validate import other_schema_issue, validator_for
 from quotegold.measure.agreement import AgreementCounter
 from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.definition import AnnotationSchema
-from quotegold.workflows.export import ExportOptions, GoldBuild, counted, final_report, iter_gold
+from quotegold.workflows.export import (
+    ExportOptions,
+    GoldBuild,
+    counted,
+    final_report,
+    iter_gold,
+    write_valid,
+)
 
 __all__ = ["export_inputs"]
 
@@ -51,19 +58,7 @@ def export_inputs(
     check_target(out, keep_other_files=options.keep_other_files)  # before reading anything
     report = partial(final_report, build, agreement, source=source, options=options, schema=schema)
     records = _records(inputs, build, agreement, options, schema, schema_source)
-    summary = write_dataset(
-        records,
-        out=out,
-        report=report,
-        name=options.name,
-        license=options.license,
-        attribution=options.attribution,
-        ratios=options.ratios,
-        validated=True,  # every record yielded passed validation
-        schema=schema,
-        extras=options.extras,
-        keep_other_files=options.keep_other_files,
-    )
+    summary = write_valid(records, out=out, report=report, options=options, schema=schema)
     return summary, summary.report
 
 
