@@ -46,7 +46,7 @@ def train(
     ] = None,
     curve: Annotated[
         bool,
-        typer.Option("--curve", help="train on 25/50/75/100%% of GOLD; print the dev scores"),
+        typer.Option("--curve", help="train on 25/50/75/100% of GOLD; print the dev scores"),
     ] = False,
     max_iterations: Annotated[int, typer.Option("--max-iterations", min=1)] = 100,
     c1: Annotated[float, typer.Option("--c1", min=0.0, help="L1 regularisation")] = 0.05,
