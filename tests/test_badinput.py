@@ -459,10 +459,11 @@ def test_an_export_with_no_valid_record_lists_why(file: str, words: str, tmp_pat
     result = runner.invoke(app, ["export", "--from-file", str(path), "--out", str(tmp_path / "ds")])
     assert_no_traceback(result)
     assert result.exit_code == 1
-    assert "No gold records to export" in result.stderr and "1 problem(s)" in result.stderr
+    assert "No gold records to export" in result.stderr and "problems (1):" in result.stderr
     located = [line for line in result.stderr.splitlines() if "task 2, annotation 20" in line]
     assert located and words in located[0], result.stderr
-    assert list(tmp_path.iterdir()) == []
+    # No dataset: only the report with every problem, beside where it would have been.
+    assert [path.name for path in tmp_path.iterdir()] == ["ds-report.json"]
 
 
 def test_every_corpus_file_has_an_expected_outcome() -> None:

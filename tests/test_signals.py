@@ -89,8 +89,15 @@ class Run:
         return found
 
     def leftovers(self) -> list[Path]:
-        """What the temp folder holds but quotegold's own (empty) folder of runs."""
-        return [path for path in self.scratch.rglob("*") if path.name != f"quotegold-{os.getuid()}"]
+        """What the temp folder holds but quotegold's own (empty) folder of runs and the
+        push locks' folder (empty lock files, kept on purpose: removing one another process
+        may hold would break the lock)."""
+        ours = {f"quotegold-{os.getuid()}", f"quotegold-locks-{os.getuid()}"}
+        return [
+            path
+            for path in self.scratch.rglob("*")
+            if path.name not in ours and not path.parent.name.startswith("quotegold-locks-")
+        ]
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -174,7 +181,8 @@ def test_a_signal_during_an_export_leaves_nothing_behind(
 ) -> None:
     out, before = previous
     run = Run(label_studio, out.parents[1])
-    process = run.start("export", "--project", annotated, "--out", str(out))
+    # --full: an export into its own earlier folder would download nothing (incremental).
+    process = run.start("export", "--project", annotated, "--out", str(out), "--full")
     wait_for(lambda: moment(run, out, process.pid), process, 300)
     stopped_cleanly(run, process, signum)
     assert digest(out) == before
