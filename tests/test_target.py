@@ -41,6 +41,24 @@ def export(out: Path, *, keep: bool = False, records: Any = None) -> None:
     )
 
 
+def test_the_report_written_into_an_export_is_ours_and_the_next_export_replaces_it(
+    tmp_path: Path,
+) -> None:
+    """`quotegold report` writes report.html and its charts into the export folder, as the
+    demo does: they join the marker, so exporting again replaces them instead of refusing."""
+    out = tmp_path / "sco"
+    export(out)
+    shown = runner.invoke(app, ["report", str(out)])
+    assert shown.exit_code == 0, shown.stderr
+    listed = set(json.loads((out / MARKER_FILE).read_text(encoding="utf-8"))["files"])
+    assert "report.html" in listed and any(name.endswith(".png") for name in listed)
+    export(out)  # no --keep-other-files needed
+    assert not (out / "report.html").exists()  # it described the export replaced
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    runner.invoke(app, ["report", str(out)])
+    assert "notes.txt" not in json.loads((out / MARKER_FILE).read_text(encoding="utf-8"))["files"]
+
+
 def test_the_marker_lists_every_file_the_export_wrote(tmp_path: Path) -> None:
     out = tmp_path / "sco"
     export(out)

@@ -20,13 +20,22 @@ import os
 import re
 import secrets
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from quotegold.errors import ExportError
 from quotegold.scratch import owner_alive
 
-__all__ = ["MARKER_FILE", "Target", "check_target", "new_sibling", "swap_in", "write_marker"]
+__all__ = [
+    "MARKER_FILE",
+    "Target",
+    "add_to_marker",
+    "check_target",
+    "new_sibling",
+    "swap_in",
+    "write_marker",
+]
 
 MARKER_FILE = ".quotegold-export.json"
 KEEP_FLAG = "--keep-other-files"
@@ -171,6 +180,24 @@ def write_marker(folder: Path, files: tuple[str, ...]) -> None:
     marker = {"written_by": "quotegold", "files": sorted(files)}
     text = json.dumps(marker, indent=1, ensure_ascii=False) + "\n"
     (folder / MARKER_FILE).write_text(text, encoding="utf-8", newline="\n")
+
+
+def add_to_marker(folder: Path, files: Sequence[Path]) -> None:
+    """List `files` (written into the export `folder` after it, as the HTML report and its
+    charts are) in its marker, so the next export replaces them instead of refusing them.
+    Nothing happens for a folder with no marker or for files outside it."""
+    marker = folder / MARKER_FILE
+    if not marker.is_file():
+        return
+    listed = _written_files(folder) or set()
+    inside = [path.resolve() for path in files if path.resolve().is_relative_to(folder.resolve())]
+    names = {path.relative_to(folder.resolve()).as_posix() for path in inside}
+    if not names - listed:
+        return
+    try:
+        write_marker(folder, tuple(sorted(listed | names)))
+    except OSError as error:
+        raise ExportError(f"Cannot update {marker}: {error}; check permissions.") from error
 
 
 def swap_in(built: Path, target: Target) -> None:

@@ -18,6 +18,7 @@ from typing import Any, cast
 from quotegold.dataset.reportfile import ExportReport
 from quotegold.dataset.rows import speaker_rows
 from quotegold.dataset.splits import DEFAULT_RATIOS, SPLITS, split_for
+from quotegold.dataset.target import add_to_marker
 from quotegold.errors import ExportError, ValidationError
 from quotegold.gold.exportfile import read_gold_jsonl
 from quotegold.gold.model import GoldRecord, regions_of
@@ -298,7 +299,8 @@ def _agreement_section(agreement: Mapping[str, object]) -> str:
 
 
 def _conflicts_section(report: ExportReport) -> str:
-    conflicts = [c for c in report.get("conflicts") or [] if isinstance(c, Mapping)]
+    listed = report.get("conflicts")  # a list in every export; anything else shows none
+    conflicts = [c for c in listed if isinstance(c, Mapping)] if isinstance(listed, list) else []
     rejected = [r for r in report.get("rejected") or [] if isinstance(r, Mapping)]
     problems = [p for p in report.get("problems") or [] if isinstance(p, Mapping)]
     parts = [f"<p>{len(conflicts)} conflict(s), {len(rejected)} rejected record(s).</p>"]
@@ -498,8 +500,11 @@ def write_report(
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ExportError(f"Cannot create {out.parent}: {error}; check the path.") from error
+    written = [out]
     for chart, png in charts.items():
         if png:
-            _write(out.with_name(f"{out.stem}-{chart}.png"), png)
+            written.append(out.with_name(f"{out.stem}-{chart}.png"))
+            _write(written[-1], png)
     _write(out, _page(f"quotegold report: {name}", _summary(report, records, schema), sections))
+    add_to_marker(export_dir, written)  # ours: the next export may replace them
     return out
