@@ -310,6 +310,14 @@ def test_the_card_counts_quotes_per_split_and_label_and_warns(built: Path) -> No
     assert "the test split has" in card
 
 
+def test_a_card_built_from_files_says_so_and_not_label_studio(built: Path) -> None:
+    card = (built / "README.md").read_text(encoding="utf-8")
+    made = card.split("## How it was made", 1)[1]
+    assert "read from gold JSONL files and Label Studio exports" in made
+    assert "imported into Label Studio" not in made
+    assert "- built from: `" in made
+
+
 # --- 4. training formats ---------------------------------------------------------------------
 
 

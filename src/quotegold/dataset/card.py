@@ -267,10 +267,16 @@ def _made(report: ExportReport, records: Iterable[Sourced]) -> str:
     rows = _flatten({key: value for key, value in report.items() if key != "agreement"})
     more = f"\n\n… and {len(rows) - 40} more entries in `report.json`." if len(rows) > 40 else ""
     report_table = _table(["report entry", "value"], rows[:40]) if rows else "(empty report)"
+    how = (
+        "Articles were imported into Label Studio with suggested regions and annotated in its web\n"
+        "interface. Each annotation was converted to a gold record with exact offsets;"
+        if shown or not files
+        else "The records were read from gold JSONL files and Label Studio exports (listed\n"
+        "below), with no server. Each annotation was converted to a gold record with exact offsets;"
+    )
     return f"""## How it was made
 
-Articles were imported into Label Studio with suggested regions and annotated in its web
-interface. Each annotation was converted to a gold record with exact offsets; annotations of
+{how} annotations of
 the same article were adjudicated (ground truth first, then agreement; conflicts are reported,
 not exported) and every record was validated against the JSON Schema of a gold record and
 the rules a schema cannot say (offsets match the text, relations point at existing regions).
