@@ -3,7 +3,9 @@
 Whole-article rows are too long for most encoders (hundreds of articles pass 512 tokens), so
 each article is cut into sentences: at every line break, and after a token ending in `.`, `!`,
 `?` or `…` (with the closing quotation marks and brackets after it) when the next token starts
-a new sentence (a capital, a digit or an opening mark). A sentence longer than `MAX_TOKENS`
+a new sentence (a capital, a digit or an opening mark), except after an abbreviation (a title
+such as `Mr.` or `Sen.`, an initial such as `J.`, or dotted letters such as `U.S.`): one
+sentence too long is harmless, one cut in the middle of a name is not. A sentence longer than `MAX_TOKENS`
 is cut into pieces of at most that many tokens. Each token keeps the exact whitespace after
 it (`spaces`), so `"".join(t + s for t, s in zip(tokens, spaces)) == text` for every row and
 the rows of an article in order give back its text from the first token on. Tags are the
@@ -27,6 +29,96 @@ _CLOSERS = frozenset("\"'\u201d\u2019»)]}")  # with the curly closing quotes
 _OPENERS = frozenset("\"'\u201c\u2018«([{")  # with the curly opening quotes
 
 
+# Titles and abbreviations that stand before a name or a place, rarely at a sentence's end.
+_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sen",
+        "rep",
+        "gov",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "adm",
+        "st",
+        "jr",
+        "sr",
+        "rev",
+        "hon",
+        "pres",
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "vs",
+        "no",
+        "mt",
+        "ft",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "ala",
+        "ariz",
+        "ark",
+        "calif",
+        "colo",
+        "conn",
+        "del",
+        "fla",
+        "ga",
+        "ill",
+        "ind",
+        "kan",
+        "ky",
+        "la",
+        "md",
+        "mass",
+        "mich",
+        "minn",
+        "miss",
+        "mo",
+        "mont",
+        "neb",
+        "nev",
+        "okla",
+        "ore",
+        "pa",
+        "tenn",
+        "tex",
+        "va",
+        "vt",
+        "wash",
+        "wis",
+        "wyo",
+    ]
+)
+
+
+def _is_abbreviation(token: str) -> bool:
+    stem = token[:-1] if token.endswith(".") else ""
+    if not stem:
+        return False
+    if stem.lower() in _ABBREVIATIONS:
+        return True
+    letters = stem.split(".")  # `U.S` of `U.S.`, `J` of `J.`
+    return all(len(part) == 1 and part.isalpha() for part in letters)
+
+
 def _starts_sentence(token: str) -> bool:
     first = token[0]
     return first.isupper() or not first.isalpha() or first in _OPENERS
@@ -35,7 +127,7 @@ def _starts_sentence(token: str) -> bool:
 def _ends_sentence(text: str, starts: Sequence[int], ends: Sequence[int], index: int) -> bool:
     token = text[starts[index] : ends[index]]
     if token.endswith(_ENDS):
-        return True
+        return not _is_abbreviation(token)
     before = text[starts[index - 1] : ends[index - 1]] if index else ""
     return all(mark in _CLOSERS for mark in token) and before.endswith(_ENDS)
 
