@@ -5,12 +5,12 @@ each article is cut into sentences: at every line break, and after a token endin
 `?` or `…` (with the closing quotation marks and brackets after it) when the next token starts
 a new sentence (a capital, a digit or an opening mark), except after an abbreviation (a title
 such as `Mr.` or `Sen.`, an initial such as `J.`, or dotted letters such as `U.S.`): one
-sentence too long is harmless, one cut in the middle of a name is not. A sentence longer than `MAX_TOKENS`
-is cut into pieces of at most that many tokens. Each token keeps the exact whitespace after
-it (`spaces`), so `"".join(t + s for t, s in zip(tokens, spaces)) == text` for every row and
-the rows of an article in order give back its text from the first token on. Tags are the
-article's, cut the same way; a span crossing a row boundary begins again with `B` in the
-next row, so every row is valid IOB2 on its own.
+sentence too long is harmless, one cut in the middle of a name is not. A sentence longer
+than `MAX_TOKENS` is cut into pieces of at most that many tokens. Each token keeps the exact
+whitespace after it (`spaces`), so `"".join(t + s for t, s in zip(tokens, spaces)) == text`
+for every row and the rows of an article in order give back its text from the first token
+on. Tags are the article's, cut the same way; a span crossing a row boundary begins again
+with `B` in the next row, so every row is valid IOB2 on its own.
 """
 
 from __future__ import annotations
@@ -30,83 +30,13 @@ _OPENERS = frozenset("\"'\u201c\u2018«([{")  # with the curly opening quotes
 
 
 # Titles and abbreviations that stand before a name or a place, rarely at a sentence's end.
-_ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "sen",
-        "rep",
-        "gov",
-        "gen",
-        "col",
-        "lt",
-        "sgt",
-        "capt",
-        "adm",
-        "st",
-        "jr",
-        "sr",
-        "rev",
-        "hon",
-        "pres",
-        "inc",
-        "corp",
-        "co",
-        "ltd",
-        "vs",
-        "no",
-        "mt",
-        "ft",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "ala",
-        "ariz",
-        "ark",
-        "calif",
-        "colo",
-        "conn",
-        "del",
-        "fla",
-        "ga",
-        "ill",
-        "ind",
-        "kan",
-        "ky",
-        "la",
-        "md",
-        "mass",
-        "mich",
-        "minn",
-        "miss",
-        "mo",
-        "mont",
-        "neb",
-        "nev",
-        "okla",
-        "ore",
-        "pa",
-        "tenn",
-        "tex",
-        "va",
-        "vt",
-        "wash",
-        "wis",
-        "wyo",
-    ]
+_ABBREVIATION_WORDS = (
+    "mr mrs ms dr prof sen rep gov gen col lt sgt capt adm st jr sr rev hon pres inc "
+    "corp co ltd vs no mt ft jan feb mar apr jun jul aug sep sept oct nov dec ala "
+    "ariz ark calif colo conn del fla ga ill ind kan ky la md mass mich minn miss mo "
+    "mont neb nev okla ore pa tenn tex va vt wash wis wyo"
 )
+_ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
 
 
 def _is_abbreviation(token: str) -> bool:
