@@ -58,6 +58,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, TextIO
 
+import pyarrow as pa
 from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.splits import SplitDict, SplitInfo
 from huggingface_hub import DatasetCardData
@@ -77,6 +78,7 @@ from quotegold.dataset.licences import (
 )
 from quotegold.dataset.options import FORMATS, DatasetOptions
 from quotegold.dataset.reportfile import ExportedDataset, ExportReport, SplitTally
+from quotegold.dataset.rowcache import CACHE_DIR, RowCache, cache_salt, row_key, write_manifest
 from quotegold.dataset.rows import (
     article_row,
     quote_rows,
@@ -87,7 +89,7 @@ from quotegold.dataset.rows import (
 )
 from quotegold.dataset.sentences import sentence_rows
 from quotegold.dataset.spill import SortedSpill
-from quotegold.dataset.splitfiles import FileInfo, SplitFiles
+from quotegold.dataset.splitfiles import FileInfo, SplitFiles, TableEncoder
 from quotegold.dataset.splits import DEFAULT_RATIOS, SPLITS, Assignment, SplitPlanner
 from quotegold.dataset.target import check_target, new_sibling, swap_in, write_marker
 from quotegold.errors import ExportError, Issue, Location, ValidationError
@@ -299,6 +301,68 @@ def _folded(row: dict[str, Any], fold: int | None) -> dict[str, Any]:
     return row
 
 
+@dataclass(frozen=True)
+class CacheSpec:
+    """Where the rows of this export are cached (`rowcache`), and the earlier cache to reuse."""
+
+    salt: str
+    folder: Path
+    previous: Path | None
+
+    def open(
+        self, side: str, configs: tuple[str, ...], encoders: Mapping[str, TableEncoder]
+    ) -> RowCache:
+        schemas = {config: encoders[config].schema for config in configs}
+        previous = self.previous if self.previous is not None and self.previous.is_dir() else None
+        return RowCache(side, configs, self.salt, self.folder, previous, schemas)
+
+
+@dataclass(frozen=True)
+class CacheUse:
+    """How much of an earlier cache one side of the writer reused, or why it could not."""
+
+    reused: int = 0
+    built: int = 0
+    problem: str = ""
+
+
+@contextmanager
+def _opened_cache(
+    spec: CacheSpec | None,
+    side: str,
+    configs: tuple[str, ...],
+    encoders: Mapping[str, TableEncoder],
+) -> Iterator[RowCache | None]:
+    if spec is None:
+        yield None
+        return
+    cache = spec.open(side, configs, encoders)
+    try:
+        yield cache
+    finally:
+        cache.close()
+
+
+def _article_tables(
+    cache: RowCache | None,
+    key: str,
+    build: Callable[[], tuple[dict[str, pa.Table], dict[str, Any]]],
+) -> tuple[dict[str, pa.Table], dict[str, Any]]:
+    """An article's tables: from the earlier cache when its key is there, else built; kept
+    in the new cache either way."""
+    got = cache.reused(key) if cache is not None else None
+    tables, extra = got if got is not None else build()
+    if cache is not None:
+        cache.keep(key, tables, extra, built=got is None)
+    return tables, extra
+
+
+def _add_tables(files: SplitFiles, split: str, tables: Mapping[str, pa.Table]) -> None:
+    for config, table in tables.items():
+        if table.num_rows:  # a split file exists only once it has a row
+            files.file(config, split).add_table(table)
+
+
 def _write_rows(
     folder: Path,
     sorted_gold: Path,
@@ -306,13 +370,21 @@ def _write_rows(
     provenance: TextIO,
     assignment: Assignment,
     schema: AnnotationSchema,
-) -> _Written:
+    cache_spec: CacheSpec | None = None,
+) -> tuple[_Written, CacheUse]:
     """Write `articles`, `quotes` and `speakers` from the sorted spilled lines,
     one record at a time: each record to `gold` (gold.jsonl) and its provenance to
-    `provenance` (for the card)."""
+    `provenance` (for the card). The rows of an article whose line, split and fold an
+    earlier export cached are reused (`cache_spec`)."""
     orders: dict[tuple[str, str], list[Any]] = {}  # one sort key per speaker, shared
     folded = assignment.folds is not None
-    with ExitStack() as stack, SortedSpill() as speakers:
+    encoders = {config: TableEncoder(config, schema, folded=folded) for config in _PER_ARTICLE}
+    configs = tuple(_PER_ARTICLE)
+    with (
+        ExitStack() as stack,
+        SortedSpill() as speakers,
+        _opened_cache(cache_spec, "rows", configs, encoders) as cache,
+    ):
         tallies = {split: _Tally(schema) for split in SPLITS}
         written = _Written(tallies, SplitFiles(folder, stack, schema, folded=folded), schema)
         with sorted_gold.open(encoding="utf-8") as lines:
@@ -326,11 +398,18 @@ def _write_rows(
                 source = record["meta"].get("source") or "(not given)"
                 written.licences.setdefault(licence, Counter())[source] += 1
                 written.licence_of[article] = licence
-                for config, rows_of in _PER_ARTICLE.items():
-                    for row in rows_of(record):
-                        written.files.add(config, split, _folded(row, fold))
-                for key, contribution in speaker_contributions(record).items():
-                    order = orders.setdefault(key, [*speaker_order(key, schema), key[1]])
+
+                def build(record: GoldRecord = record, fold: int | None = fold) -> Any:
+                    return {
+                        config: encoders[config]([_folded(row, fold) for row in rows_of(record)])
+                        for config, rows_of in _PER_ARTICLE.items()
+                    }, {}
+
+                key = row_key(cache_spec.salt, line, split, fold) if cache_spec else ""
+                tables, _ = _article_tables(cache, key, build)
+                _add_tables(written.files, split, tables)
+                for key_, contribution in speaker_contributions(record).items():
+                    order = orders.setdefault(key_, [*speaker_order(key_, schema), key_[1]])
                     speakers.add(order, json.dumps(contribution, ensure_ascii=False))
                 provenance.write(json.dumps(record["provenance"], ensure_ascii=False) + "\n")
         # Sorted by name and kind, each speaker's contributions in the records' order.
@@ -339,17 +418,29 @@ def _write_rows(
             speaker = speaker_row(key[2], entries, schema)
             written.files.add("speakers", AGGREGATE_SPLIT, speaker)
         written.files.finish()
-    return written
+        use = _finished(cache)
+    return written, use
+
+
+def _finished(cache: RowCache | None) -> CacheUse:
+    if cache is None:
+        return CacheUse()
+    cache.finish()
+    return CacheUse(cache.reused_count, cache.built_count, cache.problem)
 
 
 @dataclass(frozen=True)
 class _TokensWritten:
     """What the tokens helper wrote: the `tokens`, `sentences` and `attribution` files, the
-    tokens of each split, and the training files asked for (relative paths)."""
+    tokens of each split, the training files asked for (relative paths), and its cache use."""
 
     files: dict[str, dict[str, FileInfo]]
     tokens: dict[str, int]
     formats: list[str]
+    cache: CacheUse = CacheUse()
+
+
+_TOKEN_CONFIGS = ("tokens", "sentences", "attribution")
 
 
 def _write_tokens(
@@ -358,37 +449,60 @@ def _write_tokens(
     assignment: Assignment,
     schema: AnnotationSchema,
     formats: tuple[str, ...] = (),
+    cache_spec: CacheSpec | None = None,
 ) -> _TokensWritten:
     """Write the `tokens`, `sentences` and `attribution` configurations (and the training
-    `formats`) from the sorted spilled lines: all need the articles' tokens."""
+    `formats`) from the sorted spilled lines: all need the articles' tokens. Rows cached
+    by an earlier export are reused (`cache_spec`), unless training files are asked for."""
     tokens: Counter[str] = Counter()
     folded = assignment.folds is not None
     docbin = DocBinWriter(folder) if "docbin" in formats else None
     conll = ConllWriter(folder, LABEL_VALUES) if "conll" in formats else None
-    with ExitStack() as stack:
+    encoders = {config: TableEncoder(config, schema, folded=folded) for config in _TOKEN_CONFIGS}
+    spec = None if formats else cache_spec  # the training files need every article's tokens
+    with ExitStack() as stack, _opened_cache(spec, "tokens", _TOKEN_CONFIGS, encoders) as cache:
         files = SplitFiles(folder, stack, schema, folded=folded)
         with sorted_gold.open(encoding="utf-8") as lines:
             for line in lines:
-                record: GoldRecord = json.loads(line)
-                article = str(record["id"])
+                article = _article_id(line)
                 split, fold = assignment.split_of(article), assignment.fold_of(article)
-                row = token_row(record)
-                tokens[split] += len(row["tokens"])
-                sentences = sentence_rows(article, record["text"], row, LABEL_VALUES)
-                files.add("tokens", split, _folded(row, fold))
-                for sentence in sentences:
-                    files.add("sentences", split, _folded(sentence, fold))
-                for pair in attribution_rows(record, row["token_starts"]):
-                    files.add("attribution", split, _folded(pair, fold))
-                if docbin is not None:
-                    docbin.add(record, split, row["token_starts"], row["token_ends"])
-                if conll is not None:
-                    conll.add(article, split, sentences)
+
+                def build(line: str = line, split: str = split, fold: int | None = fold) -> Any:
+                    record: GoldRecord = json.loads(line)
+                    article = str(record["id"])
+                    row = token_row(record)
+                    sentences = sentence_rows(article, record["text"], row, LABEL_VALUES)
+                    pairs = attribution_rows(record, row["token_starts"])
+                    if docbin is not None:
+                        docbin.add(record, split, row["token_starts"], row["token_ends"])
+                    if conll is not None:
+                        conll.add(article, split, sentences)
+                    tables = {
+                        "tokens": encoders["tokens"]([_folded(row, fold)]),
+                        "sentences": encoders["sentences"]([_folded(s, fold) for s in sentences]),
+                        "attribution": encoders["attribution"]([_folded(p, fold) for p in pairs]),
+                    }
+                    return tables, {"tokens": len(row["tokens"])}
+
+                key = row_key(spec.salt, line, split, fold) if spec else ""
+                tables, extra = _article_tables(cache, key, build)
+                tokens[split] += int(extra["tokens"])
+                _add_tables(files, split, tables)
         files.finish()
+        use = _finished(cache)
         written = (docbin.finish() if docbin else []) + (conll.finish() if conll else [])
-        made = ("tokens", "sentences", "attribution")
-        done = {config: dict(files.ordered(config)) for config in made}
-        return _TokensWritten(done, dict(tokens), written)
+        done = {config: dict(files.ordered(config)) for config in _TOKEN_CONFIGS}
+        return _TokensWritten(done, dict(tokens), written, use)
+
+
+def _article_id(line: str) -> str:
+    """The id of a gold record line this export wrote (without reading all of it: its id
+    is its first key)."""
+    if line.startswith('{"id": "'):
+        end = line.find('"', 8)
+        if end > 0 and "\\" not in line[8:end]:
+            return line[8:end]
+    return str(json.loads(line)["id"])
 
 
 @contextmanager
@@ -398,6 +512,7 @@ def _tokens_alongside(
     assignment: Assignment,
     schema: AnnotationSchema,
     formats: tuple[str, ...],
+    cache_spec: CacheSpec | None = None,
 ) -> Iterator[Callable[[], _TokensWritten]]:
     """Write the `tokens` configuration in a forked helper process while the caller writes
     the others; yields a function that waits for it and returns what `_write_tokens` does.
@@ -406,7 +521,7 @@ def _tokens_alongside(
     other configurations make, so on two cores it takes no extra time. Where the system
     cannot fork, it is written in the caller when asked for.
     """
-    args = (folder, sorted_gold, assignment, schema, formats)
+    args = (folder, sorted_gold, assignment, schema, formats, cache_spec)
     if "fork" not in multiprocessing.get_all_start_methods():
         yield lambda: _write_tokens(*args)
         return
@@ -469,17 +584,24 @@ def _build(
     schema: AnnotationSchema,
     extras: DatasetOptions,
     previous: Path | None,
+    cache_spec: CacheSpec | None = None,
 ) -> DatasetSummary:
     provenance_file = sorted_gold.with_name("provenance.jsonl")
     assignment = planner.assign()
     formats = extras.formats
-    with _tokens_alongside(folder, sorted_gold, assignment, schema, formats) as tokens_written:
+    with _tokens_alongside(
+        folder, sorted_gold, assignment, schema, formats, cache_spec
+    ) as tokens_written:
         with (
             (folder / "gold.jsonl").open("w", encoding="utf-8", newline="\n") as gold,
             provenance_file.open("w", encoding="utf-8", newline="\n") as provenance,
         ):
-            written = _write_rows(folder, sorted_gold, gold, provenance, assignment, schema)
+            written, rows_cache = _write_rows(
+                folder, sorted_gold, gold, provenance, assignment, schema, cache_spec
+            )
         helped = tokens_written()
+    if cache_spec is not None:
+        write_manifest(cache_spec.folder, cache_spec.salt)
     for config, files in helped.files.items():
         for split, info in files.items():
             written.files.adopt(config, split, info)
@@ -526,6 +648,7 @@ def _build(
     )
     _write_text(folder / "README.md", card)
     notes = [f"version {version}", *summary_lines(log), *card_warnings(exported)]
+    notes += _cache_notes(cache_spec, rows_cache, helped.cache)
     return DatasetSummary(
         path=folder,
         name=name,
@@ -543,6 +666,17 @@ def _build(
     )
 
 
+def _cache_notes(spec: CacheSpec | None, *uses: CacheUse) -> list[str]:
+    """A line when an earlier export's cache was there but could not be used."""
+    if spec is None or spec.previous is None or not spec.previous.is_dir():
+        return []
+    problems = sorted({use.problem for use in uses if use.problem})
+    return [
+        f"the rows cached in {spec.previous} were not reused ({problem}): every row was built anew"
+        for problem in problems
+    ]
+
+
 def write_dataset(
     records: Iterable[GoldRecord],
     *,
@@ -557,6 +691,8 @@ def write_dataset(
     schema: AnnotationSchema = DEFAULT_SCHEMA,
     extras: DatasetOptions = DatasetOptions(),  # noqa: B008 (frozen)
     extra: Callable[[Path], None] | None = None,
+    cache_rows: bool = False,
+    reuse_rows: bool = True,
 ) -> DatasetSummary:
     """Write gold records as a Hugging Face dataset folder at `out`, replacing it atomically.
 
@@ -579,6 +715,9 @@ def write_dataset(
     `extras` adds card metadata, split rules and training formats (`options.DatasetOptions`).
     `extra` is called with the new folder before the dataset is written into it, to add
     files of the caller's that are swapped in with it (an incremental export's state).
+    `cache_rows` keeps every article's rows in the folder (`rowcache`) and reuses those an
+    earlier export at `out` kept for the same record, split, schema and quotegold version
+    (unless `reuse_rows` is false: every row is built anew).
     Raises `ValidationError` for records `gold.validate`
     refuses or an article id given twice, and `ExportError` when the export cannot be
     written; either way `out` is left as it was.
@@ -631,6 +770,11 @@ def write_dataset(
                 schema=schema,
                 extras=extras,
                 previous=out if (out / "gold.jsonl").is_file() else None,
+                cache_spec=(
+                    _cache_spec(built, out if reuse_rows else None, schema, planner)
+                    if cache_rows
+                    else None
+                ),
             )
             # Everything in the new folder is ours: the dataset, the training files and what
             # `extra` added (an incremental export's state), so the marker lists the folder.
@@ -645,6 +789,14 @@ def write_dataset(
             raise
         swap_in(built, target)
     return replace(summary, path=out)
+
+
+def _cache_spec(
+    built: Path, out: Path | None, schema: AnnotationSchema, planner: SplitPlanner
+) -> CacheSpec:
+    # A row depends on its record, split and fold (in its key), and on these.
+    salt = cache_salt(schema_json_text(schema), f"folded={planner.folds is not None}")
+    return CacheSpec(salt, built / CACHE_DIR, out / CACHE_DIR if out is not None else None)
 
 
 def _files_in(folder: Path) -> tuple[str, ...]:

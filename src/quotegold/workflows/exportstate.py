@@ -15,19 +15,21 @@ old state is read line by line, and a full download is sorted on disk.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from quotegold.dataset.rowcache import file_digest
 from quotegold.dataset.spill import SortedSpill
 from quotegold.gold.exportfile import iter_label_studio_export
 from quotegold.gold.model import Task
 from quotegold.labelstudio import LabelStudioClient
 
 STATE_FILE = "export-state.jsonl"
-STATE_FORMAT = 1
+STATE_FORMAT = 2  # 2: the header holds the checksum of the task lines
 # Above this share of changed tasks, one whole download is cheaper than slices of ids.
 FULL_SHARE = 0.5
 # Task ids listed per kind of change in the header (the counts are always whole).
@@ -88,7 +90,22 @@ def previous_state(folder: Path, *, url: str, project_id: int) -> tuple[Path | N
         return None, f"no earlier export state in {folder}"
     if header.get("label_studio_url") != url or header.get("project_id") != project_id:
         return None, f"the export in {folder} is of another server or project"
+    if header.get("body_sha256") != _body_digest(folder / STATE_FILE):
+        return None, f"{folder / STATE_FILE} was changed by hand or is damaged"
     return folder / STATE_FILE, ""
+
+
+def _body_digest(path: Path) -> str | None:
+    """The checksum of the task lines of a state file (all but the header)."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as lines:
+            lines.readline()
+            for block in iter(lambda: lines.read(2**20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
 
 
 def refresh_state(
@@ -113,6 +130,23 @@ def refresh_state(
     changes = Changes(full=True, reason=reason, tasks=len(stamps))
     _download_all(client, project_id, stamps, scratch, state, header, changes)
     return state, changes
+
+
+class StateReader:
+    """The tasks a state file holds, in task id order, read once; `line` is the line of the
+    task last read (the key of what an earlier export made of it: `workflows.goldcache`)."""
+
+    def __init__(self, state: Path) -> None:
+        self._state = state
+        self.line = ""
+
+    def __iter__(self) -> Iterator[Task]:
+        with self._state.open(encoding="utf-8") as lines:
+            next(lines, None)  # the header
+            for line in lines:
+                self.line = line
+                task: Task = json.loads(line)["task"]
+                yield task
 
 
 def state_tasks(state: Path) -> Iterator[Task]:
@@ -214,8 +248,10 @@ def _write_task(out: TextIO, task_id: int, stamp: str, task: Task) -> None:
 
 
 def _prepend_header(state: Path, body: Path, header: dict[str, Any]) -> None:
+    digest = file_digest(body)
+    header = {"format": STATE_FORMAT, **header, "body_sha256": digest}
     with state.open("w", encoding="utf-8", newline="\n") as out:
-        out.write(json.dumps({"format": STATE_FORMAT, **header}, ensure_ascii=False) + "\n")
+        out.write(json.dumps(header, ensure_ascii=False) + "\n")
         with body.open(encoding="utf-8") as lines:
             for line in lines:
                 out.write(line)
