@@ -20,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,9 +64,18 @@ class CacheUnusable(Exception):
     """An earlier cache that cannot be trusted; the message says why."""
 
 
+# Earlier segment files are linked into the new cache while they hold at least this share
+# of rows still in use and there are at most `MOST_SEGMENTS` of a configuration; otherwise
+# the rows reused are copied into one new segment (the cache is compacted).
+LIVE_SHARE = 0.5
+MOST_SEGMENTS = 6
+
+Ref = tuple[str, int]  # a segment file's name, and the record batch of an article's rows
+
+
 @dataclass
 class _Entry:
-    batches: dict[str, int]  # per configuration: the record batch of its rows, -1 if none
+    refs: dict[str, Ref | None]  # per configuration; None: the article has no such rows
     extra: dict[str, Any]
 
 
@@ -72,7 +83,12 @@ class _Entry:
 class RowCache:
     """One side's cache (`side`: which configurations it holds): the earlier rows to reuse,
     read from `previous` (an earlier export's cache folder, or None), and the new ones,
-    written into `folder` as they are kept."""
+    kept in `folder`.
+
+    Rows are stored in segment files (`<config>.<generation>.arrow`), one record batch per
+    article; an export writes only the rows it built into a new segment, and links the
+    earlier segments whose rows it reuses into its own folder (no copy), unless they hold
+    too many rows no longer used: then it copies the reused rows into its new segment."""
 
     side: str
     configs: tuple[str, ...]
@@ -86,63 +102,85 @@ class RowCache:
 
     def __post_init__(self) -> None:
         self._old: dict[str, _Entry] = {}
-        self._tables: dict[str, pa.ipc.RecordBatchFileReader] = {}
+        self._readers: dict[str, pa.ipc.RecordBatchFileReader] = {}
+        self._digests: dict[str, str] = {}  # of the earlier segments, as their manifest said
+        self._link: set[str] = set()  # earlier segments to link rather than copy from
+        self.generation = 0
         if self.previous is not None:
             try:
                 self._load(self.previous)
             except CacheUnusable as why:
                 self.problem = str(why)
-                self._old, self._tables = {}, {}
+                self._old, self._readers, self._link = {}, {}, set()
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._writers = {
-            config: pa.ipc.new_file(str(self.folder / f"{config}.arrow"), self.schemas[config])
-            for config in self.configs
-        }
+        self._segments = {config: f"{config}.{self.generation}.arrow" for config in self.configs}
+        self._writers: dict[str, pa.ipc.RecordBatchFileWriter] = {}
+        self._written = dict.fromkeys(self.configs, 0)
+        self._used: set[str] = set()
         self._index = (self.folder / f"{self.side}.index.jsonl").open(
             "w", encoding="utf-8", newline="\n"
         )
+
+    # -- the earlier cache ------------------------------------------------------------
 
     def _load(self, previous: Path) -> None:
         manifest = _manifest(previous)
         if manifest.get("salt") != self.salt:
             raise CacheUnusable("it was built by another quotegold, schema or set of options")
         files = manifest.get("files")
-        names = [f"{self.side}.index.jsonl", *(f"{config}.arrow" for config in self.configs)]
-        if not isinstance(files, dict) or any(name not in files for name in names):
+        if not isinstance(files, dict):
             raise CacheUnusable(f"{previous / MANIFEST} does not list its files")
-        for name in names:
-            try:
-                same = file_digest(previous / name) == files[name]
-            except OSError as error:
-                raise CacheUnusable(f"{previous / name} cannot be read ({error})") from error
-            if not same:
-                raise CacheUnusable(f"{previous / name} was changed since it was written")
+        index = f"{self.side}.index.jsonl"
+        self._check(previous, index, files)
         try:
-            for config in self.configs:
-                source = pa.memory_map(str(previous / f"{config}.arrow"))
+            self._read_index(previous / index)
+            live: dict[str, int] = {}
+            for entry in self._old.values():
+                for ref in entry.refs.values():
+                    if ref is not None:
+                        live[ref[0]] = live.get(ref[0], 0) + 1
+            for name in sorted(live):
+                self._check(previous, name, files)
+                config = name.split(".", 1)[0]
+                source = pa.memory_map(str(previous / name))
                 reader = pa.ipc.open_file(source)
-                if not reader.schema.equals(self.schemas[config]):
-                    raise CacheUnusable(f"{config}.arrow holds other columns")
-                self._tables[config] = reader
-            self._read_index(previous / f"{self.side}.index.jsonl")
-        except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as error:
+                if config not in self.configs or not reader.schema.equals(self.schemas[config]):
+                    raise CacheUnusable(f"{name} holds other columns")
+                self._readers[name] = reader
+                self._digests[name] = str(files[name])
+                if live[name] >= LIVE_SHARE * reader.num_record_batches:
+                    self._link.add(name)
+                generation = int(name.split(".")[1])
+                self.generation = max(self.generation, generation + 1)
+        except (OSError, ValueError, KeyError, TypeError, IndexError, pa.ArrowException) as error:
             raise CacheUnusable(f"it cannot be read ({error})") from error
+        for config in self.configs:
+            linked = [name for name in self._link if name.startswith(f"{config}.")]
+            if len(linked) >= MOST_SEGMENTS:
+                self._link -= set(linked)
+
+    @staticmethod
+    def _check(previous: Path, name: str, files: Mapping[str, Any]) -> None:
+        if name not in files:
+            raise CacheUnusable(f"{previous / MANIFEST} does not list {name}")
+        try:
+            same = file_digest(previous / name) == files[name]
+        except OSError as error:
+            raise CacheUnusable(f"{previous / name} cannot be read ({error})") from error
+        if not same:
+            raise CacheUnusable(f"{previous / name} was changed since it was written")
 
     def _read_index(self, path: Path) -> None:
-        """Each article's rows are one record batch of each file (none when it has none)."""
-        made = dict.fromkeys(self.configs, 0)
         with path.open(encoding="utf-8") as lines:
             for line in lines:
                 entry = json.loads(line)
-                batches = {}
+                refs: dict[str, Ref | None] = {}
                 for config in self.configs:
-                    rows = int(entry["rows"][config])
-                    batches[config] = made[config] if rows else -1
-                    made[config] += bool(rows)
-                self._old[str(entry["key"])] = _Entry(batches, dict(entry["extra"]))
-        for config in self.configs:
-            if made[config] != self._tables[config].num_record_batches:
-                raise CacheUnusable(f"its index does not match {config}.arrow")
+                    ref = entry["rows"][config]
+                    refs[config] = None if ref is None else (str(ref[0]), int(ref[1]))
+                self._old[str(entry["key"])] = _Entry(refs, dict(entry["extra"]))
+
+    # -- this export's ------------------------------------------------------------------
 
     def reused(self, key: str) -> tuple[dict[str, pa.Table], dict[str, Any]] | None:
         """The earlier tables of the article with this key, and what was kept with them."""
@@ -150,34 +188,57 @@ class RowCache:
         if entry is None:
             return None
         tables = {}
-        for config, batch in entry.batches.items():
-            if batch < 0:
+        for config, ref in entry.refs.items():
+            if ref is None:
                 tables[config] = self.schemas[config].empty_table()
             else:
-                record_batch = self._tables[config].get_batch(batch)
-                tables[config] = pa.Table.from_batches([record_batch])
+                batch = self._readers[ref[0]].get_batch(ref[1])
+                tables[config] = pa.Table.from_batches([batch])
         self.reused_count += 1
         return tables, entry.extra
 
     def keep(
         self, key: str, tables: Mapping[str, pa.Table], extra: Mapping[str, Any], *, built: bool
     ) -> None:
-        """Write an article's tables (and `extra`, plain JSON) into the new cache."""
+        """Keep an article's tables (and `extra`, plain JSON) in the new cache: a reference
+        to the earlier segment that holds them when it is linked, else written anew."""
+        old = None if built else self._old.get(key)
+        refs: dict[str, Ref | None] = {}
         for config in self.configs:
-            if tables[config].num_rows:  # one record batch per article (`_read_index`)
-                batch = tables[config].combine_chunks().to_batches()
-                self._writers[config].write_batch(
-                    batch[0] if len(batch) == 1 else pa.concat_batches(batch)
-                )
-        rows = {config: tables[config].num_rows for config in self.configs}
-        self._index.write(json.dumps({"key": key, "rows": rows, "extra": dict(extra)}) + "\n")
+            ref = old.refs[config] if old is not None else None
+            if ref is not None and ref[0] in self._link:
+                self._used.add(ref[0])
+                refs[config] = ref
+            elif tables[config].num_rows:
+                refs[config] = self._write(config, tables[config])
+            else:
+                refs[config] = None
+        self._index.write(json.dumps({"key": key, "rows": refs, "extra": dict(extra)}) + "\n")
         self.built_count += built
 
-    def finish(self) -> None:
-        """Close the new files; `write_manifest` then lists them."""
+    def _write(self, config: str, table: pa.Table) -> Ref:
+        """One record batch of an article's rows in this export's segment."""
+        if config not in self._writers:
+            path = str(self.folder / self._segments[config])
+            self._writers[config] = pa.ipc.new_file(path, self.schemas[config])
+        batches = table.to_batches()
+        batch = batches[0] if len(batches) == 1 else pa.concat_batches(batches)
+        self._writers[config].write_batch(batch)
+        self._written[config] += 1
+        return self._segments[config], self._written[config] - 1
+
+    def finish(self) -> dict[str, str]:
+        """Close the new files and link the earlier segments still used into the folder;
+        the checksums of those (for the manifest, without reading them again)."""
         for writer in self._writers.values():
             writer.close()
         self._index.close()
+        linked = {}
+        for name in sorted(self._used):
+            assert self.previous is not None  # only earlier segments are used
+            _link_or_copy(self.previous / name, self.folder / name)
+            linked[name] = self._digests[name]
+        return linked
 
     def close(self) -> None:
         """Close whatever is still open (after a failure); the folder goes with the export's."""
@@ -185,7 +246,16 @@ class RowCache:
             with contextlib.suppress(OSError, pa.ArrowException):
                 writer.close()
         self._index.close()
-        self._tables.clear()
+        self._readers.clear()
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link (the earlier export's file is never changed, only replaced), or a copy
+    where the file system has none."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def _manifest(folder: Path) -> dict[str, Any]:
@@ -200,10 +270,10 @@ def _manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def write_manifest(folder: Path, salt: str) -> None:
-    """List the files of a finished cache with their checksums."""
+def write_manifest(folder: Path, salt: str, known: Mapping[str, str]) -> None:
+    """List the files of a finished cache with their checksums (`known` already)."""
     files = {
-        path.name: file_digest(path)
+        path.name: known[path.name] if path.name in known else file_digest(path)
         for path in sorted(folder.iterdir())
         if path.is_file() and path.name != MANIFEST
     }

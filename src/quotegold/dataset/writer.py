@@ -324,6 +324,7 @@ class CacheUse:
     reused: int = 0
     built: int = 0
     problem: str = ""
+    linked: Mapping[str, str] = field(default_factory=dict)  # earlier segments, checksums
 
 
 @contextmanager
@@ -425,8 +426,8 @@ def _write_rows(
 def _finished(cache: RowCache | None) -> CacheUse:
     if cache is None:
         return CacheUse()
-    cache.finish()
-    return CacheUse(cache.reused_count, cache.built_count, cache.problem)
+    linked = cache.finish()
+    return CacheUse(cache.reused_count, cache.built_count, cache.problem, linked)
 
 
 @dataclass(frozen=True)
@@ -601,7 +602,9 @@ def _build(
             )
         helped = tokens_written()
     if cache_spec is not None:
-        write_manifest(cache_spec.folder, cache_spec.salt)
+        write_manifest(
+            cache_spec.folder, cache_spec.salt, {**rows_cache.linked, **helped.cache.linked}
+        )
     for config, files in helped.files.items():
         for split, info in files.items():
             written.files.adopt(config, split, info)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from quotegold.dataset.spill import SortedSpill
 from quotegold.gold.exportfile import iter_label_studio_export
 from quotegold.gold.model import Task
 from quotegold.labelstudio import LabelStudioClient
+from quotegold.workflows.exportchanges import current_stamps
 
 STATE_FILE = "export-state.jsonl"
 STATE_FORMAT = 2  # 2: the header holds the checksum of the task lines
@@ -119,10 +121,13 @@ def refresh_state(
 ) -> tuple[Path, Changes]:
     """Write the project's current state to a file in `scratch`, downloading only what
     changed since `previous` (every task when it is None); the file and the changes."""
-    stamps = client.task_stamps(project_id)
     state = scratch / STATE_FILE
-    if previous is not None:
-        changed = _changed(previous, stamps)
+    if previous is None:
+        stamps = client.task_stamps(project_id)
+    else:
+        old = {task_id: stamp for task_id, stamp, _ in _old_lines(previous)}
+        stamps = current_stamps(client, project_id, old) or client.task_stamps(project_id)
+        changed = sorted(task_id for task_id, stamp in stamps.items() if old.get(task_id) != stamp)
         if len(changed) <= FULL_SHARE * max(len(stamps), 1):
             changes = _merge(client, project_id, previous, stamps, changed, scratch, state, header)
             return state, changes
@@ -158,18 +163,21 @@ def state_tasks(state: Path) -> Iterator[Task]:
             yield task
 
 
+# How `_task_line` begins: read without parsing the whole task (its checksum was checked).
+_LINE_START = re.compile(r'\{"id": (\d+), "stamp": "([^"\\]*)", ')
+
+
 def _old_lines(previous: Path) -> Iterator[tuple[int, str, str]]:
     """(task id, stamp, line) of each task of an earlier state, in task id order."""
     with previous.open(encoding="utf-8") as lines:
         next(lines, None)
         for line in lines:
+            start = _LINE_START.match(line)
+            if start is not None:
+                yield int(start[1]), start[2], line
+                continue
             entry = json.loads(line)
             yield int(entry["id"]), str(entry["stamp"]), line
-
-
-def _changed(previous: Path, stamps: dict[int, str]) -> list[int]:
-    kept = {task_id: stamp for task_id, stamp, _ in _old_lines(previous)}
-    return sorted(task_id for task_id, stamp in stamps.items() if kept.get(task_id) != stamp)
 
 
 def _merge(
