@@ -22,14 +22,17 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 
 from quotegold import __version__
+from quotegold.schema.definition import AnnotationSchema
+from quotegold.schema.stored import schema_json_text
 
 CACHE_DIR = "export-cache"
 CACHE_FORMAT = 1
@@ -256,6 +259,102 @@ def _link_or_copy(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:
         shutil.copyfile(source, target)
+
+
+# -- what the writer uses ----------------------------------------------------------------
+
+
+class Encoder(Protocol):
+    """What makes a configuration's Arrow tables (`splitfiles.TableEncoder`): its schema."""
+
+    schema: pa.Schema
+
+
+@dataclass(frozen=True)
+class CacheSpec:
+    """Where the rows of this export are cached (`rowcache`), and the earlier cache to reuse."""
+
+    salt: str
+    folder: Path
+    previous: Path | None
+
+    def open(
+        self, side: str, configs: tuple[str, ...], encoders: Mapping[str, Encoder]
+    ) -> RowCache:
+        """The cache of one side of the writer (`configs`, whose rows `encoders` make)."""
+        schemas = {config: encoders[config].schema for config in configs}
+        previous = self.previous if self.previous is not None and self.previous.is_dir() else None
+        return RowCache(side, configs, self.salt, self.folder, previous, schemas)
+
+
+@dataclass(frozen=True)
+class CacheUse:
+    """How much of an earlier cache one side of the writer reused, or why it could not."""
+
+    reused: int = 0
+    built: int = 0
+    problem: str = ""
+    linked: Mapping[str, str] = field(default_factory=dict)  # earlier segments, checksums
+
+
+@contextmanager
+def opened_cache(
+    spec: CacheSpec | None,
+    side: str,
+    configs: tuple[str, ...],
+    encoders: Mapping[str, Encoder],
+) -> Iterator[RowCache | None]:
+    """A side's cache for the block (None without a `spec`), closed however it ends."""
+    if spec is None:
+        yield None
+        return
+    cache = spec.open(side, configs, encoders)
+    try:
+        yield cache
+    finally:
+        cache.close()
+
+
+def article_tables(
+    cache: RowCache | None,
+    key: str,
+    build: Callable[[], tuple[dict[str, pa.Table], dict[str, Any]]],
+) -> tuple[dict[str, pa.Table], dict[str, Any]]:
+    """An article's tables: from the earlier cache when its key is there, else built; kept
+    in the new cache either way."""
+    got = cache.reused(key) if cache is not None else None
+    tables, extra = got if got is not None else build()
+    if cache is not None:
+        cache.keep(key, tables, extra, built=got is None)
+    return tables, extra
+
+
+def finished(cache: RowCache | None) -> CacheUse:
+    """Finish a side's cache: what it reused and built, and the segments it linked."""
+    if cache is None:
+        return CacheUse()
+    linked = cache.finish()
+    return CacheUse(cache.reused_count, cache.built_count, cache.problem, linked)
+
+
+def cache_notes(spec: CacheSpec | None, *uses: CacheUse) -> list[str]:
+    """A line when an earlier export's cache was there but could not be used."""
+    if spec is None or spec.previous is None or not spec.previous.is_dir():
+        return []
+    problems = sorted({use.problem for use in uses if use.problem})
+    return [
+        f"the rows cached in {spec.previous} were not reused ({problem}): every row was built anew"
+        for problem in problems
+    ]
+
+
+def cache_spec(
+    built: Path, out: Path | None, schema: AnnotationSchema, folds: object | None
+) -> CacheSpec:
+    """The cache of an export being built in `built`, reusing the one of `out` if given."""
+    # A row depends on its record, split and fold (in its key), and on these.
+    salt = cache_salt(schema_json_text(schema), f"folded={folds is not None}")
+    return CacheSpec(salt, built / CACHE_DIR, out / CACHE_DIR if out is not None else None)
 
 
 def _manifest(folder: Path) -> dict[str, Any]:

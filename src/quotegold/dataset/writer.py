@@ -35,6 +35,10 @@ Memory stays flat in the number of records: they are checked as they come and sp
 disk sorted by id (`quotegold.dataset.spill`), then read back one at a time; each split file is
 written in row groups of about 8 MiB, and the speakers are grouped on disk too. Only the
 largest `speakers` row grows with the export: it holds every mention of its speaker.
+With `cache_rows` (a project export), each article's rows are also kept in the folder's
+`export-cache/` and reused by the next export for an unchanged record (`rowcache`); the
+Parquet files are written from each article's Arrow table either way, in row groups of fixed
+row counts, so reused and rebuilt rows give the same bytes.
 The `tokens` configuration, half the work, is written by a forked helper process from the
 same sorted records while the caller writes the others; so are `sentences`, `attribution` and
 the training files (`--formats`), which reuse its tokens.
@@ -78,7 +82,17 @@ from quotegold.dataset.licences import (
 )
 from quotegold.dataset.options import FORMATS, DatasetOptions
 from quotegold.dataset.reportfile import ExportedDataset, ExportReport, SplitTally
-from quotegold.dataset.rowcache import CACHE_DIR, RowCache, cache_salt, row_key, write_manifest
+from quotegold.dataset.rowcache import (
+    CacheSpec,
+    CacheUse,
+    article_tables,
+    cache_notes,
+    cache_spec,
+    finished,
+    opened_cache,
+    row_key,
+    write_manifest,
+)
 from quotegold.dataset.rows import (
     article_row,
     quote_rows,
@@ -301,63 +315,6 @@ def _folded(row: dict[str, Any], fold: int | None) -> dict[str, Any]:
     return row
 
 
-@dataclass(frozen=True)
-class CacheSpec:
-    """Where the rows of this export are cached (`rowcache`), and the earlier cache to reuse."""
-
-    salt: str
-    folder: Path
-    previous: Path | None
-
-    def open(
-        self, side: str, configs: tuple[str, ...], encoders: Mapping[str, TableEncoder]
-    ) -> RowCache:
-        schemas = {config: encoders[config].schema for config in configs}
-        previous = self.previous if self.previous is not None and self.previous.is_dir() else None
-        return RowCache(side, configs, self.salt, self.folder, previous, schemas)
-
-
-@dataclass(frozen=True)
-class CacheUse:
-    """How much of an earlier cache one side of the writer reused, or why it could not."""
-
-    reused: int = 0
-    built: int = 0
-    problem: str = ""
-    linked: Mapping[str, str] = field(default_factory=dict)  # earlier segments, checksums
-
-
-@contextmanager
-def _opened_cache(
-    spec: CacheSpec | None,
-    side: str,
-    configs: tuple[str, ...],
-    encoders: Mapping[str, TableEncoder],
-) -> Iterator[RowCache | None]:
-    if spec is None:
-        yield None
-        return
-    cache = spec.open(side, configs, encoders)
-    try:
-        yield cache
-    finally:
-        cache.close()
-
-
-def _article_tables(
-    cache: RowCache | None,
-    key: str,
-    build: Callable[[], tuple[dict[str, pa.Table], dict[str, Any]]],
-) -> tuple[dict[str, pa.Table], dict[str, Any]]:
-    """An article's tables: from the earlier cache when its key is there, else built; kept
-    in the new cache either way."""
-    got = cache.reused(key) if cache is not None else None
-    tables, extra = got if got is not None else build()
-    if cache is not None:
-        cache.keep(key, tables, extra, built=got is None)
-    return tables, extra
-
-
 def _add_tables(files: SplitFiles, split: str, tables: Mapping[str, pa.Table]) -> None:
     for config, table in tables.items():
         if table.num_rows:  # a split file exists only once it has a row
@@ -384,7 +341,7 @@ def _write_rows(
     with (
         ExitStack() as stack,
         SortedSpill() as speakers,
-        _opened_cache(cache_spec, "rows", configs, encoders) as cache,
+        opened_cache(cache_spec, "rows", configs, encoders) as cache,
     ):
         tallies = {split: _Tally(schema) for split in SPLITS}
         written = _Written(tallies, SplitFiles(folder, stack, schema, folded=folded), schema)
@@ -407,7 +364,7 @@ def _write_rows(
                     }, {}
 
                 key = row_key(cache_spec.salt, line, split, fold) if cache_spec else ""
-                tables, _ = _article_tables(cache, key, build)
+                tables, _ = article_tables(cache, key, build)
                 _add_tables(written.files, split, tables)
                 for key_, contribution in speaker_contributions(record).items():
                     order = orders.setdefault(key_, [*speaker_order(key_, schema), key_[1]])
@@ -419,15 +376,8 @@ def _write_rows(
             speaker = speaker_row(key[2], entries, schema)
             written.files.add("speakers", AGGREGATE_SPLIT, speaker)
         written.files.finish()
-        use = _finished(cache)
+        use = finished(cache)
     return written, use
-
-
-def _finished(cache: RowCache | None) -> CacheUse:
-    if cache is None:
-        return CacheUse()
-    linked = cache.finish()
-    return CacheUse(cache.reused_count, cache.built_count, cache.problem, linked)
 
 
 @dataclass(frozen=True)
@@ -438,7 +388,7 @@ class _TokensWritten:
     files: dict[str, dict[str, FileInfo]]
     tokens: dict[str, int]
     formats: list[str]
-    cache: CacheUse = CacheUse()
+    cache: CacheUse = field(default_factory=CacheUse)
 
 
 _TOKEN_CONFIGS = ("tokens", "sentences", "attribution")
@@ -461,7 +411,7 @@ def _write_tokens(
     conll = ConllWriter(folder, LABEL_VALUES) if "conll" in formats else None
     encoders = {config: TableEncoder(config, schema, folded=folded) for config in _TOKEN_CONFIGS}
     spec = None if formats else cache_spec  # the training files need every article's tokens
-    with ExitStack() as stack, _opened_cache(spec, "tokens", _TOKEN_CONFIGS, encoders) as cache:
+    with ExitStack() as stack, opened_cache(spec, "tokens", _TOKEN_CONFIGS, encoders) as cache:
         files = SplitFiles(folder, stack, schema, folded=folded)
         with sorted_gold.open(encoding="utf-8") as lines:
             for line in lines:
@@ -486,11 +436,11 @@ def _write_tokens(
                     return tables, {"tokens": len(row["tokens"])}
 
                 key = row_key(spec.salt, line, split, fold) if spec else ""
-                tables, extra = _article_tables(cache, key, build)
+                tables, extra = article_tables(cache, key, build)
                 tokens[split] += int(extra["tokens"])
                 _add_tables(files, split, tables)
         files.finish()
-        use = _finished(cache)
+        use = finished(cache)
         written = (docbin.finish() if docbin else []) + (conll.finish() if conll else [])
         done = {config: dict(files.ordered(config)) for config in _TOKEN_CONFIGS}
         return _TokensWritten(done, dict(tokens), written, use)
@@ -651,7 +601,7 @@ def _build(
     )
     _write_text(folder / "README.md", card)
     notes = [f"version {version}", *summary_lines(log), *card_warnings(exported)]
-    notes += _cache_notes(cache_spec, rows_cache, helped.cache)
+    notes += cache_notes(cache_spec, rows_cache, helped.cache)
     return DatasetSummary(
         path=folder,
         name=name,
@@ -667,17 +617,6 @@ def _build(
         report=report,
         notes=tuple(notes),
     )
-
-
-def _cache_notes(spec: CacheSpec | None, *uses: CacheUse) -> list[str]:
-    """A line when an earlier export's cache was there but could not be used."""
-    if spec is None or spec.previous is None or not spec.previous.is_dir():
-        return []
-    problems = sorted({use.problem for use in uses if use.problem})
-    return [
-        f"the rows cached in {spec.previous} were not reused ({problem}): every row was built anew"
-        for problem in problems
-    ]
 
 
 def write_dataset(
@@ -774,7 +713,7 @@ def write_dataset(
                 extras=extras,
                 previous=out if (out / "gold.jsonl").is_file() else None,
                 cache_spec=(
-                    _cache_spec(built, out if reuse_rows else None, schema, planner)
+                    cache_spec(built, out if reuse_rows else None, schema, planner.folds)
                     if cache_rows
                     else None
                 ),
@@ -792,14 +731,6 @@ def write_dataset(
             raise
         swap_in(built, target)
     return replace(summary, path=out)
-
-
-def _cache_spec(
-    built: Path, out: Path | None, schema: AnnotationSchema, planner: SplitPlanner
-) -> CacheSpec:
-    # A row depends on its record, split and fold (in its key), and on these.
-    salt = cache_salt(schema_json_text(schema), f"folded={planner.folds is not None}")
-    return CacheSpec(salt, built / CACHE_DIR, out / CACHE_DIR if out is not None else None)
 
 
 def _files_in(folder: Path) -> tuple[str, ...]:

@@ -392,8 +392,10 @@ def export_project_changes(
     the same server and project id), only the tasks created or changed since are
     downloaded and merged with the others kept there, the tasks deleted since are dropped,
     and the dataset is written as a full export would write it (`workflows.exportstate`);
-    `full` downloads every task anyway. Either way the new state is written into the
-    dataset folder, swapped in with it.
+    what adjudication and validation made of each unchanged task, and the rows of each
+    unchanged article, are reused from the folder's `export-cache/` (`workflows.goldcache`,
+    `dataset.rowcache`). `full` downloads and builds every task anyway. Either way the new
+    state and cache are written into the dataset folder, swapped in with it.
     """
     check_target(out, keep_other_files=options.keep_other_files)  # before the long download
     project = client.require_project(title)

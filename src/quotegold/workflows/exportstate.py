@@ -1,16 +1,18 @@
 """The state an export of a live project keeps in its folder (`export-state.jsonl`), so that
 the next export of the same project downloads only the tasks that changed since.
 
-The first line is a header: the server, the project, and the changelog of the export that
-wrote it. Each further line is one task, in task id order: its id, its stamp (from
-`LabelStudioClient.task_stamps`: it changes whenever the task, its annotations or its
-predictions do) and the task as Label Studio's JSON export had it.
+The first line is a header: the server, the project, the changelog of the export that wrote
+it and the checksum of the other lines (a state edited by hand or damaged means a full
+download, said in the changelog's reason). Each further line is one task, in task id order:
+its id, its stamp (from `LabelStudioClient.task_stamps`: it changes whenever the task, its
+annotations or its predictions do) and the task as Label Studio's JSON export had it.
 
-A re-export lists the stamps (one cheap listing), downloads the tasks whose stamp differs
-or that are new, keeps the others from the state, drops the tasks deleted since, and hands
-the merged tasks, in task id order, to the same pipeline as a full export, which reads them
-from the state in the same order: so both write the same dataset. Memory stays flat: the
-old state is read line by line, and a full download is sorted on disk.
+A re-export asks Label Studio which stamps changed in a few small queries
+(`workflows.exportchanges`; a listing of every task when they do not add up), downloads the
+tasks whose stamp differs or that are new, keeps the others from the state, drops the tasks
+deleted since, and hands the merged tasks, in task id order, to the same pipeline as a full
+export, which reads them from the state in the same order: so both write the same dataset.
+Memory stays flat: the old state is read line by line, and a full download is sorted on disk.
 """
 
 from __future__ import annotations
