@@ -13,12 +13,16 @@ Listing costs Label Studio about 2 ms a task whatever fields are asked (4 s for 
 3. the project's number of predictions must be the sum of the stamps' (a prediction added
    or removed does not move `updated_at`).
 
+Finding deleted tasks costs about one count per halving per deleted task: when that would
+cost Label Studio more than a listing of every task (many deletions), every task is listed.
+
 Anything that does not add up (a task that appeared in a range, too many queries, a
 different number of predictions) gives None: the caller lists every task instead.
 """
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -30,6 +34,10 @@ from quotegold.labelstudio import LabelStudioClient
 MARGIN = timedelta(minutes=10)
 LEAF = 64  # a range of at most this many earlier tasks is listed rather than halved
 MOST_QUERIES = 200
+# What Label Studio spends (measured on 2 cores): a count about 0.09 s, a listing of `LEAF`
+# tasks about 0.4 s, a task in a listing of every task about 2.5 ms. When finding the
+# deleted tasks would cost more queries than listing every task, every task is listed.
+COUNT_SECONDS, LEAF_SECONDS, TASK_SECONDS = 0.09, 0.4, 0.0025
 
 
 class _Unsure(Exception):
@@ -92,7 +100,13 @@ class _Search:
 
     def gone(self) -> set[int]:
         if self._candidates:
-            self._split(0, len(self._candidates), self._missing(0, len(self._candidates)))
+            total = len(self._candidates)
+            missing = self._missing(0, total)
+            depth = math.log2(max(total / LEAF, 1.0))
+            search = missing * (depth * COUNT_SECONDS + LEAF_SECONDS)
+            if search > total * TASK_SECONDS:
+                raise _Unsure  # cheaper to list every task
+            self._split(0, total, missing)
         return self._gone
 
     def _missing(self, low: int, high: int) -> int:
