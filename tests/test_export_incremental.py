@@ -18,9 +18,13 @@ from typer.testing import CliRunner
 
 from quotegold.articles.ingest import Article
 from quotegold.cli.main import app
+from quotegold.dataset.rowcache import CACHE_DIR
+from quotegold.dataset.target import MARKER_FILE
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.labelstudio.local.server import ServerInfo
+from quotegold.workflows import exportchanges
 from quotegold.workflows.export import ExportOptions, export_project_changes
+from quotegold.workflows.exportchanges import current_stamps
 from quotegold.workflows.exportstate import STATE_FILE, read_header
 from quotegold.workflows.push import push_articles
 
@@ -102,11 +106,12 @@ def digest(path: Path) -> str:
 
 def dataset_of(folder: Path) -> dict[str, Any]:
     """What must be equal between two exports of the same tasks: every file (the report
-    without its time, the state without its changelog)."""
+    without its time, the state without its changelog), but the cache of rows and outcomes
+    (`export-cache/`: its segments depend on the exports before) and the marker listing it."""
     files: dict[str, Any] = {}
     for path in sorted(folder.rglob("*")):
         name = path.relative_to(folder).as_posix()
-        if not path.is_file():
+        if not path.is_file() or name.startswith(f"{CACHE_DIR}/") or name == MARKER_FILE:
             continue
         if name == "report.json":
             report = json.loads(path.read_text("utf-8"))
@@ -209,3 +214,67 @@ def test_cli_says_what_an_incremental_export_downloaded(
     assert "incremental: 1 of 4 task(s) downloaded (1 added, 0 changed), 0 removed" in second.stdout
     forced = runner.invoke(app, [*args, "--full"])
     assert "downloaded all 4 task(s) (--full)" in forced.stdout
+
+
+def test_a_hand_edited_state_means_a_full_download_and_the_right_dataset(
+    client: LabelStudioClient, title: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    Project(client, title, size=3)
+    out = tmp_path_factory.mktemp("edited") / "export"
+    export_project_changes(client, title, out=out, options=OPTIONS)
+    state = out / STATE_FILE
+    # Someone edits a kept task's text: its stamp still matches the server's.
+    state.write_text(state.read_text("utf-8").replace("Report 1 ", "Report 9 "), "utf-8")
+    again = export_project_changes(client, title, out=out, options=OPTIONS)
+    assert again.changes.full and "changed by hand or is damaged" in again.changes.reason
+    full = tmp_path_factory.mktemp("full") / "export"
+    shutil.copytree(out, full)
+    export_project_changes(client, title, out=full, options=OPTIONS, full=True)
+    assert dataset_of(out) == dataset_of(full)
+
+
+@pytest.mark.parametrize("damage", ["outcomes", "segment", "manifest"])
+def test_a_damaged_cache_is_a_line_and_the_right_dataset(
+    client: LabelStudioClient, title: str, tmp_path_factory: pytest.TempPathFactory, damage: str
+) -> None:
+    project = Project(client, title, size=3)
+    out = tmp_path_factory.mktemp("damaged") / "export"
+    export_project_changes(client, title, out=out, options=OPTIONS)
+    full = tmp_path_factory.mktemp("full") / "export"
+    shutil.copytree(out, full)
+    cache = out / CACHE_DIR
+    if damage == "outcomes":  # an edited outcome: another stance in a kept gold record
+        outcomes = cache / "outcomes.jsonl"
+        outcomes.write_text(outcomes.read_text("utf-8").replace("support", "oppose"), "utf-8")
+    elif damage == "segment":
+        segment = cache / "quotes.0.arrow"
+        segment.write_bytes(segment.read_bytes()[:-10])
+    else:
+        (cache / "manifest.json").unlink()
+    project.apply("edit", 0)
+    again = export_project_changes(client, title, out=out, options=OPTIONS)
+    assert not again.changes.full and again.changes.downloaded == 1
+    assert any("were not reused" in note for note in again.summary.notes)
+    export_project_changes(client, title, out=full, options=OPTIONS, full=True)
+    assert dataset_of(out) == dataset_of(full)
+
+
+def test_what_changed_is_found_with_counts_of_id_ranges(
+    client: LabelStudioClient, title: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deleted tasks are found by halving id ranges (here down to ranges of 2 tasks), edited
+    and added ones by one filtered listing: the stamps equal a listing of every task. In a
+    project this small, listing every task is cheaper: None says so."""
+    project = Project(client, title, size=20)
+    old = client.task_stamps(project.project_id)
+    assert current_stamps(client, project.project_id, old) == old
+    for pick in (3, 11, 12, 17):
+        project.apply("delete", pick)
+    project.apply("edit", 5)
+    project.apply("add", 0)
+    assert current_stamps(client, project.project_id, old) is None
+    monkeypatch.setattr(exportchanges, "LEAF", 2)
+    monkeypatch.setattr(exportchanges, "TASK_SECONDS", 10.0)  # as if listing were dear
+    now = current_stamps(client, project.project_id, old)
+    assert now == client.task_stamps(project.project_id)
+    assert now is not None and len(now) == 17

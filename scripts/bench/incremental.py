@@ -28,6 +28,7 @@ from typing import Any
 
 from label_studio_sdk import LabelStudio
 
+from quotegold.dataset.rowcache import CACHE_DIR
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.workflows.export import ExportOptions, export_project_changes
 from scripts.bench.corpus import annotated_task, make_article
@@ -67,12 +68,18 @@ def reexport_rows(
     label = f"re-export after {changed} changed ({downloaded} downloaded), incremental"
     target = verdict(ratio, REEXPORT_TARGET)
     rows.append(measured_row(size, label, again, "tasks", ratio=f"{ratio:.2f}", target=target))
+    cache = _megabytes(folder / CACHE_DIR)
+    log(f"[{size}] dataset {_megabytes(folder) - cache:.1f} MB, {CACHE_DIR}/ {cache:.1f} MB")
 
     log(f"[{size}] full export of the changed project, to check the re-export against")
     check = scratch / f"reexport-check-{size}"
     _export(server, title, check, True)
     if (folder / "gold.jsonl").read_bytes() != (check / "gold.jsonl").read_bytes():
         raise RuntimeError("the re-export's gold.jsonl differs from a full export's")
+
+
+def _megabytes(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
 
 
 def _annotated(first: int, end: int) -> list[dict[str, Any]]:

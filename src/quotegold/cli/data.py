@@ -206,7 +206,9 @@ def export(
     Exporting a project again into the same folder is incremental: only the tasks created
     or changed since the last export (its export-state.jsonl) are downloaded, tasks deleted
     since are dropped, and the same dataset as a full export is written; a line says what
-    changed. --full downloads everything.
+    changed. The rows and checks of unchanged tasks are reused from the folder's
+    export-cache/ (rebuilt when the schema or quotegold changed, or the cache was edited).
+    --full downloads and rebuilds everything.
 
     Example: quotegold export --project "quotegold demo" --out exports/demo
 

@@ -35,6 +35,17 @@ _BATCH_ROWS = {
     "speakers": 1,
 }
 _GROUP_BYTES = 8 * 2**20
+# Configurations built per article are written from each article's own Arrow table (built
+# now, or reused from an earlier export's cache: `rowcache`), in row groups of a fixed number
+# of rows (about 8 MiB each), each group made one contiguous chunk: so the file's bytes do not
+# depend on where the rows came from, and a re-export writes what a full export writes.
+_GROUP_ROWS = {
+    "articles": 2048,
+    "quotes": 16384,
+    "tokens": 512,
+    "sentences": 8192,
+    "attribution": 32768,
+}
 
 
 @contextmanager
@@ -114,6 +125,18 @@ def _class_labels(names: list[str]) -> Encode:
     return encode
 
 
+class TableEncoder:
+    """Rows of one configuration as an Arrow table of its features (for `add_table`)."""
+
+    def __init__(self, config: str, schema: AnnotationSchema, *, folded: bool = False) -> None:
+        features = features_for(config, schema, folded=folded)
+        self._encode = _encoder(features)
+        self.schema: pa.Schema = features.arrow_schema
+
+    def __call__(self, rows: list[dict[str, Any]]) -> pa.Table:
+        return pa.Table.from_pylist([self._encode(row) for row in rows], schema=self.schema)
+
+
 class SplitFile:
     """One split file of one configuration: made at its first row, written a row group at
     a time. `datasets` cannot load an empty split, so a split with no rows has no file.
@@ -131,6 +154,9 @@ class SplitFile:
         self._encode = _encoder(self.features)
         self._schema = self.features.arrow_schema
         self._batch_rows = _BATCH_ROWS[config]
+        self._group_rows = _GROUP_ROWS.get(config, 0)
+        self._pieces: list[pa.Table] = []
+        self._piece_rows = 0
         self.rows: list[dict[str, Any]] = []
         self._tables: list[pa.Table] = []
         self._waiting = 0  # bytes of the tables not yet written
@@ -142,6 +168,27 @@ class SplitFile:
         self.rows.append(self._encode(row))
         if len(self.rows) >= self._batch_rows:
             self._batch()
+
+    def add_table(self, table: pa.Table) -> None:
+        """Add an article's rows, made by a `TableEncoder` now or earlier; written in row groups of
+        `_GROUP_ROWS` rows, whatever the tables they came in."""
+        if not table.num_rows:
+            return
+        self._pieces.append(table)
+        self._piece_rows += table.num_rows
+        while self._piece_rows >= self._group_rows:
+            self._write_group(self._group_rows)
+
+    def _write_group(self, rows: int) -> None:
+        whole = pa.concat_tables(self._pieces).combine_chunks()
+        group, rest = whole.slice(0, rows).combine_chunks(), whole.slice(rows)
+        self._pieces = [rest] if rest.num_rows else []
+        self._piece_rows = rest.num_rows
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = ParquetWriter(features=self.features, path=str(self.path))
+        _write_parquet(self._writer, group)
+        self.count += group.num_rows
 
     def _batch(self) -> None:
         if self.rows:
@@ -164,6 +211,8 @@ class SplitFile:
         self.count += table.num_rows
 
     def finish(self) -> None:
+        if self._piece_rows:
+            self._write_group(self._piece_rows)
         self._batch()
         self._flush()
         if self._writer is not None:
@@ -190,12 +239,16 @@ class SplitFiles:
         self.done: dict[str, dict[str, FileInfo]] = {}
 
     def add(self, config: str, split: str, row: Mapping[str, Any]) -> None:
+        self.file(config, split).add(row)
+
+    def file(self, config: str, split: str) -> SplitFile:
+        """The split file of a configuration, made when first asked for."""
         files = self.by_config[config]
         if split not in files:
             path = self._folder / "data" / config / f"{split}-00000-of-00001.parquet"
             file = SplitFile(path, config, self._schema, folded=self._folded)
             files[split] = self._stack.enter_context(_closing(file))
-        files[split].add(row)
+        return files[split]
 
     def finish(self) -> None:
         for config, files in self.by_config.items():

@@ -35,6 +35,10 @@ Memory stays flat in the number of records: they are checked as they come and sp
 disk sorted by id (`quotegold.dataset.spill`), then read back one at a time; each split file is
 written in row groups of about 8 MiB, and the speakers are grouped on disk too. Only the
 largest `speakers` row grows with the export: it holds every mention of its speaker.
+With `cache_rows` (a project export), each article's rows are also kept in the folder's
+`export-cache/` and reused by the next export for an unchanged record (`rowcache`); the
+Parquet files are written from each article's Arrow table either way, in row groups of fixed
+row counts, so reused and rebuilt rows give the same bytes.
 The `tokens` configuration, half the work, is written by a forked helper process from the
 same sorted records while the caller writes the others; so are `sentences`, `attribution` and
 the training files (`--formats`), which reuse its tokens.
@@ -58,6 +62,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, TextIO
 
+import pyarrow as pa
 from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.splits import SplitDict, SplitInfo
 from huggingface_hub import DatasetCardData
@@ -77,6 +82,17 @@ from quotegold.dataset.licences import (
 )
 from quotegold.dataset.options import FORMATS, DatasetOptions
 from quotegold.dataset.reportfile import ExportedDataset, ExportReport, SplitTally
+from quotegold.dataset.rowcache import (
+    CacheSpec,
+    CacheUse,
+    article_tables,
+    cache_notes,
+    cache_spec,
+    finished,
+    opened_cache,
+    row_key,
+    write_manifest,
+)
 from quotegold.dataset.rows import (
     article_row,
     quote_rows,
@@ -87,7 +103,7 @@ from quotegold.dataset.rows import (
 )
 from quotegold.dataset.sentences import sentence_rows
 from quotegold.dataset.spill import SortedSpill
-from quotegold.dataset.splitfiles import FileInfo, SplitFiles
+from quotegold.dataset.splitfiles import FileInfo, SplitFiles, TableEncoder
 from quotegold.dataset.splits import DEFAULT_RATIOS, SPLITS, Assignment, SplitPlanner
 from quotegold.dataset.target import check_target, new_sibling, swap_in, write_marker
 from quotegold.errors import ExportError, Issue, Location, ValidationError
@@ -299,6 +315,12 @@ def _folded(row: dict[str, Any], fold: int | None) -> dict[str, Any]:
     return row
 
 
+def _add_tables(files: SplitFiles, split: str, tables: Mapping[str, pa.Table]) -> None:
+    for config, table in tables.items():
+        if table.num_rows:  # a split file exists only once it has a row
+            files.file(config, split).add_table(table)
+
+
 def _write_rows(
     folder: Path,
     sorted_gold: Path,
@@ -306,13 +328,21 @@ def _write_rows(
     provenance: TextIO,
     assignment: Assignment,
     schema: AnnotationSchema,
-) -> _Written:
+    cache_spec: CacheSpec | None = None,
+) -> tuple[_Written, CacheUse]:
     """Write `articles`, `quotes` and `speakers` from the sorted spilled lines,
     one record at a time: each record to `gold` (gold.jsonl) and its provenance to
-    `provenance` (for the card)."""
+    `provenance` (for the card). The rows of an article whose line, split and fold an
+    earlier export cached are reused (`cache_spec`)."""
     orders: dict[tuple[str, str], list[Any]] = {}  # one sort key per speaker, shared
     folded = assignment.folds is not None
-    with ExitStack() as stack, SortedSpill() as speakers:
+    encoders = {config: TableEncoder(config, schema, folded=folded) for config in _PER_ARTICLE}
+    configs = tuple(_PER_ARTICLE)
+    with (
+        ExitStack() as stack,
+        SortedSpill() as speakers,
+        opened_cache(cache_spec, "rows", configs, encoders) as cache,
+    ):
         tallies = {split: _Tally(schema) for split in SPLITS}
         written = _Written(tallies, SplitFiles(folder, stack, schema, folded=folded), schema)
         with sorted_gold.open(encoding="utf-8") as lines:
@@ -326,11 +356,18 @@ def _write_rows(
                 source = record["meta"].get("source") or "(not given)"
                 written.licences.setdefault(licence, Counter())[source] += 1
                 written.licence_of[article] = licence
-                for config, rows_of in _PER_ARTICLE.items():
-                    for row in rows_of(record):
-                        written.files.add(config, split, _folded(row, fold))
-                for key, contribution in speaker_contributions(record).items():
-                    order = orders.setdefault(key, [*speaker_order(key, schema), key[1]])
+
+                def build(record: GoldRecord = record, fold: int | None = fold) -> Any:
+                    return {
+                        config: encoders[config]([_folded(row, fold) for row in rows_of(record)])
+                        for config, rows_of in _PER_ARTICLE.items()
+                    }, {}
+
+                key = row_key(cache_spec.salt, line, split, fold) if cache_spec else ""
+                tables, _ = article_tables(cache, key, build)
+                _add_tables(written.files, split, tables)
+                for key_, contribution in speaker_contributions(record).items():
+                    order = orders.setdefault(key_, [*speaker_order(key_, schema), key_[1]])
                     speakers.add(order, json.dumps(contribution, ensure_ascii=False))
                 provenance.write(json.dumps(record["provenance"], ensure_ascii=False) + "\n")
         # Sorted by name and kind, each speaker's contributions in the records' order.
@@ -339,17 +376,22 @@ def _write_rows(
             speaker = speaker_row(key[2], entries, schema)
             written.files.add("speakers", AGGREGATE_SPLIT, speaker)
         written.files.finish()
-    return written
+        use = finished(cache)
+    return written, use
 
 
 @dataclass(frozen=True)
 class _TokensWritten:
     """What the tokens helper wrote: the `tokens`, `sentences` and `attribution` files, the
-    tokens of each split, and the training files asked for (relative paths)."""
+    tokens of each split, the training files asked for (relative paths), and its cache use."""
 
     files: dict[str, dict[str, FileInfo]]
     tokens: dict[str, int]
     formats: list[str]
+    cache: CacheUse = field(default_factory=CacheUse)
+
+
+_TOKEN_CONFIGS = ("tokens", "sentences", "attribution")
 
 
 def _write_tokens(
@@ -358,37 +400,60 @@ def _write_tokens(
     assignment: Assignment,
     schema: AnnotationSchema,
     formats: tuple[str, ...] = (),
+    cache_spec: CacheSpec | None = None,
 ) -> _TokensWritten:
     """Write the `tokens`, `sentences` and `attribution` configurations (and the training
-    `formats`) from the sorted spilled lines: all need the articles' tokens."""
+    `formats`) from the sorted spilled lines: all need the articles' tokens. Rows cached
+    by an earlier export are reused (`cache_spec`), unless training files are asked for."""
     tokens: Counter[str] = Counter()
     folded = assignment.folds is not None
     docbin = DocBinWriter(folder) if "docbin" in formats else None
     conll = ConllWriter(folder, LABEL_VALUES) if "conll" in formats else None
-    with ExitStack() as stack:
+    encoders = {config: TableEncoder(config, schema, folded=folded) for config in _TOKEN_CONFIGS}
+    spec = None if formats else cache_spec  # the training files need every article's tokens
+    with ExitStack() as stack, opened_cache(spec, "tokens", _TOKEN_CONFIGS, encoders) as cache:
         files = SplitFiles(folder, stack, schema, folded=folded)
         with sorted_gold.open(encoding="utf-8") as lines:
             for line in lines:
-                record: GoldRecord = json.loads(line)
-                article = str(record["id"])
+                article = _article_id(line)
                 split, fold = assignment.split_of(article), assignment.fold_of(article)
-                row = token_row(record)
-                tokens[split] += len(row["tokens"])
-                sentences = sentence_rows(article, record["text"], row, LABEL_VALUES)
-                files.add("tokens", split, _folded(row, fold))
-                for sentence in sentences:
-                    files.add("sentences", split, _folded(sentence, fold))
-                for pair in attribution_rows(record, row["token_starts"]):
-                    files.add("attribution", split, _folded(pair, fold))
-                if docbin is not None:
-                    docbin.add(record, split, row["token_starts"], row["token_ends"])
-                if conll is not None:
-                    conll.add(article, split, sentences)
+
+                def build(line: str = line, split: str = split, fold: int | None = fold) -> Any:
+                    record: GoldRecord = json.loads(line)
+                    article = str(record["id"])
+                    row = token_row(record)
+                    sentences = sentence_rows(article, record["text"], row, LABEL_VALUES)
+                    pairs = attribution_rows(record, row["token_starts"])
+                    if docbin is not None:
+                        docbin.add(record, split, row["token_starts"], row["token_ends"])
+                    if conll is not None:
+                        conll.add(article, split, sentences)
+                    tables = {
+                        "tokens": encoders["tokens"]([_folded(row, fold)]),
+                        "sentences": encoders["sentences"]([_folded(s, fold) for s in sentences]),
+                        "attribution": encoders["attribution"]([_folded(p, fold) for p in pairs]),
+                    }
+                    return tables, {"tokens": len(row["tokens"])}
+
+                key = row_key(spec.salt, line, split, fold) if spec else ""
+                tables, extra = article_tables(cache, key, build)
+                tokens[split] += int(extra["tokens"])
+                _add_tables(files, split, tables)
         files.finish()
+        use = finished(cache)
         written = (docbin.finish() if docbin else []) + (conll.finish() if conll else [])
-        made = ("tokens", "sentences", "attribution")
-        done = {config: dict(files.ordered(config)) for config in made}
-        return _TokensWritten(done, dict(tokens), written)
+        done = {config: dict(files.ordered(config)) for config in _TOKEN_CONFIGS}
+        return _TokensWritten(done, dict(tokens), written, use)
+
+
+def _article_id(line: str) -> str:
+    """The id of a gold record line this export wrote (without reading all of it: its id
+    is its first key)."""
+    if line.startswith('{"id": "'):
+        end = line.find('"', 8)
+        if end > 0 and "\\" not in line[8:end]:
+            return line[8:end]
+    return str(json.loads(line)["id"])
 
 
 @contextmanager
@@ -398,6 +463,7 @@ def _tokens_alongside(
     assignment: Assignment,
     schema: AnnotationSchema,
     formats: tuple[str, ...],
+    cache_spec: CacheSpec | None = None,
 ) -> Iterator[Callable[[], _TokensWritten]]:
     """Write the `tokens` configuration in a forked helper process while the caller writes
     the others; yields a function that waits for it and returns what `_write_tokens` does.
@@ -406,7 +472,7 @@ def _tokens_alongside(
     other configurations make, so on two cores it takes no extra time. Where the system
     cannot fork, it is written in the caller when asked for.
     """
-    args = (folder, sorted_gold, assignment, schema, formats)
+    args = (folder, sorted_gold, assignment, schema, formats, cache_spec)
     if "fork" not in multiprocessing.get_all_start_methods():
         yield lambda: _write_tokens(*args)
         return
@@ -469,17 +535,26 @@ def _build(
     schema: AnnotationSchema,
     extras: DatasetOptions,
     previous: Path | None,
+    cache_spec: CacheSpec | None = None,
 ) -> DatasetSummary:
     provenance_file = sorted_gold.with_name("provenance.jsonl")
     assignment = planner.assign()
     formats = extras.formats
-    with _tokens_alongside(folder, sorted_gold, assignment, schema, formats) as tokens_written:
+    with _tokens_alongside(
+        folder, sorted_gold, assignment, schema, formats, cache_spec
+    ) as tokens_written:
         with (
             (folder / "gold.jsonl").open("w", encoding="utf-8", newline="\n") as gold,
             provenance_file.open("w", encoding="utf-8", newline="\n") as provenance,
         ):
-            written = _write_rows(folder, sorted_gold, gold, provenance, assignment, schema)
+            written, rows_cache = _write_rows(
+                folder, sorted_gold, gold, provenance, assignment, schema, cache_spec
+            )
         helped = tokens_written()
+    if cache_spec is not None:
+        write_manifest(
+            cache_spec.folder, cache_spec.salt, {**rows_cache.linked, **helped.cache.linked}
+        )
     for config, files in helped.files.items():
         for split, info in files.items():
             written.files.adopt(config, split, info)
@@ -526,6 +601,7 @@ def _build(
     )
     _write_text(folder / "README.md", card)
     notes = [f"version {version}", *summary_lines(log), *card_warnings(exported)]
+    notes += cache_notes(cache_spec, rows_cache, helped.cache)
     return DatasetSummary(
         path=folder,
         name=name,
@@ -557,6 +633,8 @@ def write_dataset(
     schema: AnnotationSchema = DEFAULT_SCHEMA,
     extras: DatasetOptions = DatasetOptions(),  # noqa: B008 (frozen)
     extra: Callable[[Path], None] | None = None,
+    cache_rows: bool = False,
+    reuse_rows: bool = True,
 ) -> DatasetSummary:
     """Write gold records as a Hugging Face dataset folder at `out`, replacing it atomically.
 
@@ -579,6 +657,9 @@ def write_dataset(
     `extras` adds card metadata, split rules and training formats (`options.DatasetOptions`).
     `extra` is called with the new folder before the dataset is written into it, to add
     files of the caller's that are swapped in with it (an incremental export's state).
+    `cache_rows` keeps every article's rows in the folder (`rowcache`) and reuses those an
+    earlier export at `out` kept for the same record, split, schema and quotegold version
+    (unless `reuse_rows` is false: every row is built anew).
     Raises `ValidationError` for records `gold.validate`
     refuses or an article id given twice, and `ExportError` when the export cannot be
     written; either way `out` is left as it was.
@@ -631,6 +712,11 @@ def write_dataset(
                 schema=schema,
                 extras=extras,
                 previous=out if (out / "gold.jsonl").is_file() else None,
+                cache_spec=(
+                    cache_spec(built, out if reuse_rows else None, schema, planner.folds)
+                    if cache_rows
+                    else None
+                ),
             )
             # Everything in the new folder is ours: the dataset, the training files and what
             # `extra` added (an incremental export's state), so the marker lists the folder.

@@ -11,6 +11,7 @@ does not grow with their number.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -29,6 +30,7 @@ from quotegold.dataset.reportfile import (
     conflict_entry,
     task_counts,
 )
+from quotegold.dataset.rowcache import CACHE_DIR, cache_salt
 from quotegold.dataset.splits import DEFAULT_RATIOS
 from quotegold.dataset.target import check_target
 from quotegold.dataset.writer import DatasetSummary, write_dataset
@@ -43,14 +45,16 @@ from quotegold.labelstudio import LabelStudioClient
 from quotegold.measure.agreement import AgreementCounter
 from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.definition import AnnotationSchema
+from quotegold.schema.stored import schema_json_text
 from quotegold.scratch import run_folder
 from quotegold.workflows.exportstate import (
     STATE_FILE,
     Changes,
+    StateReader,
     previous_state,
     refresh_state,
-    state_tasks,
 )
+from quotegold.workflows.goldcache import OUTCOMES, Outcome, OutcomeCache, outcome_key
 from quotegold.workflows.projectschema import project_schema
 
 
@@ -131,56 +135,74 @@ def iter_gold(
     project: ProjectRef | None = None,
     project_url: str | None = None,
     schema: AnnotationSchema = DEFAULT_SCHEMA,
+    reuse: Reuse | None = None,
 ) -> Iterator[GoldRecord]:
     """Adjudicate and validate task by task against `schema` (the one the annotators were
     shown), yielding each gold record as it is made.
 
     Everything else (statuses, problems, conflicts, rejected records) goes into `build`,
-    whose `records` stay empty: the caller decides where the gold records go.
+    whose `records` stay empty: the caller decides where the gold records go. With `reuse`,
+    a task whose key it gives was decided by an earlier export is not decided again.
     """
     validator = validator_for(schema)
     for task in tasks:
-        choice = choose_annotation(task, strategy=strategy, project=project, schema=schema)
-        record = _collect(build, task, choice, validator.validate, project_url)
+        key = reuse.key(task) if reuse is not None else ""
+        done = reuse.cache.reuse(int(task["id"]), key) if reuse is not None else None
+        if done is None:
+            choice = choose_annotation(task, strategy=strategy, project=project, schema=schema)
+            done = _outcome(task, choice, validator.validate, project_url)
+        if reuse is not None:
+            reuse.cache.keep(int(task["id"]), key, done)
+        record = _apply(build, done)
         if record is not None:
             yield record
 
 
-def _collect(
-    build: GoldBuild,
-    task: Task,
-    choice: Choice,
-    validate: Any,
-    project_url: str | None,
-) -> GoldRecord | None:
-    """Count one task's outcome in `build`; its gold record if it has a valid one."""
+@dataclass(frozen=True)
+class Reuse:
+    """The outcomes of an earlier export to reuse, and the key of a task's line in it."""
+
+    cache: OutcomeCache
+    key: Callable[[Task], str]
+
+
+def _outcome(task: Task, choice: Choice, validate: Any, project_url: str | None) -> Outcome:
+    """What one task comes to: its gold record if it has a valid one, and what the report
+    says about it."""
     task_id = task.get("id")
     article_id = (task.get("data") or {}).get("article_id")
+    link = task_link(project_url, task_id)
+    conflict = None
     if choice.status == "conflict" and choice.conflict is not None:
-        build.conflicts.append(conflict_entry(choice.conflict, task_link(project_url, task_id)))
+        conflict = conflict_entry(choice.conflict, link)
     issues = list(choice.issues)
     if choice.status == "gold" and choice.record is not None:
         issues += validate(choice.record, location=Location(task=task_id))
         if not issues:
-            build.statuses["gold"] += 1
-            return choice.record
+            return Outcome("gold", choice.record, conflict=conflict)
     status = "invalid" if issues else choice.status
-    build.statuses[status] += 1
-    if issues:
-        link = task_link(project_url, task_id)
-        build.problems += [
-            replace(issue, location=replace(issue.location, link=link)) for issue in issues
-        ]
-        build.rejected.append(
-            {
-                "task": task_id,
-                "article_id": article_id,
-                "annotation": choice.annotation_id,
-                "link": task_link(project_url, task_id),
-                "reasons": [issue.message for issue in issues],
-            }
-        )
-    return None
+    if not issues:
+        return Outcome(status, conflict=conflict)
+    problems = [replace(issue, location=replace(issue.location, link=link)) for issue in issues]
+    rejected: RejectedEntry = {
+        "task": task_id,
+        "article_id": article_id,
+        "annotation": choice.annotation_id,
+        "link": link,
+        "reasons": [issue.message for issue in issues],
+    }
+    return Outcome(status, None, problems, conflict, rejected)
+
+
+def _apply(build: GoldBuild, outcome: Outcome) -> GoldRecord | None:
+    """Count one task's outcome in `build`; its gold record if it has a valid one."""
+    if outcome.conflict is not None:
+        build.conflicts.append(outcome.conflict)
+    build.statuses[outcome.status] += 1
+    build.problems += outcome.problems
+    if outcome.rejected is not None:
+        build.rejected.append(outcome.rejected)
+    return outcome.record if outcome.status == "gold" else None
 
 
 def build_report(
@@ -214,6 +236,7 @@ def export_tasks(
     project_url: str | None = None,
     schema: AnnotationSchema = DEFAULT_SCHEMA,
     extra: Callable[[Path], None] | None = None,
+    reuse: Reuse | None = None,
 ) -> tuple[DatasetSummary, ExportReport]:
     """Build, check and write the dataset; `strict` fails on any problem before writing.
 
@@ -221,7 +244,9 @@ def export_tasks(
     the report is made when the last task has been read, before anything is written. Their
     annotations are read and validated against `schema`, which the dataset's features and
     card come from and which is written beside it. `extra` adds files to the new folder
-    (`write_dataset`).
+    (`write_dataset`). With `reuse` (a project export), the outcomes of tasks an earlier
+    export decided are reused, and the rows of every article are cached in the folder for
+    the next export (`dataset.rowcache`).
     """
     build = GoldBuild()
     # Tasks annotated by several people: how far they agree goes in the report and the card.
@@ -233,10 +258,18 @@ def export_tasks(
         project=project,
         project_url=project_url,
         schema=schema,
+        reuse=reuse,
     )
     report = partial(final_report, build, agreement, source=source, options=options, schema=schema)
     summary = write_valid(
-        records, out=out, report=report, options=options, schema=schema, extra=extra
+        records,
+        out=out,
+        report=report,
+        options=options,
+        schema=schema,
+        extra=extra,
+        cache_rows=reuse is not None,
+        reuse_rows=reuse is not None and reuse.cache.previous is not None,
     )
     return summary, summary.report
 
@@ -249,9 +282,12 @@ def write_valid(
     options: ExportOptions,
     schema: AnnotationSchema,
     extra: Callable[[Path], None] | None = None,
+    cache_rows: bool = False,
+    reuse_rows: bool = True,
 ) -> DatasetSummary:
     """Write records that already passed validation as the dataset at `out`, with the
-    export's options; `report` is called once they have all been read."""
+    export's options; `report` is called once they have all been read (`cache_rows` and
+    `reuse_rows`: see `write_dataset`)."""
     return write_dataset(
         records,
         out=out,
@@ -265,6 +301,8 @@ def write_valid(
         schema=schema,
         extras=options.extras,
         extra=extra,
+        cache_rows=cache_rows,
+        reuse_rows=reuse_rows,
     )
 
 
@@ -354,8 +392,10 @@ def export_project_changes(
     the same server and project id), only the tasks created or changed since are
     downloaded and merged with the others kept there, the tasks deleted since are dropped,
     and the dataset is written as a full export would write it (`workflows.exportstate`);
-    `full` downloads every task anyway. Either way the new state is written into the
-    dataset folder, swapped in with it.
+    what adjudication and validation made of each unchanged task, and the rows of each
+    unchanged article, are reused from the folder's `export-cache/` (`workflows.goldcache`,
+    `dataset.rowcache`). `full` downloads and builds every task anyway. Either way the new
+    state and cache are written into the dataset folder, swapped in with it.
     """
     check_target(out, keep_other_files=options.keep_other_files)  # before the long download
     project = client.require_project(title)
@@ -373,19 +413,38 @@ def export_project_changes(
             scratch=scratch,
             header=source,
         )
-        summary, report = export_tasks(
-            state_tasks(state),
-            out=out,
-            options=options,
-            source=source,
-            project=ProjectRef(id=project.id, title=project.title),
-            project_url=project.url,
-            schema=schema,
-            extra=partial(_move_into, state),
+        ref = ProjectRef(id=project.id, title=project.title)
+        reader = StateReader(state)
+        salt = cache_salt(
+            schema_json_text(schema),
+            options.strategy,
+            json.dumps([ref.id, ref.title, project.url]),
         )
+        outcomes = OutcomeCache(scratch / OUTCOMES, None if full else out)
+        reuse = Reuse(outcomes, lambda _: outcome_key(salt, reader.line))
+        try:
+            summary, report = export_tasks(
+                reader,
+                out=out,
+                options=options,
+                source=source,
+                project=ref,
+                project_url=project.url,
+                schema=schema,
+                extra=partial(_move_into, state, outcomes),
+                reuse=reuse,
+            )
+        finally:
+            outcomes.close()
+    if outcomes.problem and previous is not None:
+        note = f"the outcomes cached in {out} were not reused ({outcomes.problem})"
+        summary = replace(summary, notes=(*summary.notes, note))
     return ProjectExport(summary, report, changes)
 
 
-def _move_into(state: Path, folder: Path) -> None:
+def _move_into(state: Path, outcomes: OutcomeCache, folder: Path) -> None:
     # The scratch folder may be on another file system than the export: move, not rename.
     shutil.move(state, folder / STATE_FILE)
+    outcomes.close()
+    (folder / CACHE_DIR).mkdir(exist_ok=True)
+    shutil.move(outcomes.path, folder / CACHE_DIR / OUTCOMES)

@@ -1,33 +1,39 @@
 """The state an export of a live project keeps in its folder (`export-state.jsonl`), so that
 the next export of the same project downloads only the tasks that changed since.
 
-The first line is a header: the server, the project, and the changelog of the export that
-wrote it. Each further line is one task, in task id order: its id, its stamp (from
-`LabelStudioClient.task_stamps`: it changes whenever the task, its annotations or its
-predictions do) and the task as Label Studio's JSON export had it.
+The first line is a header: the server, the project, the changelog of the export that wrote
+it and the checksum of the other lines (a state edited by hand or damaged means a full
+download, said in the changelog's reason). Each further line is one task, in task id order:
+its id, its stamp (from `LabelStudioClient.task_stamps`: it changes whenever the task, its
+annotations or its predictions do) and the task as Label Studio's JSON export had it.
 
-A re-export lists the stamps (one cheap listing), downloads the tasks whose stamp differs
-or that are new, keeps the others from the state, drops the tasks deleted since, and hands
-the merged tasks, in task id order, to the same pipeline as a full export, which reads them
-from the state in the same order: so both write the same dataset. Memory stays flat: the
-old state is read line by line, and a full download is sorted on disk.
+A re-export asks Label Studio which stamps changed in a few small queries
+(`workflows.exportchanges`; a listing of every task when they do not add up), downloads the
+tasks whose stamp differs or that are new, keeps the others from the state, drops the tasks
+deleted since, and hands the merged tasks, in task id order, to the same pipeline as a full
+export, which reads them from the state in the same order: so both write the same dataset.
+Memory stays flat: the old state is read line by line, and a full download is sorted on disk.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from quotegold.dataset.rowcache import file_digest
 from quotegold.dataset.spill import SortedSpill
 from quotegold.gold.exportfile import iter_label_studio_export
 from quotegold.gold.model import Task
 from quotegold.labelstudio import LabelStudioClient
+from quotegold.workflows.exportchanges import current_stamps
 
 STATE_FILE = "export-state.jsonl"
-STATE_FORMAT = 1
+STATE_FORMAT = 2  # 2: the header holds the checksum of the task lines
 # Above this share of changed tasks, one whole download is cheaper than slices of ids.
 FULL_SHARE = 0.5
 # Task ids listed per kind of change in the header (the counts are always whole).
@@ -88,7 +94,22 @@ def previous_state(folder: Path, *, url: str, project_id: int) -> tuple[Path | N
         return None, f"no earlier export state in {folder}"
     if header.get("label_studio_url") != url or header.get("project_id") != project_id:
         return None, f"the export in {folder} is of another server or project"
+    if header.get("body_sha256") != _body_digest(folder / STATE_FILE):
+        return None, f"{folder / STATE_FILE} was changed by hand or is damaged"
     return folder / STATE_FILE, ""
+
+
+def _body_digest(path: Path) -> str | None:
+    """The checksum of the task lines of a state file (all but the header)."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as lines:
+            lines.readline()
+            for block in iter(lambda: lines.read(2**20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
 
 
 def refresh_state(
@@ -102,10 +123,13 @@ def refresh_state(
 ) -> tuple[Path, Changes]:
     """Write the project's current state to a file in `scratch`, downloading only what
     changed since `previous` (every task when it is None); the file and the changes."""
-    stamps = client.task_stamps(project_id)
     state = scratch / STATE_FILE
-    if previous is not None:
-        changed = _changed(previous, stamps)
+    if previous is None:
+        stamps = client.task_stamps(project_id)
+    else:
+        old = {task_id: stamp for task_id, stamp, _ in _old_lines(previous)}
+        stamps = current_stamps(client, project_id, old) or client.task_stamps(project_id)
+        changed = sorted(task_id for task_id, stamp in stamps.items() if old.get(task_id) != stamp)
         if len(changed) <= FULL_SHARE * max(len(stamps), 1):
             changes = _merge(client, project_id, previous, stamps, changed, scratch, state, header)
             return state, changes
@@ -113,6 +137,23 @@ def refresh_state(
     changes = Changes(full=True, reason=reason, tasks=len(stamps))
     _download_all(client, project_id, stamps, scratch, state, header, changes)
     return state, changes
+
+
+class StateReader:
+    """The tasks a state file holds, in task id order, read once; `line` is the line of the
+    task last read (the key of what an earlier export made of it: `workflows.goldcache`)."""
+
+    def __init__(self, state: Path) -> None:
+        self._state = state
+        self.line = ""
+
+    def __iter__(self) -> Iterator[Task]:
+        with self._state.open(encoding="utf-8") as lines:
+            next(lines, None)  # the header
+            for line in lines:
+                self.line = line
+                task: Task = json.loads(line)["task"]
+                yield task
 
 
 def state_tasks(state: Path) -> Iterator[Task]:
@@ -124,18 +165,21 @@ def state_tasks(state: Path) -> Iterator[Task]:
             yield task
 
 
+# How `_task_line` begins: read without parsing the whole task (its checksum was checked).
+_LINE_START = re.compile(r'\{"id": (\d+), "stamp": "([^"\\]*)", ')
+
+
 def _old_lines(previous: Path) -> Iterator[tuple[int, str, str]]:
     """(task id, stamp, line) of each task of an earlier state, in task id order."""
     with previous.open(encoding="utf-8") as lines:
         next(lines, None)
         for line in lines:
+            start = _LINE_START.match(line)
+            if start is not None:
+                yield int(start[1]), start[2], line
+                continue
             entry = json.loads(line)
             yield int(entry["id"]), str(entry["stamp"]), line
-
-
-def _changed(previous: Path, stamps: dict[int, str]) -> list[int]:
-    kept = {task_id: stamp for task_id, stamp, _ in _old_lines(previous)}
-    return sorted(task_id for task_id, stamp in stamps.items() if kept.get(task_id) != stamp)
 
 
 def _merge(
@@ -214,8 +258,10 @@ def _write_task(out: TextIO, task_id: int, stamp: str, task: Task) -> None:
 
 
 def _prepend_header(state: Path, body: Path, header: dict[str, Any]) -> None:
+    digest = file_digest(body)
+    header = {"format": STATE_FORMAT, **header, "body_sha256": digest}
     with state.open("w", encoding="utf-8", newline="\n") as out:
-        out.write(json.dumps({"format": STATE_FORMAT, **header}, ensure_ascii=False) + "\n")
+        out.write(json.dumps(header, ensure_ascii=False) + "\n")
         with body.open(encoding="utf-8") as lines:
             for line in lines:
                 out.write(line)
