@@ -1,7 +1,7 @@
 """Cross-validate the trainer on the development gold with the external check's scoring.
 
     nice -n 10 .venv/bin/python -m scripts.bench.crossval [--folds 5]
-        [--config NAME:FEATURES:C1:C2 ...] [--thresholds 0,0.5,0.6] [--rules]
+        [--config NAME:FEATURES:C1:C2[:ITERATIONS] ...] [--thresholds 0,0.5,0.6] [--rules]
 
 The development gold (tasks/gold/*.jsonl, never tasks/gold/heldout/) is split into `--folds`
 folds (records sorted by id, record i in fold i mod k); each config trains on k-1 folds and
@@ -10,6 +10,10 @@ predicts the last, and the predictions of all folds are scored together with
 for speakers and cues, Jaccard >= 0.5 for quotes (both modes printed for every layer).
 `--thresholds` also scores each config keeping only the regions whose score (mean marginal)
 is at least the threshold (a precision-oriented decoding). `--rules` adds the rules.
+
+`--heldout` scores once on the held-out gold instead (tasks/gold/heldout/, never tuned on):
+each config trained on all the development gold, `--model PATH` as it is (the shipped model,
+say), and the rules with `--rules`.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from quotegold.measure.trimmed import score_trimmed
 from quotegold.preannotate import PreAnnotator, Suggestion
 
 ROOT = Path(__file__).resolve().parents[2]
+HELDOUT = ROOT / "tasks" / "gold" / "heldout" / "wikinews-2019-2020.jsonl"
 GOLD = sorted((ROOT / "tasks" / "gold").glob("*.jsonl"))  # not heldout/: a folder of its own
 LAYER_KEYS = {"SPEAKER": "speakers", "CUE": "cues", "QUOTE": "quotes"}
 
@@ -91,15 +96,50 @@ def report(name: str, gold: list[GoldRecord], made: list[GoldRecord]) -> dict[st
     return row
 
 
+def heldout(records: list[GoldRecord], args: argparse.Namespace) -> int:
+    tests = read_gold([HELDOUT]).records
+    print(f"held-out: {len(tests)} records; trained on {len(records)} development records")
+    if args.rules:
+        rules = PreAnnotator()
+        report("rules", tests, [rules(article_from_record(r)).record for r in tests])
+    for folder in args.model:
+        model = ModelPredictor(folder)
+        made = [model.suggest(article_from_record(r)).record for r in tests]
+        report(f"model {folder.name}", tests, made)
+    work = Path(tempfile.mkdtemp(prefix="quotegold-heldout-"))
+    try:
+        for config in args.config:
+            name, features, c1, c2, *more = config.split(":")
+            settings = CrfSettings(
+                c1=float(c1),
+                c2=float(c2),
+                features=features,
+                max_iterations=int(more[0]) if more else CrfSettings.max_iterations,
+            )
+            result = train_model(GoldSet(records, []), work / name, settings=settings)
+            model = ModelPredictor(result.folder)
+            made = [model.suggest(article_from_record(r)).record for r in tests]
+            report(name, tests, made)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     options = argparse.ArgumentParser(prog="python -m scripts.bench.crossval")
     options.add_argument("--folds", type=int, default=5)
-    options.add_argument("--config", action="append", default=[], help="NAME:FEATURES:C1:C2")
+    options.add_argument(
+        "--config", action="append", default=[], help="NAME:FEATURES:C1:C2[:ITERATIONS]"
+    )
     options.add_argument("--thresholds", default="0")
     options.add_argument("--rules", action="store_true")
     options.add_argument("--out", type=Path, help="write the rows as JSON here")
+    options.add_argument("--heldout", action="store_true", help="score on the held-out gold")
+    options.add_argument("--model", type=Path, action="append", default=[])
     args = options.parse_args(argv)
     records = read_gold(GOLD).records
+    if args.heldout:
+        return heldout(records, args)
     parts = folds(records, args.folds)
     print(f"{len(records)} development gold records, {args.folds} folds; P/R/F1 in %")
     rows: list[dict[str, object]] = []
@@ -111,8 +151,13 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="quotegold-crossval-"))
     try:
         for config in args.config or ["lean:lean:0.05:0.05"]:
-            name, features, c1, c2 = config.split(":")
-            settings = CrfSettings(c1=float(c1), c2=float(c2), features=features)
+            name, features, c1, c2, *more = config.split(":")
+            settings = CrfSettings(
+                c1=float(c1),
+                c2=float(c2),
+                features=features,
+                max_iterations=int(more[0]) if more else CrfSettings.max_iterations,
+            )
             gold, made, seconds = cross_validate(parts, settings, work)
             for threshold in (float(t) for t in args.thresholds.split(",")):
                 label = f"{name}" + (f" >= {threshold}" if threshold else "")
