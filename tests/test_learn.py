@@ -267,7 +267,7 @@ def test_the_shipped_model_tags_the_same_with_and_without_unknown_features() -> 
             assert tag_with_marginals(predictor._main, known) == every
 
 
-@pytest.mark.parametrize("features", ["plain", "lean"])
+@pytest.mark.parametrize("features", ["plain", "lean", "rich"])
 def test_a_model_records_its_feature_set_and_predicts_with_it(
     features: str, tmp_path: Path
 ) -> None:
