@@ -17,8 +17,18 @@ from quotegold.cli.main import app
 from quotegold.errors import ModelError
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.labelstudio.local.server import ServerInfo
+from quotegold.learn.crf import CrfSettings, tag_with_marginals
+from quotegold.learn.features import ArticleTokens, _reference_features, token_features
 from quotegold.learn.modelfile import MAIN_FILE, read_info
-from quotegold.learn.predictor import MAX_CHARS, ModelPredictor, load_model, predict_with_model
+from quotegold.learn.predictor import (
+    MAX_CHARS,
+    SHIPPED_MODEL,
+    ModelPredictor,
+    load_model,
+    predict_with_model,
+)
+from quotegold.learn.rules import read_with_rules
+from quotegold.learn.train import read_gold, train_model
 from quotegold.preannotate.predictions import is_ours
 from quotegold.workflows.predict import refresh_predictions
 
@@ -102,11 +112,23 @@ def _broken(model: Path, tmp_path: Path, how: str) -> Path:
         (folder / MAIN_FILE).unlink()
     elif how == "damaged crf file":
         (folder / MAIN_FILE).write_bytes(b"garbage")
+    elif how == "unknown feature set":
+        info = json.loads((folder / "model.json").read_text("utf-8"))
+        info["settings"]["features"] = "from-the-future"
+        (folder / "model.json").write_text(json.dumps(info), encoding="utf-8")
     return folder
 
 
 @pytest.mark.parametrize(
-    "how", ["missing", "no model.json", "bad model.json", "no crf file", "damaged crf file"]
+    "how",
+    [
+        "missing",
+        "no model.json",
+        "bad model.json",
+        "no crf file",
+        "damaged crf file",
+        "unknown feature set",
+    ],
 )
 @pytest.mark.parametrize("command", ["tasks", "evaluate"])
 def test_a_missing_or_damaged_model_is_one_error_line(
@@ -122,7 +144,7 @@ def test_a_missing_or_damaged_model_is_one_error_line(
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
     assert str(folder) in lines[0] and "Traceback" not in result.stderr
-    if how == "damaged crf file":
+    if how in ("damaged crf file", "unknown feature set"):
         with pytest.raises(ModelError):
             ModelPredictor(folder)
 
@@ -209,3 +231,86 @@ def test_push_and_predict_with_a_model(
     assert result.exit_code == 0, result.stderr
     assert version in result.stdout
     assert _versions(client, project.id) == [version, version]
+
+
+# -- features: made fast, the same strings ----------------------------------------------------
+
+
+def _tokens() -> list[ArticleTokens]:
+    articles = read_articles([SEEDS, ROOT / "tasks" / "wikinews" / "articles.jsonl"]).articles
+    return [read_with_rules(article).tokens for article in articles[:8]]
+
+
+def test_features_are_the_reference_features_and_a_model_sees_those_it_knows(
+    model: Path,
+) -> None:
+    known = load_model(model)._known
+    for tokens in _tokens():
+        for start, end in tokens.paragraphs:
+            reference = _reference_features(tokens, start, end)
+            assert token_features(tokens, start, end) == reference
+            kept = token_features(tokens, start, end, known)
+            # the words' strings the model does not know are left out (CRFsuite would
+            # ignore them); the order of the others is kept
+            for made, full in zip(kept, reference, strict=True):
+                assert [f for f in made if f in known] == [f for f in full if f in known]
+                assert set(made) <= set(full)
+                assert not [f for f in made if f.startswith(("w=", "-1:w=")) and f not in known]
+
+
+def test_the_shipped_model_tags_the_same_with_and_without_unknown_features() -> None:
+    predictor = load_model(SHIPPED_MODEL)
+    for tokens in _tokens()[:3]:
+        for start, end in tokens.paragraphs:
+            every = tag_with_marginals(predictor._main, token_features(tokens, start, end))
+            known = token_features(tokens, start, end, predictor._known)
+            assert tag_with_marginals(predictor._main, known) == every
+
+
+@pytest.mark.parametrize("features", ["plain", "lean", "rich"])
+def test_a_model_records_its_feature_set_and_predicts_with_it(
+    features: str, tmp_path: Path
+) -> None:
+    gold = read_gold([TRAIN])
+    settings = CrfSettings(max_iterations=15, features=features)
+    train_model(gold, tmp_path / "m", settings=settings)
+    assert read_info(tmp_path / "m").settings["features"] == features
+    prediction = predict_with_model(read_articles([SEEDS]).articles[0], model=str(tmp_path / "m"))
+    assert prediction["model_version"] == read_info(tmp_path / "m").model_version
+
+
+# -- brat in another corpus's conventions, end to end -------------------------------------------
+
+
+def test_brat_news_with_doubled_apostrophes_trains_and_predicts(tmp_path: Path) -> None:
+    """Hand-written brat files in the style of US political news (doubled apostrophes as
+    quotation marks, long appositives, reported speech over sentences): import, train on
+    them in seconds, pre-annotate them with the model."""
+    brat = ROOT / "tests" / "fixtures" / "brat" / "external"
+    gold = tmp_path / "external.jsonl"
+    imported = runner.invoke(app, ["import", "brat", str(brat), "--out", str(gold)])
+    assert imported.exit_code == 0, imported.stderr
+    assert "4 record(s)" in imported.stdout and "14 quotes" in imported.stdout
+    args = ["train", str(gold), "--out", str(tmp_path / "news"), "--max-iterations", "60"]
+    assert runner.invoke(app, args).exit_code == 0
+    out = tmp_path / "tasks.json"
+    args = ["tasks", str(brat), "--out", str(out), "--model", str(tmp_path / "news")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    tasks = {t["data"]["text"].split()[0]: t for t in json.loads(out.read_text("utf-8"))}
+    assert sorted(tasks) == ["Court", "Governor", "Mayor", "Senate"]
+    regions = {
+        (item["value"]["labels"][0], item["value"]["text"])
+        for item in tasks["Senate"]["predictions"][0]["result"]
+        if item["type"] == "labels"
+    }
+    # learnt from its own gold: the appositive speaker whole, a quote in doubled apostrophes
+    assert ("SPEAKER", "Johnnie Wilson, of Springfield, Va.,") in regions or (
+        "SPEAKER",
+        "Johnnie Wilson, of Springfield, Va.",
+    ) in regions
+    assert ("CUE", "said") in regions
+    assert any(
+        label == "QUOTE" and "We will keep fighting for the family farm" in text
+        for label, text in regions
+    )

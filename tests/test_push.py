@@ -269,6 +269,9 @@ def test_worker_makes_the_same_tasks_as_inline(client: LabelStudioClient, title:
     ("count", "batch_size", "here", "elsewhere"),
     [
         (10, 4, 2, 8),  # half-size batches: the first here while the worker starts, then there
+        # more than twice MIN_PIPELINED_BATCH articles in one batch: batches of 100, the first
+        # here while the worker starts (a push of 1,000 in one batch had no worker)
+        (250, 1000, 100, 150),
         (4, 4, 4, 0),  # one batch: not worth starting a worker
         (2, 1000, 2, 0),
     ],

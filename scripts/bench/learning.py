@@ -2,7 +2,7 @@
 push with the model against a bare import.
 
     nice -n 10 .venv/bin/python -m scripts.bench.learning [--articles 800] [--push 1000]
-        [--url URL --api-key KEY] [--skip-train]
+        [--url URL --api-key KEY] [--skip-train | --model PATH]
 
 - Training: `--articles` articles of about 900 words each, made by concatenating the
   development gold records (tasks/gold/*.jsonl, never the held-out part) with their regions
@@ -40,7 +40,7 @@ from typing import Any, cast
 
 from quotegold.articles.ingest import Article, read_articles
 from quotegold.gold.model import GoldRecord
-from quotegold.learn.predictor import ModelPredictor, predict_with_model
+from quotegold.learn.predictor import SHIPPED_MODEL, ModelPredictor, predict_with_model
 from quotegold.learn.train import GoldSet, read_gold, train_model
 from quotegold.preannotate import PreAnnotator
 from quotegold.preannotate.predictions import predict_article
@@ -219,11 +219,18 @@ def main(argv: list[str] | None = None) -> int:
     options.add_argument(
         "--model", type=Path, help="time this model instead of training one (--skip-train)"
     )
+    options.add_argument(
+        "--skip-train",
+        action="store_true",
+        help="time the shipped model (src/quotegold/learn/models/wikinews) unless --model",
+    )
     args = options.parse_args(argv)
     signal.signal(signal.SIGTERM, _stop)
     work = Path(tempfile.mkdtemp(prefix="quotegold-bench-learning-"))
     _TEMPORARY.append(work)
     try:
+        if args.skip_train and args.model is None:
+            args.model = SHIPPED_MODEL
         model = args.model or bench_training(args.articles, work)
         print(f"  model size on disk: {folder_size(model):.1f} MB")
         print(json.dumps(json.loads((model / "model.json").read_text())["training"]))

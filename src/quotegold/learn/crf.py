@@ -23,12 +23,13 @@ Sequences = list[tuple[list[list[str]], list[str]]]
 
 @dataclass(frozen=True)
 class CrfSettings:
-    """CRFsuite's L-BFGS settings."""
+    """CRFsuite's L-BFGS settings, and the feature set (`featuresets`) the CRF sees."""
 
     c1: float = 0.05
     c2: float = 0.05
     max_iterations: int = 100
     min_freq: int = 1
+    features: str = "full"
 
 
 @dataclass

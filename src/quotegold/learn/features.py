@@ -187,7 +187,181 @@ def _own(lower: str, shape: str) -> list[str]:
     return [f"w={lower}", f"p3={lower[:3]}", f"s2={lower[-2:]}", f"s3={lower[-3:]}", f"sh={shape}"]
 
 
-def token_features(tokens: ArticleTokens, start: int, end: int) -> list[list[str]]:
+@dataclass(frozen=True)
+class _Word:
+    """The feature strings of one word that do not depend on its context, made once per
+    word (a dict lookup per token instead of a dozen f-strings): its own features, its
+    flags, and what it gives its neighbours (`-1:w=…`, `+1:sh=…`)."""
+
+    own: tuple[str, ...]
+    flags: tuple[str, ...]
+    lower: str
+    near: dict[str, tuple[str, ...]]  # "-1" -> ("-1:w=…", "-1:sh=…"), "+2" -> ("+2:w=…",)…
+
+
+# Per set of known attributes (None: all), by identity (comparing two sets of a model's
+# attributes would cost more than the features), the set and the words seen (at most
+# `_WORDS_MAX`).
+_WORDS: dict[int, tuple[frozenset[str] | None, dict[str, _Word]]] = {}
+_WORDS_MAX = 200_000
+
+
+def _words(known: frozenset[str] | None) -> dict[str, _Word]:
+    found = _WORDS.get(id(known))
+    if found is None or found[0] is not known:
+        if len(_WORDS) >= 8:  # models come and go (cross-validation): keep a few
+            _WORDS.clear()
+        found = _WORDS[id(known)] = (known, {})
+    return found[1]
+
+
+def _word(word: str, lower: str, known: frozenset[str] | None = None) -> _Word:
+    """The word's strings; with `known` (a model's attributes), only those the model knows:
+    CRFsuite ignores the others, so leaving them out changes no score and saves their
+    conversion and look-up."""
+    words = _words(known)
+    found = words.get(word)
+    if found is None:
+        if len(words) >= _WORDS_MAX:
+            words.clear()
+        shape = _shape(word)
+        flags = [
+            name
+            for name, holds in (
+                ("title", word[:1].isupper()),
+                ("upper", word.isupper() and len(word) > 1),
+                ("cueword", lower in _CUE_WORDS),
+                ("pronoun", lower in lex.PRONOUNS),
+            )
+            if holds
+        ]
+        near: dict[str, tuple[str, ...]] = {
+            f"{sign}{offset}": strings
+            for sign in "-+"
+            for offset, strings in (
+                (1, (f"{sign}1:w={lower}", f"{sign}1:sh={shape}")),
+                (2, (f"{sign}2:w={lower}",)),
+                (3, (f"{sign}3:w={lower}",)),
+            )
+        }
+        own = tuple(_own(lower, shape))
+        if known is not None:
+            own = tuple(f for f in own if f in known)
+            near = {key: tuple(f for f in strings if f in known) for key, strings in near.items()}
+        found = words[word] = _Word(own, tuple(flags), lower, near)
+    return found
+
+
+class _Lookup(dict[object, str]):
+    """`name=value` strings made once per value: `table[value]`."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    def __missing__(self, value: object) -> str:
+        text = self[value] = f"{self.name}={value}"
+        return text
+
+
+_BUCKETS = {distance: _bucket(distance) for distance in range(-1, 100)}
+_Q, _ML, _MR, _R, _RI, _RQ, _CL, _CR, _CLQ = (
+    _Lookup(name) for name in ("q", "ml", "mr", "r", "ri", "r+q", "cl", "cr", "cl+q")
+)
+_NEAR_Q = {sign: _Lookup(f"{sign}1:q") for sign in "-+"}
+_NEAR_R = {f"{sign}{offset}": _Lookup(f"{sign}{offset}:r") for sign in "-+" for offset in (1, 2)}
+_PAIR = {sign: _Lookup(f"{sign}1:w|w") for sign in "-+"}
+_EDGE = {f"{sign}{offset}": f"{sign}{offset}:edge" for sign in "-+" for offset in (1, 2, 3)}
+
+
+def _bucketed(distance: int | None) -> str:
+    if distance is None:
+        return "none"
+    return _BUCKETS.get(distance) or _bucket(distance)
+
+
+def token_features(
+    tokens: ArticleTokens, start: int, end: int, known: frozenset[str] | None = None
+) -> list[list[str]]:
+    """The feature strings of each token of one paragraph (tokens `start`..`end - 1`);
+    with `known`, only those among it (a model's attributes: the others score nothing).
+
+    The same strings, in the same order, as the plain definition in `_reference_features`
+    (a test holds them equal); made from per-word and per-value tables and from what each
+    token gives its neighbours, made once a token, as this is much of a prediction's time.
+    """
+    view = tokens.view
+    words, lower = view.words, view.lower
+    rule_main, rule_initiative = tokens.rule_main, tokens.rule_initiative
+    state = _quotation_state(words, start, end)
+    distances = _mark_distances(words, start, end)
+    cue_distances = _cue_distances(view, start, end)
+    infos = [_word(words[index], lower[index], known) for index in range(start, end)]
+    sents, sent, inside = view.sents, view.sent, view.inside
+    headlines, para = view.headline, view.para
+    count = end - start
+    # What token i gives the token after it (as its -1 neighbour) and the one before it
+    # (+1), at distances 1, 2 and 3.
+    rules = rule_main[start:end]
+    gives: dict[str, list[tuple[str, ...]]] = {}
+    for sign in "-+":
+        q_near, r1, r2 = _NEAR_Q[sign], _NEAR_R[f"{sign}1"], _NEAR_R[f"{sign}2"]
+        one, two, three = f"{sign}1", f"{sign}2", f"{sign}3"
+        gives[one] = [
+            (*info.near[one], q_near[quoted], r1[rule])
+            for info, quoted, rule in zip(infos, state, rules, strict=True)
+        ]
+        gives[two] = [(*info.near[two], r2[rule]) for info, rule in zip(infos, rules, strict=True)]
+        gives[three] = [info.near[three] for info in infos]
+    edge = {key: (text,) for key, text in _EDGE.items()}
+    sequence: list[list[str]] = []
+    for local in range(count):
+        index = start + local
+        info = infos[local]
+        left, right = distances[local]
+        cue_left, cue_right = cue_distances[local]
+        rule = rules[local]
+        quoted = state[local]
+        cl = _bucketed(cue_left)
+        feats = [
+            "bias",
+            *info.own,
+            _Q[quoted],
+            _ML[_bucketed(left)],
+            _MR[_bucketed(right)],
+            _R[rule],
+            _RI[rule_initiative[index]],
+            _RQ[f"{rule}|{quoted}"],
+            _CL[cl],
+            _CR[_bucketed(cue_right)],
+            _CLQ[f"{cl}|{quoted}"],
+            *info.flags,
+        ]
+        if local == 0:
+            feats.append("para_start")
+        if index == sents[sent[index]][0]:
+            feats.append("sent_start")
+        if inside[index] >= 0:
+            feats.append("paired")
+        if headlines[para[index]]:
+            feats.append("headline")
+        for sign, other in (("-", local - 1), ("+", local + 1)):
+            if 0 <= other < count:
+                feats += gives[f"{sign}1"][other]
+                pair = f"{sign}1:w|w={infos[other].lower}|{info.lower}"
+                if known is None or pair in known:
+                    feats.append(pair)
+            else:
+                feats += edge[f"{sign}1"]
+        feats += gives["-2"][local - 2] if local >= 2 else edge["-2"]
+        feats += gives["+2"][local + 2] if local + 2 < count else edge["+2"]
+        feats += gives["-3"][local - 3] if local >= 3 else edge["-3"]
+        feats += gives["+3"][local + 3] if local + 3 < count else edge["+3"]
+        sequence.append(feats)
+    return sequence
+
+
+def _reference_features(tokens: ArticleTokens, start: int, end: int) -> list[list[str]]:
     """The feature strings of each token of one paragraph (tokens `start`..`end - 1`)."""
     view = tokens.view
     words, lower = view.words, view.lower

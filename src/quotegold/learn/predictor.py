@@ -22,7 +22,7 @@ from quotegold.articles.ingest import Article
 from quotegold.errors import ModelError
 from quotegold.learn.crf import tag_with_marginals
 from quotegold.learn.decode import TaggedSpan, build_record, spans_from_tags
-from quotegold.learn.features import token_features
+from quotegold.learn.featuresets import FEATURE_SETS, OLD_FEATURES, feature_function
 from quotegold.learn.modelfile import INITIATIVE_FILE, MAIN_FILE, ModelInfo, read_info
 from quotegold.learn.rules import read_with_rules
 from quotegold.preannotate import Suggestion
@@ -69,8 +69,19 @@ class ModelPredictor:
         self.info: ModelInfo = read_info(folder)
         self.schema = schema
         self._targets = TargetFinder.for_targets(schema.stance_targets)
+        features = str(self.info.settings.get("features", OLD_FEATURES))
+        if features not in FEATURE_SETS:
+            raise ModelError(
+                f"model folder {folder}: its feature set {features!r} is not one this quotegold "
+                f"knows ({', '.join(FEATURE_SETS)}); upgrade quotegold or train the model again"
+            )
+        self._features = feature_function(features)
         self._main = _open(folder / MAIN_FILE)
         self._initiative = _open(folder / INITIATIVE_FILE) if self.info.initiatives else None
+        # The attributes the CRFs know: features are made without the others (which would
+        # score nothing), so fewer strings are converted and looked up.
+        taggers = [self._main] + ([self._initiative] if self._initiative is not None else [])
+        self._known = frozenset(name for tagger in taggers for name in tagger.info().attributes)
 
     @property
     def model_version(self) -> str:
@@ -86,7 +97,7 @@ class ModelPredictor:
         for start, end in tokens.paragraphs:
             if deadline is not None and time.monotonic() > deadline:
                 raise TooSlow
-            features = token_features(tokens, start, end)
+            features = self._features(tokens, start, end, self._known)
             tags, marginals = tag_with_marginals(self._main, features)
             spans += spans_from_tags(tags, marginals, start)
             if self._initiative is not None and initiatives is not None:

@@ -20,7 +20,8 @@ from pathlib import Path
 from quotegold.errors import ModelError
 from quotegold.gold.model import GoldRecord
 from quotegold.learn.crf import CrfSettings, Sequences, TrainLog, train_crf
-from quotegold.learn.features import gold_tags, token_features
+from quotegold.learn.features import gold_tags
+from quotegold.learn.featuresets import feature_function
 from quotegold.learn.modelfile import (
     INITIATIVE_FILE,
     MAIN_FILE,
@@ -89,14 +90,16 @@ def _sequences(
     records: Sequence[GoldRecord],
     schema: AnnotationSchema,
     progress: Progress | None,
+    feature_set: str,
 ) -> tuple[Sequences, Sequences]:
+    token_features = feature_function(feature_set)
     main: Sequences = []
     initiative: Sequences = []
     for done, record in enumerate(records, start=1):
         tokens = read_with_rules(article_from_record(record), schema=schema).tokens
         tags, initiative_tags = gold_tags(tokens, record)
         for start, end in tokens.paragraphs:
-            features = token_features(tokens, start, end)
+            features = token_features(tokens, start, end, None)
             main.append((features, tags[start:end]))
             if "initiatives" in record:
                 initiative.append((features, initiative_tags[start:end]))
@@ -132,9 +135,11 @@ def train_model(
     settings = settings or CrfSettings()
     began = time.monotonic()
     name = name or out.name
-    main, initiative = _sequences(gold.records, schema, progress)
+    main, initiative = _sequences(gold.records, schema, progress, settings.features)
     stopping = dev if stop_on_dev else ()
-    dev_main, dev_initiative = _sequences(stopping, schema, None) if stopping else ([], [])
+    dev_main, dev_initiative = (
+        _sequences(stopping, schema, None, settings.features) if stopping else ([], [])
+    )
     with_initiatives = sum(len(r.get("initiatives", [])) for r in gold.records) >= MIN_INITIATIVES
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))

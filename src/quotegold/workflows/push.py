@@ -148,9 +148,10 @@ def push_articles(
     `task_extras` adds keys (such as `annotations` or `predictions`) to the task of an article
     id. `predictor` gives each new task one prediction (extras win over it); when it fails,
     `PreannotationError` names the article. A push imports at most `batch_size` articles a
-    request (half that while a worker process pre-annotates). `on_progress` is called with
-    the number of articles handled after each batch. `annotators_per_task` has every task
-    annotated by that many people (None leaves the project's setting as is).
+    request (fewer while a worker process pre-annotates: `pool.pipelined_batch_size`).
+    `on_progress` is called with the number of articles handled after each batch.
+    `annotators_per_task` has every task annotated by that many people (None leaves the
+    project's setting as is).
 
     An article whose id the project holds with another text is never counted as already
     there: it is listed in `PushResult.changed`, and `on_changed` says what happens to it:
