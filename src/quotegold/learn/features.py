@@ -264,10 +264,50 @@ class _Lookup(dict[object, str]):
         return text
 
 
-_BUCKETS = {distance: _bucket(distance) for distance in range(-1, 100)}
-_Q, _ML, _MR, _R, _RI, _RQ, _CL, _CR, _CLQ = (
-    _Lookup(name) for name in ("q", "ml", "mr", "r", "ri", "r+q", "cl", "cr", "cl+q")
+class _PairLookup(dict[tuple[object, object], str]):
+    """`name=a|b` strings made once per pair of values: `table[a, b]`."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    def __missing__(self, values: tuple[object, object]) -> str:
+        text = self[values] = f"{self.name}={values[0]}|{values[1]}"
+        return text
+
+
+# Per set of known attributes (by identity, as `_WORDS`) and side: the word-pair string of
+# two lower-case words, or "" when the model does not know it (at most `_WORDS_MAX` pairs).
+_PAIRS: dict[tuple[int, str], tuple[frozenset[str] | None, dict[tuple[str, str], str]]] = {}
+
+
+def _pairs(known: frozenset[str] | None, sign: str) -> dict[tuple[str, str], str]:
+    found = _PAIRS.get((id(known), sign))
+    if found is None or found[0] is not known:
+        if len(_PAIRS) >= 16:
+            _PAIRS.clear()
+        found = _PAIRS[id(known), sign] = (known, {})
+    return found[1]
+
+
+def _pair(sign: str, other: str, word: str, known: frozenset[str] | None) -> str:
+    """The `±1:w|w` string of a word and its neighbour ("" if the model does not know it)."""
+    table = _pairs(known, sign)
+    if len(table) >= _WORDS_MAX:
+        table.clear()
+    text = f"{sign}1:w|w={other}|{word}"
+    found = table[other, word] = text if known is None or text in known else ""
+    return found
+
+
+_BUCKETS: dict[int | None, str] = {
+    None: "none",
+    **{distance: _bucket(distance) for distance in range(-1, 100)},
+}
+_Q, _ML, _MR, _R, _RI, _CL, _CR = (
+    _Lookup(name) for name in ("q", "ml", "mr", "r", "ri", "cl", "cr")
 )
+_RQ, _CLQ = _PairLookup("r+q"), _PairLookup("cl+q")
 _NEAR_Q = {sign: _Lookup(f"{sign}1:q") for sign in "-+"}
 _NEAR_R = {f"{sign}{offset}": _Lookup(f"{sign}{offset}:r") for sign in "-+" for offset in (1, 2)}
 _PAIR = {sign: _Lookup(f"{sign}1:w|w") for sign in "-+"}
@@ -296,7 +336,11 @@ def token_features(
     state = _quotation_state(words, start, end)
     distances = _mark_distances(words, start, end)
     cue_distances = _cue_distances(view, start, end)
-    infos = [_word(words[index], lower[index], known) for index in range(start, end)]
+    seen = _words(known)
+    infos = [
+        seen.get(words[index]) or _word(words[index], lower[index], known)
+        for index in range(start, end)
+    ]
     sents, sent, inside = view.sents, view.sent, view.inside
     headlines, para = view.headline, view.para
     count = end - start
@@ -314,29 +358,27 @@ def token_features(
         gives[two] = [(*info.near[two], r2[rule]) for info, rule in zip(infos, rules, strict=True)]
         gives[three] = [info.near[three] for info in infos]
     edge = {key: (text,) for key, text in _EDGE.items()}
+    before, after = gives["-1"], gives["+1"]
+    pairs_before, pairs_after = _pairs(known, "-"), _pairs(known, "+")
+    # Each token's strings that depend only on itself, one column at a time.
+    cls = [_BUCKETS.get(left) or _bucket(left) for left, _ in cue_distances]
+    columns = zip(
+        [_Q[quoted] for quoted in state],
+        [_ML[_BUCKETS.get(left) or _bucket(left)] for left, _ in distances],
+        [_MR[_BUCKETS.get(right) or _bucket(right)] for _, right in distances],
+        [_R[rule] for rule in rules],
+        [_RI[rule] for rule in rule_initiative[start:end]],
+        [_RQ[rule, quoted] for rule, quoted in zip(rules, state, strict=True)],
+        [_CL[cl] for cl in cls],
+        [_CR[_BUCKETS.get(right) or _bucket(right)] for _, right in cue_distances],
+        [_CLQ[cl, quoted] for cl, quoted in zip(cls, state, strict=True)],
+        strict=True,
+    )
     sequence: list[list[str]] = []
-    for local in range(count):
+    for local, column in enumerate(columns):
         index = start + local
         info = infos[local]
-        left, right = distances[local]
-        cue_left, cue_right = cue_distances[local]
-        rule = rules[local]
-        quoted = state[local]
-        cl = _bucketed(cue_left)
-        feats = [
-            "bias",
-            *info.own,
-            _Q[quoted],
-            _ML[_bucketed(left)],
-            _MR[_bucketed(right)],
-            _R[rule],
-            _RI[rule_initiative[index]],
-            _RQ[f"{rule}|{quoted}"],
-            _CL[cl],
-            _CR[_bucketed(cue_right)],
-            _CLQ[f"{cl}|{quoted}"],
-            *info.flags,
-        ]
+        feats = ["bias", *info.own, *column, *info.flags]
         if local == 0:
             feats.append("para_start")
         if index == sents[sent[index]][0]:
@@ -345,14 +387,24 @@ def token_features(
             feats.append("paired")
         if headlines[para[index]]:
             feats.append("headline")
-        for sign, other in (("-", local - 1), ("+", local + 1)):
-            if 0 <= other < count:
-                feats += gives[f"{sign}1"][other]
-                pair = f"{sign}1:w|w={infos[other].lower}|{info.lower}"
-                if known is None or pair in known:
-                    feats.append(pair)
-            else:
-                feats += edge[f"{sign}1"]
+        if local >= 1:
+            feats += before[local - 1]
+            pair = pairs_before.get((infos[local - 1].lower, info.lower))
+            if pair is None:
+                pair = _pair("-", infos[local - 1].lower, info.lower, known)
+            if pair:
+                feats.append(pair)
+        else:
+            feats += edge["-1"]
+        if local + 1 < count:
+            feats += after[local + 1]
+            pair = pairs_after.get((infos[local + 1].lower, info.lower))
+            if pair is None:
+                pair = _pair("+", infos[local + 1].lower, info.lower, known)
+            if pair:
+                feats.append(pair)
+        else:
+            feats += edge["+1"]
         feats += gives["-2"][local - 2] if local >= 2 else edge["-2"]
         feats += gives["+2"][local + 2] if local + 2 < count else edge["+2"]
         feats += gives["-3"][local - 3] if local >= 3 else edge["-3"]

@@ -78,10 +78,10 @@ def lean_features(
             base._MR[bucketed(right)],
             base._R[rule],
             base._RI[rule_initiative[index]],
-            base._RQ[f"{rule}|{quoted}"],
+            base._RQ[rule, quoted],
             base._CL[cl],
             base._CR[bucketed(cue_right)],
-            base._CLQ[f"{cl}|{quoted}"],
+            base._CLQ[cl, quoted],
             *info.flags,
         ]
         if local == 0:
