@@ -27,6 +27,7 @@ from quotegold.preannotate import (
     Suggestion,
     preannotate,
 )
+from quotegold.preannotate.textview import _sentence_starts, chunks
 from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
 from quotegold.schema.formats import JOINER
 
@@ -783,3 +784,29 @@ def test_random_word_soup_gives_valid_records(words: list[str], spaces: list[str
 def test_random_text_gives_valid_records(text: str) -> None:
     suggestion = preannotate(Article(id="h", text=text))
     assert_valid(suggestion)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'He left. "Yes!" she said... OK?!) Then (it ended.) “Quote.” Done',
+        "a.b. c\n\nNew paragraph!!! after\n  spaces. x。Next",
+        "",
+    ],
+)
+def test_sentences_follow_spacys_sentencizer(text: str) -> None:
+    """The view splits sentences by the rule of spaCy's `sentencizer` without running it
+    (`textview._sentence_starts`): every token starts a sentence exactly when the pipe says
+    so, on odd texts and on the raw articles."""
+    import spacy
+    from spacy.attrs import IDX, IS_PUNCT, LENGTH
+
+    tokenizer = spacy.blank("en")
+    sentencizer = spacy.blank("en")
+    sentencizer.add_pipe("sentencizer")
+    texts = [text] + [a.text for a in read_articles(RAW_TEXTS).articles]
+    for one in texts:
+        for offset, piece in chunks(one, []):
+            rows = tokenizer(piece).to_array([IDX, LENGTH, IS_PUNCT]).tolist()
+            expected = [bool(token.is_sent_start) for token in sentencizer(piece)]
+            assert _sentence_starts(one, offset, rows) == expected, piece[:80]

@@ -7,7 +7,7 @@ a project lacks are left out of its predictions (`predictions`). Annotators corr
 suggestions instead of starting from a blank page, so the rules prefer precision: when a
 construction is unclear nothing is suggested.
 
-The rules, in brief: spaCy's blank English tokenizer and sentencizer split the article;
+The rules, in brief: spaCy's blank English tokenizer and sentencizer's rule split the article;
 quotation marks are paired per paragraph (an unclosed mark never runs past its paragraph);
 reporting cues ("said", "told", "according to", "was quoted as saying", …) outside
 quotation marks are attributed to a speaker mention next to them with the content after or
@@ -74,8 +74,7 @@ class PreAnnotator:
 
         self.schema = schema
         self._targets = TargetFinder.for_targets(schema.stance_targets)
-        self._nlp = spacy.blank("en")
-        self._nlp.add_pipe("sentencizer")
+        self._nlp = spacy.blank("en")  # sentences: `textview`, by the sentencizer's rule
 
     def view(self, text: str, blocked: list[tuple[int, int]] | None = None) -> TextView:
         """The tokens, sentences, paragraphs and quotation marks of `text`."""

@@ -1,7 +1,8 @@
 """The article as the rules see it: tokens, sentences, paragraphs and quotation-mark pairs.
 
-Tokens come from spaCy's blank English tokenizer and sentences from its rule-based
-`sentencizer`; whitespace tokens are dropped and every newline ends a paragraph and a
+Tokens come from spaCy's blank English tokenizer and sentences from the rule of its
+`sentencizer` (applied here to the token offsets, `_sentence_starts`, which spares making a
+spaCy `Token` per token); whitespace tokens are dropped and every newline ends a paragraph and a
 sentence. Offsets are Python str indices (code points), so `text[start:end]` is a token.
 Lines flagged as boilerplate are left out entirely, so no region can land in them.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 OPENING_MARKS = frozenset("“«„")
@@ -114,9 +116,43 @@ def _split_long(text: str, start: int, end: int) -> Iterator[tuple[int, str]]:
     yield start, text[start:end].replace("\n", " ")
 
 
+@cache
+def _sentence_ends() -> frozenset[str]:
+    """spaCy's `Sentencizer.default_punct_chars`: the characters that end a sentence."""
+    from spacy.pipeline import Sentencizer
+
+    ends = frozenset(Sentencizer.default_punct_chars)
+    if any(len(end) != 1 for end in ends):  # `_sentence_starts` reads one character
+        raise RuntimeError("spaCy's sentence-ending characters are no longer single characters")
+    return ends
+
+
+def _sentence_starts(text: str, offset: int, rows: list[list[int]]) -> list[bool]:
+    """Whether each token of a piece starts a sentence, by spaCy's `Sentencizer` rule (the
+    first token does; so does the first token after a sentence-ending character that is
+    neither punctuation nor such a character). `rows` are the tokens' (idx, length,
+    is_punct); a token's text is taken from `text` (a piece differs from it only where a
+    newline became a space, which is no sentence end either way)."""
+    ends = _sentence_ends()
+    starts = [False] * len(rows)
+    seen_end = False
+    for index, (idx, length, is_punct) in enumerate(rows):
+        # Every sentence-ending "character" of spaCy's list is one code point long.
+        ending = length == 1 and text[offset + idx] in ends
+        if seen_end and not is_punct and not ending:
+            starts[index] = True
+            seen_end = False
+        elif ending:
+            seen_end = True
+    if starts:
+        starts[0] = True
+    return starts
+
+
 def build_view(text: str, docs: Iterable[tuple[int, Any]]) -> TextView:
-    """Build the view from spaCy docs of the pieces `chunks` gave, with their offsets."""
-    from spacy.attrs import IDX, LENGTH, SENT_START
+    """Build the view from spaCy docs of the pieces `chunks` gave, with their offsets (docs
+    of the tokenizer alone: sentences are found here)."""
+    from spacy.attrs import IDX, IS_PUNCT, LENGTH
 
     view = TextView(text)
     words, starts, ends, sent, para = view.words, view.starts, view.ends, view.sent, view.para
@@ -124,7 +160,9 @@ def build_view(text: str, docs: Iterable[tuple[int, Any]]) -> TextView:
     previous_end = -1
     for offset, doc in docs:
         previous_end = -1  # a piece starts a paragraph: it follows a newline or a cut
-        for idx, length, sent_start in doc.to_array([IDX, LENGTH, SENT_START]).tolist():
+        rows = doc.to_array([IDX, LENGTH, IS_PUNCT]).tolist()
+        sentence_starts = _sentence_starts(text, offset, rows)
+        for (idx, length, _), sent_start in zip(rows, sentence_starts, strict=True):
             start = offset + idx
             word = text[start : start + length]
             if word.isspace():
@@ -132,7 +170,7 @@ def build_view(text: str, docs: Iterable[tuple[int, Any]]) -> TextView:
             if previous_end < 0 or "\n" in text[previous_end:start]:
                 paragraph += 1
                 sentence += 1
-            elif sent_start == 1:
+            elif sent_start:
                 sentence += 1
             words.append(word)
             starts.append(start)
