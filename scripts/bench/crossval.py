@@ -41,6 +41,15 @@ GOLD = sorted((ROOT / "tasks" / "gold").glob("*.jsonl"))  # not heldout/: a fold
 LAYER_KEYS = {"SPEAKER": "speakers", "CUE": "cues", "QUOTE": "quotes"}
 
 
+def parse_config(config: str) -> tuple[str, CrfSettings]:
+    """`NAME:FEATURES:C1:C2[:ITERATIONS]` as a name and the settings it gives."""
+    name, features, c1, c2, *more = config.split(":")
+    iterations = int(more[0]) if more else CrfSettings.max_iterations
+    return name, CrfSettings(
+        c1=float(c1), c2=float(c2), features=features, max_iterations=iterations
+    )
+
+
 def folds(records: list[GoldRecord], k: int) -> list[list[GoldRecord]]:
     ordered = sorted(records, key=lambda record: str(record["id"]))
     return [ordered[i::k] for i in range(k)]
@@ -109,13 +118,7 @@ def heldout(records: list[GoldRecord], args: argparse.Namespace) -> int:
     work = Path(tempfile.mkdtemp(prefix="quotegold-heldout-"))
     try:
         for config in args.config:
-            name, features, c1, c2, *more = config.split(":")
-            settings = CrfSettings(
-                c1=float(c1),
-                c2=float(c2),
-                features=features,
-                max_iterations=int(more[0]) if more else CrfSettings.max_iterations,
-            )
+            name, settings = parse_config(config)
             result = train_model(GoldSet(records, []), work / name, settings=settings)
             model = ModelPredictor(result.folder)
             made = [model.suggest(article_from_record(r)).record for r in tests]
@@ -151,13 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="quotegold-crossval-"))
     try:
         for config in args.config or ["lean:lean:0.05:0.05"]:
-            name, features, c1, c2, *more = config.split(":")
-            settings = CrfSettings(
-                c1=float(c1),
-                c2=float(c2),
-                features=features,
-                max_iterations=int(more[0]) if more else CrfSettings.max_iterations,
-            )
+            name, settings = parse_config(config)
             gold, made, seconds = cross_validate(parts, settings, work)
             for threshold in (float(t) for t in args.thresholds.split(",")):
                 label = f"{name}" + (f" >= {threshold}" if threshold else "")

@@ -314,6 +314,19 @@ _PAIR = {sign: _Lookup(f"{sign}1:w|w") for sign in "-+"}
 _EDGE = {f"{sign}{offset}": f"{sign}{offset}:edge" for sign in "-+" for offset in (1, 2, 3)}
 
 
+def position_flags(view: TextView, index: int, *, first: bool) -> list[str]:
+    """Where token `index` stands: first of its paragraph, of its sentence, inside paired
+    quotation marks, in a headline."""
+    flags = ["para_start"] if first else []
+    if index == view.sents[view.sent[index]][0]:
+        flags.append("sent_start")
+    if view.inside[index] >= 0:
+        flags.append("paired")
+    if view.headline[view.para[index]]:
+        flags.append("headline")
+    return flags
+
+
 def _bucketed(distance: int | None) -> str:
     if distance is None:
         return "none"
@@ -341,8 +354,6 @@ def token_features(
         seen.get(words[index]) or _word(words[index], lower[index], known)
         for index in range(start, end)
     ]
-    sents, sent, inside = view.sents, view.sent, view.inside
-    headlines, para = view.headline, view.para
     count = end - start
     # What token i gives the token after it (as its -1 neighbour) and the one before it
     # (+1), at distances 1, 2 and 3.
@@ -379,14 +390,7 @@ def token_features(
         index = start + local
         info = infos[local]
         feats = ["bias", *info.own, *column, *info.flags]
-        if local == 0:
-            feats.append("para_start")
-        if index == sents[sent[index]][0]:
-            feats.append("sent_start")
-        if inside[index] >= 0:
-            feats.append("paired")
-        if headlines[para[index]]:
-            feats.append("headline")
+        feats += position_flags(view, index, first=local == 0)
         if local >= 1:
             feats += before[local - 1]
             pair = pairs_before.get((infos[local - 1].lower, info.lower))
@@ -449,14 +453,7 @@ def _reference_features(tokens: ArticleTokens, start: int, end: int) -> list[lis
             feats.append("cueword")
         if lower[index] in lex.PRONOUNS:
             feats.append("pronoun")
-        if local == 0:
-            feats.append("para_start")
-        if index == view.sents[view.sent[index]][0]:
-            feats.append("sent_start")
-        if view.inside[index] >= 0:
-            feats.append("paired")
-        if view.headline[view.para[index]]:
-            feats.append("headline")
+        feats += position_flags(view, index, first=local == 0)
         for offset in range(1, _WINDOW + 1):
             for sign, other in (("-", index - offset), ("+", index + offset)):
                 if not start <= other < end:

@@ -49,13 +49,6 @@ def lean_features(
     distances = base._mark_distances(words, start, end)
     cue_distances = base._cue_distances(view, start, end)
     infos = [base._word(words[index], lower[index]) for index in range(start, end)]
-    sents, sent, inside, headlines, para = (
-        view.sents,
-        view.sent,
-        view.inside,
-        view.headline,
-        view.para,
-    )
     bucketed = base._bucketed
     count = end - start
     sequence: list[list[str]] = []
@@ -84,14 +77,7 @@ def lean_features(
             base._CLQ[cl, quoted],
             *info.flags,
         ]
-        if local == 0:
-            feats.append("para_start")
-        if index == sents[sent[index]][0]:
-            feats.append("sent_start")
-        if inside[index] >= 0:
-            feats.append("paired")
-        if headlines[para[index]]:
-            feats.append("headline")
+        feats += base.position_flags(view, index, first=local == 0)
         for sign, other in (("-", local - 1), ("+", local + 1)):
             if 0 <= other < count:
                 feats += (
