@@ -95,12 +95,9 @@ def report(name: str, gold: list[GoldRecord], made: list[GoldRecord]) -> dict[st
         ("QUOTE", "exact"),
     ):
         s = scores[layer][mode]
-        row[f"{layer}_{mode}"] = {
-            "p": round(s.precision, 1),
-            "r": round(s.recall, 1),
-            "f1": round(s.f1, 1),
-        }
-        cells.append(f"{layer[:2]} {mode[:2]} {s.precision:5.1f}/{s.recall:5.1f}/{s.f1:5.1f}")
+        p, r, f1 = (round(100 * (v or 0.0), 1) for v in (s.precision, s.recall, s.f1))
+        row[f"{layer}_{mode}"] = {"p": p, "r": r, "f1": f1}
+        cells.append(f"{layer[:2]} {mode[:2]} {p:5.1f}/{r:5.1f}/{f1:5.1f}")
     print(f"{name:28} " + " | ".join(cells), flush=True)
     return row
 

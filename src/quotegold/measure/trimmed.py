@@ -14,42 +14,16 @@ evaluate` keeps its own token-based scores.
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from quotegold.gold.model import GoldRecord, regions_of, spans_of
+from quotegold.measure.comparison import Score
 
-__all__ = ["JACCARD", "TrimmedScore", "score_trimmed", "trimmed_chars"]
+__all__ = ["JACCARD", "score_trimmed", "trimmed_chars"]
 
 JACCARD = 0.5
 LAYERS = ("SPEAKER", "CUE", "QUOTE")
-
-
-@dataclass
-class TrimmedScore:
-    """Counts for one layer and mode; precision, recall and F1 in percent."""
-
-    gold: int = 0
-    predicted: int = 0
-    matched: int = 0
-
-    def add(self, other: TrimmedScore) -> None:
-        self.gold += other.gold
-        self.predicted += other.predicted
-        self.matched += other.matched
-
-    @property
-    def precision(self) -> float:
-        return 100.0 * self.matched / self.predicted if self.predicted else 0.0
-
-    @property
-    def recall(self) -> float:
-        return 100.0 * self.matched / self.gold if self.gold else 0.0
-
-    @property
-    def f1(self) -> float:
-        total = self.precision + self.recall
-        return 2 * self.precision * self.recall / total if total else 0.0
 
 
 def _trimmable(char: str) -> bool:
@@ -80,13 +54,7 @@ def _matched(
     gold: Sequence[frozenset[int]], predicted: Sequence[frozenset[int]], exact: bool
 ) -> int:
     if exact:
-        remaining = list(gold)
-        count = 0
-        for chars in predicted:
-            if chars in remaining:
-                remaining.remove(chars)
-                count += 1
-        return count
+        return sum((Counter(gold) & Counter(predicted)).values())
     pairs = sorted(
         (
             (len(g & p) / len(g | p), gi, pi)
@@ -109,15 +77,15 @@ def _matched(
 
 def score_trimmed(
     gold: Sequence[GoldRecord], predicted: Sequence[GoldRecord]
-) -> dict[str, dict[str, TrimmedScore]]:
+) -> dict[str, dict[str, Score]]:
     """Per layer, `exact` and `jaccard` scores of `predicted` against `gold` (same order,
-    same texts)."""
-    scores = {layer: {"exact": TrimmedScore(), "jaccard": TrimmedScore()} for layer in LAYERS}
+    same texts), as `quotegold evaluate`'s `Score` (ratios from 0 to 1)."""
+    scores = {layer: {"exact": Score(), "jaccard": Score()} for layer in LAYERS}
     for reference, candidate in zip(gold, predicted, strict=True):
         for layer in LAYERS:
             wanted, made = _regions(reference, layer), _regions(candidate, layer)
             for mode in ("exact", "jaccard"):
-                scores[layer][mode].add(
-                    TrimmedScore(len(wanted), len(made), _matched(wanted, made, mode == "exact"))
+                scores[layer][mode] += Score(
+                    len(wanted), len(made), _matched(wanted, made, mode == "exact")
                 )
     return scores
