@@ -127,14 +127,14 @@ class RowCache:
     # -- the earlier cache ------------------------------------------------------------
 
     def _load(self, previous: Path) -> None:
-        manifest = _manifest(previous)
+        manifest = read_manifest(previous)
         if manifest.get("salt") != self.salt:
             raise CacheUnusable("it was built by another quotegold, schema or set of options")
         files = manifest.get("files")
         if not isinstance(files, dict):
             raise CacheUnusable(f"{previous / MANIFEST} does not list its files")
         index = f"{self.side}.index.jsonl"
-        self._check(previous, index, files)
+        check_listed(previous, index, files)
         try:
             self._read_index(previous / index)
             live: dict[str, int] = {}
@@ -143,7 +143,7 @@ class RowCache:
                     if ref is not None:
                         live[ref[0]] = live.get(ref[0], 0) + 1
             for name in sorted(live):
-                self._check(previous, name, files)
+                check_listed(previous, name, files)
                 config = name.split(".", 1)[0]
                 source = pa.memory_map(str(previous / name))
                 reader = pa.ipc.open_file(source)
@@ -161,17 +161,6 @@ class RowCache:
             linked = [name for name in self._link if name.startswith(f"{config}.")]
             if len(linked) >= MOST_SEGMENTS:
                 self._link -= set(linked)
-
-    @staticmethod
-    def _check(previous: Path, name: str, files: Mapping[str, Any]) -> None:
-        if name not in files:
-            raise CacheUnusable(f"{previous / MANIFEST} does not list {name}")
-        try:
-            same = file_digest(previous / name) == files[name]
-        except OSError as error:
-            raise CacheUnusable(f"{previous / name} cannot be read ({error})") from error
-        if not same:
-            raise CacheUnusable(f"{previous / name} was changed since it was written")
 
     def _read_index(self, path: Path) -> None:
         with path.open(encoding="utf-8") as lines:
@@ -360,7 +349,19 @@ def cache_spec(
     return CacheSpec(salt, built / CACHE_DIR, out / CACHE_DIR if out is not None else None)
 
 
-def _manifest(folder: Path) -> dict[str, Any]:
+def check_listed(folder: Path, name: str, files: Mapping[str, Any]) -> None:
+    """Raise `CacheUnusable` unless the manifest's `files` list `name` with its checksum."""
+    if name not in files:
+        raise CacheUnusable(f"{folder / MANIFEST} does not list {name}")
+    try:
+        same = file_digest(folder / name) == files[name]
+    except OSError as error:
+        raise CacheUnusable(f"{folder / name} cannot be read ({error})") from error
+    if not same:
+        raise CacheUnusable(f"{folder / name} was changed since it was written")
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError as error:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from quotegold.dataset.reportfile import ConflictEntry, RejectedEntry
-from quotegold.dataset.rowcache import CACHE_DIR, MANIFEST, file_digest
+from quotegold.dataset.rowcache import CACHE_DIR, CacheUnusable, check_listed, read_manifest
 from quotegold.errors import Issue, Location
 from quotegold.gold.model import GoldRecord
 
@@ -123,17 +123,11 @@ class OutcomeCache:
 def _check(folder: Path) -> str:
     """Why the outcomes kept in `folder` cannot be used, or "" when they can."""
     try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        expected = manifest["files"][OUTCOMES]
-    except FileNotFoundError:
-        return f"{folder / MANIFEST} is missing"
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        return f"{folder / MANIFEST} does not list {OUTCOMES} ({error})"
-    try:
-        same = file_digest(folder / OUTCOMES) == expected
-    except OSError as error:
-        return f"{folder / OUTCOMES} cannot be read ({error})"
-    return "" if same else f"{folder / OUTCOMES} was changed since it was written"
+        files = read_manifest(folder).get("files")
+        check_listed(folder, OUTCOMES, files if isinstance(files, dict) else {})
+    except CacheUnusable as error:
+        return str(error)
+    return ""
 
 
 def _old_outcomes(path: Path) -> Iterator[tuple[int, str, dict[str, Any]]]:
