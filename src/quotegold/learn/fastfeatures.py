@@ -10,7 +10,8 @@ once from the model (`crfmodel.CrfWeights`):
 - per value: the rule tag with the quotation state (`q`, `r`, `r+q`), the cue distance with
   the state (`cl`, `cl+q`), the mark and cue distance buckets, the neighbours' rule tags
   and states, the paragraph edges and the position flags;
-- per pair of neighbouring words (`±1:w|w`), looked up as the strings were.
+- per pair of neighbouring words (`±1:w|w`): the model's pairs as sorted keys of two word
+  numbers, searched for all tokens at once.
 
 An article's tokens are scored at once with numpy, then cut into paragraphs. The sums equal
 those of the strings up to the order of the additions (a test holds the tags and marginals
@@ -20,8 +21,10 @@ to CRFsuite's over the strings of `token_features`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from quotegold.learn import features as base
 from quotegold.learn.crfmodel import CrfWeights, Floats
@@ -86,62 +89,76 @@ class FullScores:
         self._edge = {key: vector(text) for key, text in base._EDGE.items()}
         self._para_start, self._sent_start = vector("para_start"), vector("sent_start")
         self._paired, self._headline = vector("paired"), vector("headline")
-        # Words seen: row in `_word_scores`; pairs seen (`(sign, neighbour, word)`, known to the
-        # model or not): row in `_pair_scores` (0: none). At most `_MAX_WORDS` each.
+        # Per word seen (its row): the summed weights of its strings by offset, the kind of
+        # quotation mark it is (0: none), whether it is a cue word, and the number of its
+        # lower case among the words of the model's word pairs (-1: none). At most
+        # `_MAX_WORDS` words, emptied between articles.
         self._word_rows: dict[str, int] = {}
-        self._word_scores = np.zeros((1024, 1 + len(_GIVES), labels))
-        self._pair_rows: dict[tuple[str, str, str], int] = {}
-        self._pair_scores = np.zeros((256, labels))
-        self._pairs_made = 1
+        self._word_scores: npt.NDArray[Any] = np.zeros((1024, 1 + len(_GIVES), labels))
+        self._word_kind: npt.NDArray[Any] = np.zeros(1024, dtype=np.int8)
+        self._word_cue: npt.NDArray[Any] = np.zeros(1024, dtype=bool)
+        self._word_pair: npt.NDArray[Any] = np.full(1024, -1, dtype=np.int64)
+        self._pair_words: dict[str, int] = {}
+        self._pairs = {sign: self._pair_table(sign) for sign in "-+"}
+
+    def _pair_table(self, sign: str) -> tuple[Ints, Ints]:
+        """The model's `±1:w|w=a|b` attributes as sorted keys of (a, b) (word numbers in
+        `_pair_words`) and their attribute ids. A word holding `|` makes the split ambiguous:
+        every split is kept, each names the same string."""
+        prefix = f"{sign}1:w|w="
+        found: dict[int, int] = {}
+        words = self._pair_words
+        for name, number in self._weights.attributes.items():
+            if not name.startswith(prefix):
+                continue
+            value = name[len(prefix) :]
+            cut = value.find("|")
+            while cut >= 0:
+                pair = (value[:cut], value[cut + 1 :])
+                first, second = (words.setdefault(word, len(words)) for word in pair)
+                found[first * _PAIR_SPAN + second] = number
+                cut = value.find("|", cut + 1)
+        keys = np.array(sorted(found), dtype=np.int64)
+        return keys, np.array([found[key] for key in keys.tolist()], dtype=np.intp)
 
     def __call__(self, tokens: ArticleTokens) -> list[Floats]:
         """Each paragraph's scores (tokens by labels), in `tokens.paragraphs` order."""
         paragraphs = tokens.paragraphs
         if not paragraphs:
             return []
-        # The tables are bounded: emptied between articles (never during one, whose rows
-        # would then point at others' scores).
-        if len(self._word_rows) >= _MAX_WORDS:
+        if len(self._word_rows) >= _MAX_WORDS:  # never during an article: rows in use
             self._word_rows.clear()
-        if len(self._pair_rows) >= _MAX_WORDS:
-            self._pair_rows.clear()
-            self._pairs_made = 1
         view = tokens.view
-        words, lower = view.words, view.lower
-        rule_main, rule_initiative = tokens.rule_main, tokens.rule_initiative
-        positions: list[int] = []
-        local: list[int] = []
-        left_out: list[int] = []  # tokens to the paragraph's end
-        states: list[int] = []
-        marks_left: list[int] = []
-        marks_right: list[int] = []
-        cues_left: list[int] = []
-        cues_right: list[int] = []
-        code = _bucket_codes
-        for start, end in paragraphs:
-            count = end - start
-            positions += range(start, end)
-            local += range(count)
-            left_out += range(count - 1, -1, -1)
-            states += base._quotation_state(words, start, end)
-            for left, right in base._mark_distances(words, start, end):
-                marks_left.append(code(left))
-                marks_right.append(code(right))
-            for left, right in base._cue_distances(view, start, end):
-                cues_left.append(code(left))
-                cues_right.append(code(right))
-        rows = self._rows(words, lower, positions)
-        before = self._pairs(lower, positions, local, "-", -1)
-        after = self._pairs(lower, positions, left_out, "+", 1)
+        at = np.concatenate([np.arange(start, end) for start, end in paragraphs])
+        positions = at.tolist()
+        rows = self._rows(view.words, view.lower, positions)
         rule_of = self._rule_code
-        rules = np.array([rule_of[rule_main[index]] for index in positions])
+        rule_main = tokens.rule_main
+        rules = np.array([rule_of[rule_main[index]] for index in positions], dtype=np.intp)
         initiative_of = self._initiative_code
-        initiatives = np.array([initiative_of[rule_initiative[index]] for index in positions])
-        q = np.array(states)
-        at = np.array(positions)
-        near = np.array(local)
-        far = np.array(left_out)
+        rule_initiative = tokens.rule_initiative
+        initiatives = np.array(
+            [initiative_of[rule_initiative[index]] for index in positions], dtype=np.intp
+        )
+        # Flat positions: each token's, its paragraph's first and last.
+        count = len(at)
+        flat = np.arange(count)
+        lengths = np.array([end - start for start, end in paragraphs])
+        first = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        last = first + np.repeat(lengths, lengths) - 1
+        near, far = flat - first, last - flat  # tokens before and after it in its paragraph
+        sent = np.array(view.sent)[at]
+        sentences = np.array(view.sents).reshape(-1, 2)
+        # A cue counts within the token's sentence (and paragraph): its flat bounds.
+        sentence_first = np.maximum(first, flat - (at - sentences[sent, 0]))
+        sentence_last = np.minimum(last, flat + (sentences[sent, 1] - 1 - at))
+        kind = self._word_kind[rows]
+        marks = kind > 0
+        q = _quotation_state(marks, kind, first)
+        marks_left, marks_right = _distances(marks, first, last)
+        cues_left, cues_right = _distances(self._word_cue[rows], sentence_first, sentence_last)
         words_at = self._word_scores[rows]
+        state = self._weights.state
         scores = (
             words_at[:, _OWN]
             + self._bias
@@ -151,13 +168,19 @@ class FullScores:
             + self._mr[marks_right]
             + self._cue_state[cues_left, q]
             + self._cr[cues_right]
-            + self._pair_scores[before]
-            + self._pair_scores[after]
         )
-        sentence_starts = np.array([first for first, _ in view.sents])
+        pair_word = self._word_pair[rows]
+        for sign, step, room in (("-", -1, near), ("+", 1, far)):
+            other = np.roll(pair_word, -step)
+            keys, attributes = self._pairs[sign]
+            wanted = other * _PAIR_SPAN + pair_word
+            place = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+            if len(keys):
+                known = (room > 0) & (other >= 0) & (pair_word >= 0) & (keys[place] == wanted)
+                scores += state[attributes[place]] * known[:, None]
         flags = (
             (near == 0, self._para_start),
-            (sentence_starts[np.array(view.sent)[at]] == at, self._sent_start),
+            (sentences[sent, 0] == at, self._sent_start),
             (np.array(view.inside)[at] >= 0, self._paired),
             (np.array(view.headline)[np.array(view.para)[at]], self._headline),
         )
@@ -171,19 +194,13 @@ class FullScores:
                     given = given + self._near1[sign][rules, q]
                 elif offset == 2:
                     given = given + self._near2[sign][rules]
-                shifted = np.empty_like(given)
-                if sign == "-":
-                    shifted[offset:] = given[:-offset]
-                    shifted[:offset] = 0.0
-                else:
-                    shifted[:-offset] = given[offset:]
-                    shifted[-offset:] = 0.0
+                shifted = np.roll(given, offset if sign == "-" else -offset, axis=0)
                 scores += np.where((reach >= offset)[:, None], shifted, self._edge[key])
-        cuts = np.cumsum([end - start for start, end in paragraphs])[:-1]
+        cuts = np.cumsum(lengths)[:-1]
         return list(np.split(scores, cuts))
 
-    def _rows(self, words: Sequence[str], lower: Sequence[str], positions: list[int]) -> list[int]:
-        """The word matrix's row of each token's word, made for new words."""
+    def _rows(self, words: Sequence[str], lower: Sequence[str], positions: list[int]) -> Ints:
+        """The word table's row of each token's word, made for new words."""
         found = self._word_rows
         rows: list[int] = []
         for index in positions:
@@ -191,68 +208,84 @@ class FullScores:
             if row is None:
                 row = self._add_word(words[index], lower[index])
             rows.append(row)
-        return rows
+        return np.array(rows, dtype=np.intp)
 
     def _add_word(self, word: str, lower: str) -> int:
         found = self._word_rows
         row = len(found)
         if row >= len(self._word_scores):
-            grown = np.zeros((2 * row, *self._word_scores.shape[1:]))
-            grown[:row] = self._word_scores[:row]
-            self._word_scores = grown
+            self._word_scores = _grown(self._word_scores, row, 0.0)
+            self._word_kind = _grown(self._word_kind, row, 0)
+            self._word_cue = _grown(self._word_cue, row, False)
+            self._word_pair = _grown(self._word_pair, row, -1)
         info = base._word(word, lower)
-        vector = self._weights.vector
-        self._word_scores[row, _OWN] = sum(
-            (vector(text) for text in (*info.own, *info.flags)), np.zeros(self._labels)
+        state, attributes = self._weights.state, self._weights.attributes
+        for place, strings in (
+            (_OWN, (*info.own, *info.flags)),
+            *((place, info.near[key]) for key, place in _GIVES.items()),
+        ):
+            numbers = [attributes[text] for text in strings if text in attributes]
+            self._word_scores[row, place] = state[numbers].sum(axis=0)
+        self._word_kind[row] = (
+            1
+            if word in base.OPENERS
+            else 2
+            if word in base.CLOSERS
+            else 3
+            if word in base.TOGGLES
+            else 0
         )
-        for key, place in _GIVES.items():
-            self._word_scores[row, place] = sum(
-                (vector(text) for text in info.near[key]), np.zeros(self._labels)
-            )
+        self._word_cue[row] = lower in base._CUE_WORDS
+        self._word_pair[row] = self._pair_words.get(lower, -1)
         found[word] = row
         return row
 
-    def _pairs(
-        self, lower: Sequence[str], positions: list[int], room: list[int], sign: str, step: int
-    ) -> list[int]:
-        """Each token's row in the pair matrix for its `±1:w|w` string (0: at the paragraph's
-        edge, or a pair the model does not know)."""
-        found = self._pair_rows
-        rows: list[int] = []
-        for index, space in zip(positions, room, strict=True):
-            if not space:
-                rows.append(0)
-                continue
-            key = (sign, lower[index + step], lower[index])
-            row = found.get(key)
-            if row is None:
-                row = self._add_pair(key)
-            rows.append(row)
-        return rows
 
-    def _add_pair(self, key: tuple[str, str, str]) -> int:
-        found = self._pair_rows
-        sign, other, word = key
-        number = self._weights.attributes.get(f"{sign}1:w|w={other}|{word}")
-        row = 0
-        if number is not None:
-            row = self._pairs_made
-            self._pairs_made += 1
-            if row >= len(self._pair_scores):
-                grown = np.zeros((2 * row, self._labels))
-                grown[:row] = self._pair_scores[:row]
-                self._pair_scores = grown
-            self._pair_scores[row] = self._weights.state[number]
-        found[key] = row
-        return row
+Ints = npt.NDArray[np.intp]
+# Two word numbers make one pair key: first * _PAIR_SPAN + second.
+_PAIR_SPAN = 1 << 31
+_NONE = _BUCKET_CODE["none"]
+# The bucket code of each distance up to 100 (the last, "far", for any beyond).
+_CODES = np.array([_BUCKET_CODE[base._bucket(distance)] for distance in range(101)])
 
 
-_CODES: dict[int | None, int] = {
-    None: _BUCKET_CODE["none"],
-    **{distance: _BUCKET_CODE[base._bucket(distance)] for distance in range(-1, 100)},
-}
+def _grown(table: npt.NDArray[Any], used: int, fill: Any) -> npt.NDArray[Any]:
+    grown = np.full((2 * used, *table.shape[1:]), fill, dtype=table.dtype)
+    grown[:used] = table[:used]
+    return grown
 
 
-def _bucket_codes(distance: int | None) -> int:
-    found = _CODES.get(distance)
-    return found if found is not None else _BUCKET_CODE[base._bucket(distance)]
+def _distances(marked: npt.NDArray[np.bool_], first: Ints, last: Ints) -> tuple[Ints, Ints]:
+    """The bucket codes of the distance from each token to the nearest marked token before
+    it and after it, within flat bounds `first`..`last` (the "none" code when there is none):
+    `features._mark_distances` and `_cue_distances`, for all paragraphs at once."""
+    count = len(marked)
+    flat = np.arange(count)
+    seen = np.maximum.accumulate(np.where(marked, flat, -1))  # the last at or before
+    coming = np.minimum.accumulate(np.where(marked, flat, count)[::-1])[::-1]
+    before = np.concatenate(([-1], seen[:-1]))
+    after = np.concatenate((coming[1:], [count]))
+    left = np.where(before >= first, _CODES[np.minimum(flat - before, 100)], _NONE)
+    right = np.where(after <= last, _CODES[np.minimum(after - flat, 100)], _NONE)
+    return left, right
+
+
+def _quotation_state(marks: npt.NDArray[np.bool_], kind: npt.NDArray[np.int8], first: Ints) -> Ints:
+    """`features._quotation_state` for all paragraphs at once: 2 for a mark, 1 inside a
+    quotation, 0 outside. Whether a quotation is open after each mark is followed mark by
+    mark (few), then spread to the tokens up to the next mark of the paragraph."""
+    places = np.flatnonzero(marks)
+    if not len(places):
+        return np.zeros(len(marks), dtype=np.intp)
+    open_after: list[bool] = []
+    inside, paragraph = False, -1
+    for mark, start in zip(kind[places].tolist(), first[places].tolist(), strict=True):
+        if start != paragraph:
+            inside, paragraph = False, start
+        inside = mark == 1 or (mark == 3 and not inside)
+        open_after.append(inside)
+    flat = np.arange(len(marks))
+    seen = np.maximum.accumulate(np.where(marks, flat, -1))
+    ordinal = np.cumsum(marks) - 1
+    opened = np.array(open_after)[np.maximum(ordinal, 0)] & (seen >= first)
+    return np.where(marks, 2, np.where(opened, 1, 0))
