@@ -1,6 +1,7 @@
 """Run the rule pre-annotator once and keep both what the model needs from it: the token
 view and the suggestion (whose tags become features, and whose names and links the model's
-regions take over where they meet).
+regions take over where they meet). The rules' quotes get no stance here (`neutral`): the
+model's quotes take theirs from their own words (`decode`), so the rules' was never read.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from quotegold.preannotate.initiatives import find_initiatives
 from quotegold.preannotate.orphans import find_orphans
 from quotegold.preannotate.quotes import find_attributions
 from quotegold.preannotate.record import RecordBuilder, empty_record
-from quotegold.preannotate.stance import TargetFinder
 from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.definition import AnnotationSchema
 
@@ -40,16 +40,6 @@ def _annotator(schema: AnnotationSchema) -> PreAnnotator:
     return found
 
 
-_TARGETS: dict[AnnotationSchema, TargetFinder] = {}
-
-
-def _targets(schema: AnnotationSchema) -> TargetFinder:
-    found = _TARGETS.get(schema)
-    if found is None:
-        found = _TARGETS[schema] = TargetFinder.for_targets(schema.stance_targets)
-    return found
-
-
 def read_with_rules(article: Article, *, schema: AnnotationSchema = DEFAULT_SCHEMA) -> RuleReading:
     """Tokenize the article and pre-annotate it with the rules, on one shared view (what
     `PreAnnotator.__call__` does, keeping the view)."""
@@ -58,7 +48,7 @@ def read_with_rules(article: Article, *, schema: AnnotationSchema = DEFAULT_SCHE
     view = annotator.view(article.text, [(b.start, b.end) for b in article.boilerplate])
     founds = find_attributions(view)
     founds = sorted(founds + find_orphans(view, founds), key=lambda found: found.start)
-    builder = RecordBuilder(view, record, _targets(schema))
+    builder = RecordBuilder(view, record, None)
     builder.add(founds, find_initiatives(view))
     suggestion = Suggestion(record, builder.scores)
     tokens = ArticleTokens(view, [], [])

@@ -59,7 +59,9 @@ def _empty_record(article: Article, annotator: str, schema_version: str) -> mode
 class RecordBuilder:
     """Turns found quotes and initiatives into regions with ids and scores."""
 
-    def __init__(self, view: TextView, record: model.GoldRecord, targets: TargetFinder) -> None:
+    def __init__(
+        self, view: TextView, record: model.GoldRecord, targets: TargetFinder | None
+    ) -> None:
         self.view = view
         self.record = record
         self.targets = targets
@@ -122,7 +124,10 @@ class RecordBuilder:
         rid = f"q{len(self.record['quotes']) + 1}"
         spans = [self._span(part.start, part.end) for part in found.parts]
         words = [w for part in found.parts for w in self.view.lower[part.start : part.end]]
-        position, target = stance(words, self.targets)
+        # No targets: a reader that does not use stance (the model's rule pass) skips it.
+        position, target = (
+            ("neutral", None) if self.targets is None else stance(words, self.targets)
+        )
         self.record["quotes"].append(
             {
                 "id": rid,
