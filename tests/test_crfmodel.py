@@ -137,3 +137,12 @@ def test_other_feature_sets_tag_from_their_strings(tmp_path: Path) -> None:
 def test_an_empty_sequence_has_no_tags() -> None:
     compact = CompactTagger(read_weights(SHIPPED_MODEL / MAIN_FILE))
     assert compact.tag(np.zeros((0, len(compact.labels)))) == ([], [])
+
+
+def test_tagging_all_paragraphs_at_once_is_tagging_each() -> None:
+    weights = read_weights(SHIPPED_MODEL / MAIN_FILE)
+    compact, scores = CompactTagger(weights), FullScores(weights)
+    paragraphs = scores(_tokens(2)[1])
+    paragraphs.insert(1, np.zeros((0, len(weights.labels))))
+    assert compact.tag_all(paragraphs) == [compact.tag(each) for each in paragraphs]
+    assert compact.tag_all([]) == []

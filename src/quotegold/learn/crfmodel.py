@@ -185,16 +185,35 @@ class CompactTagger:
     def tag(self, emissions: Floats) -> Tagged:
         """The best tags of one sequence (tokens by labels, in `labels` order) and each
         token's marginal probability of its tag (1.0 for an O tag)."""
-        if not len(emissions):
-            return [], []
+        return self.tag_all([emissions])[0]
+
+    def tag_all(self, sequences: Sequence[Floats]) -> list[Tagged]:
+        """`tag` of each sequence (the items of all made at once: fewer numpy calls)."""
+        if not sequences:
+            return []
         names = self._names
+        items = [dict(zip(names, row, strict=True)) for row in np.concatenate(sequences).tolist()]
         tagger = self._tagger
-        tagger.set([dict(zip(names, row, strict=True)) for row in emissions.tolist()])
-        tags: list[str] = list(tagger.tag())
-        return tags, [
-            1.0 if tag == "O" else float(tagger.marginal(tag, index))
-            for index, tag in enumerate(tags)
-        ]
+        tagged: list[Tagged] = []
+        first = 0
+        for sequence in sequences:
+            last = first + len(sequence)
+            if last == first:
+                tagged.append(([], []))
+                continue
+            tagger.set(items[first:last])
+            first = last
+            tags: list[str] = list(tagger.tag())
+            tagged.append(
+                (
+                    tags,
+                    [
+                        1.0 if tag == "O" else float(tagger.marginal(tag, index))
+                        for index, tag in enumerate(tags)
+                    ],
+                )
+            )
+        return tagged
 
 
 def _compact_model(weights: CrfWeights, names: list[str]) -> bytes:

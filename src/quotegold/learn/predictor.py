@@ -22,8 +22,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from quotegold.articles.ingest import Article
 from quotegold.errors import ModelError
 from quotegold.learn.crfmodel import (
@@ -148,8 +146,9 @@ class ModelPredictor:
         spans: list[list[TaggedSpan]] = []
         for tagger, first, last in self._taggers:
             found: list[TaggedSpan] = []
-            for (start, _), scores in zip(tokens.paragraphs, emissions, strict=True):
-                tags, marginals = tagger.tag(np.ascontiguousarray(scores[:, first:last]))
+            mine = [scores[:, first:last] for scores in emissions]
+            tagged = tagger.tag_all(mine)
+            for (start, _), (tags, marginals) in zip(tokens.paragraphs, tagged, strict=True):
                 found += spans_from_tags(tags, marginals, start)
             spans.append(found)
         return spans
