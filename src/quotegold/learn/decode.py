@@ -55,6 +55,8 @@ def spans_from_tags(
     current: TaggedSpan | None = None
     probabilities: list[float] = []
     for index, tag in enumerate([*tags, "O"]):
+        if tag == "O" and current is None:
+            continue  # most tokens: nothing to end or begin
         prefix, _, code = tag.partition("-")
         continues = current is not None and prefix == "I" and code == current.code
         if current is not None and not continues:

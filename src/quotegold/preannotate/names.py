@@ -9,7 +9,6 @@ title), they a group, it an organisation or country.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -45,7 +44,6 @@ class NameResolver:
 
     def __init__(self, view: TextView) -> None:
         self.view = view
-        self._by_word: dict[str, list[int]] | None = None
         self._full: dict[str, str] = {}
         self._gender: dict[str, str] = {}
         self._people: set[str] = set()
@@ -104,12 +102,7 @@ class NameResolver:
         return self._full[surname]
 
     def _occurrences(self, word: str) -> list[int]:
-        if self._by_word is None:
-            self._by_word = defaultdict(list)
-            for index, token in enumerate(self.view.words):
-                if token[:1].isupper():
-                    self._by_word[token].append(index)
-        return self._by_word.get(word, [])
+        return self.view.capitalised_at(word)
 
     def _walk_left(self, index: int) -> int:
         view = self.view

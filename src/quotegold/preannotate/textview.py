@@ -53,6 +53,7 @@ class TextView:
     # For each mark token: the index of its pair in `pairs`; -1 for other tokens.
     mark_pair: list[int] = field(default_factory=list)
     _inside_caps: set[str] | None = None
+    _capitalised: dict[str, list[int]] | None = None
 
     def __len__(self) -> int:
         return len(self.words)
@@ -82,6 +83,17 @@ class TextView:
                 and self.words[index - 1][:1].isalnum()
             }
         return word in self._inside_caps
+
+    def capitalised_at(self, word: str) -> list[int]:
+        """The indices of the tokens that are `word`, if it is capitalised (made once per
+        view: every name resolver of the article asks)."""
+        if self._capitalised is None:
+            found: dict[str, list[int]] = {}
+            for index, token in enumerate(self.words):
+                if token[:1].isupper():
+                    found.setdefault(token, []).append(index)
+            self._capitalised = found
+        return self._capitalised.get(word, [])
 
     def glued(self, left: int, right: int) -> bool:
         """Whether two neighbouring tokens touch (no space between them)."""
