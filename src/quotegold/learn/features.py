@@ -341,7 +341,8 @@ def token_features(
 
     The same strings, in the same order, as the plain definition in `_reference_features`
     (a test holds them equal); made from per-word and per-value tables and from what each
-    token gives its neighbours, made once a token, as this is much of a prediction's time.
+    token gives its neighbours, made once a token. Training uses them; a prediction with a
+    `full` model sums their weights from tables instead (`fastfeatures`), tested equal.
     """
     view = tokens.view
     words, lower = view.words, view.lower
