@@ -10,7 +10,7 @@ import numpy as np
 import pycrfsuite
 import pytest
 
-from quotegold.articles.ingest import read_articles
+from quotegold.articles.ingest import Article, read_articles
 from quotegold.learn import fastfeatures, train
 from quotegold.learn.crf import CrfSettings, tag_with_marginals
 from quotegold.learn.crfmodel import (
@@ -20,13 +20,17 @@ from quotegold.learn.crfmodel import (
     read_weights,
     string_emissions,
 )
+from quotegold.learn.decode import TaggedSpan, build_record, spans_from_tags
 from quotegold.learn.fastfeatures import FullScores
-from quotegold.learn.features import ArticleTokens, _reference_features
+from quotegold.learn.features import ArticleTokens, _reference_features, token_features
 from quotegold.learn.featuresets import feature_function
 from quotegold.learn.modelfile import INITIATIVE_FILE, MAIN_FILE
-from quotegold.learn.predictor import SHIPPED_MODEL
+from quotegold.learn.predictor import SHIPPED_MODEL, ModelPredictor
 from quotegold.learn.rules import read_with_rules
 from quotegold.learn.train import read_gold, train_model
+from quotegold.preannotate import Suggestion
+from quotegold.preannotate.record import empty_record
+from quotegold.preannotate.stance import TargetFinder
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tasks" / "gold"
@@ -146,3 +150,44 @@ def test_tagging_all_paragraphs_at_once_is_tagging_each() -> None:
     paragraphs.insert(1, np.zeros((0, len(weights.labels))))
     assert compact.tag_all(paragraphs) == [compact.tag(each) for each in paragraphs]
     assert compact.tag_all([]) == []
+
+
+def _suggest_with_strings(predictor: ModelPredictor, article: Article) -> Suggestion:
+    """What `ModelPredictor.suggest` made before the tables: CRFsuite over the strings."""
+    reading = read_with_rules(article, schema=predictor.schema)
+    tokens = reading.tokens
+    taggers = [_tagger(predictor.folder / MAIN_FILE)]
+    if predictor.info.initiatives:
+        taggers.append(_tagger(predictor.folder / INITIATIVE_FILE))
+    found: list[list[TaggedSpan]] = [[] for _ in taggers]
+    for start, end in tokens.paragraphs:
+        strings = token_features(tokens, start, end)
+        for spans, tagger in zip(found, taggers, strict=True):
+            spans += spans_from_tags(*tag_with_marginals(tagger, strings), start)
+    record = empty_record(article, predictor.model_version, predictor.schema.version)
+    return build_record(
+        tokens,
+        reading.suggestion,
+        record,
+        found[0],
+        targets=TargetFinder.for_targets(predictor.schema.stance_targets),
+        initiatives=found[1] if len(found) > 1 else None,
+    )
+
+
+@pytest.mark.parametrize("initiatives", [False, True], ids=["shipped", "with initiatives"])
+def test_the_predictor_suggests_what_crfsuite_over_the_strings_does(
+    initiatives: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = SHIPPED_MODEL
+    if initiatives:
+        monkeypatch.setattr(train, "MIN_INITIATIVES", 10)
+        gold = read_gold([GOLD / "wikinews-c.jsonl", GOLD / "hardcases.jsonl"])
+        folder = tmp_path / "m"
+        train_model(gold, folder, settings=CrfSettings(max_iterations=10))
+    predictor = ModelPredictor(folder)
+    assert bool(predictor.info.initiatives) == initiatives
+    for article in read_articles([SEEDS, WIKINEWS]).articles[:8]:
+        made = predictor.suggest(article)
+        assert made.record == _suggest_with_strings(predictor, article).record
+        assert made.scores == _suggest_with_strings(predictor, article).scores
