@@ -14,6 +14,7 @@ from typing import Any, BinaryIO, cast
 
 import httpx
 from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
 
 from quotegold.errors import (
     LabelStudioError,
@@ -352,15 +353,38 @@ class LabelStudioClient:
     def import_tasks(self, project_id: int, tasks: Sequence[dict[str, Any]]) -> list[int]:
         """Import one batch of tasks (no retry: the caller re-checks what arrived first)."""
         action = f"importing {len(tasks)} tasks into project {project_id}"
-        response = self._call(
-            action,
-            lambda: self._sdk.projects.import_tasks(
-                project_id, request=list(tasks), return_task_ids=True
-            ),
-            retry=False,
-        )
+        # Encoded here as the SDK's `projects.import_tasks` would send it, less its
+        # `jsonable_encoder` pass over every node of the tasks (about 1,600 a pre-annotated
+        # article: 2 s of CPU for 1,000 articles, four times the JSON encoding itself). The
+        # tasks are plain JSON already; a value that is not fails here, as it would there.
+        body = json.dumps(
+            list(tasks), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        ).encode("utf-8")
+        response = self._call(action, lambda: self._post_import(project_id, body), retry=False)
         self._call.expect(action, response, {"task_ids": list})
-        return [int(task_id) for task_id in (response.task_ids or [])]
+        return [int(task_id) for task_id in response["task_ids"]]
+
+    def _post_import(self, project_id: int, body: bytes) -> Any:
+        """POST encoded tasks to the project's import endpoint with the SDK's HTTP client (its
+        base URL and authentication), raising `ApiError` as the SDK's own call does."""
+        response = self._sdk._client_wrapper.httpx_client.request(
+            f"api/projects/{project_id}/import",
+            method="POST",
+            params={"return_task_ids": True},
+            content=body,
+            headers={"content-type": "application/json"},
+        )
+        try:
+            answer = response.json()
+        except json.JSONDecodeError as exc:
+            raise ApiError(
+                status_code=response.status_code, headers=dict(response.headers), body=response.text
+            ) from exc
+        if not 200 <= response.status_code < 300:
+            raise ApiError(
+                status_code=response.status_code, headers=dict(response.headers), body=answer
+            )
+        return answer
 
     def create_annotation(
         self,
