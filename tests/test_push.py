@@ -268,15 +268,15 @@ def test_worker_makes_the_same_tasks_as_inline(client: LabelStudioClient, title:
 @pytest.mark.parametrize(
     ("count", "batch_size", "here", "elsewhere"),
     [
-        (10, 4, 2, 8),  # half-size batches: the first here while the worker starts, then there
-        # more than twice MIN_PIPELINED_BATCH articles in one batch: batches of 100, the first
-        # here while the worker starts (a push of 1,000 in one batch had no worker)
-        (250, 1000, 100, 150),
+        (10, 4, 0, 10),  # half-size batches, all in the worker (the first included)
+        # more than twice MIN_PIPELINED_BATCH articles in one batch: batches of 100, all in
+        # the worker (a push of 1,000 in one batch had no worker)
+        (250, 1000, 0, 250),
         (4, 4, 4, 0),  # one batch: not worth starting a worker
         (2, 1000, 2, 0),
     ],
 )
-def test_batches_after_the_first_are_pre_annotated_in_a_worker(
+def test_every_batch_of_a_pipelined_push_is_pre_annotated_in_a_worker(
     client: LabelStudioClient, title: str, count: int, batch_size: int, here: int, elsewhere: int
 ) -> None:
     articles = made_up_articles(count)
