@@ -278,3 +278,22 @@ def test_what_changed_is_found_with_counts_of_id_ranges(
     now = current_stamps(client, project.project_id, old)
     assert now == client.task_stamps(project.project_id)
     assert now is not None and len(now) == 17
+
+
+def test_a_task_committed_late_inside_the_margin_is_found(
+    client: LabelStudioClient, title: str
+) -> None:
+    """A task saved just before the earlier listing but committed after it (so missing from
+    the earlier state, with an `updated_at` older than the newest one seen) makes the count
+    of the margin differ: the margin is listed and the task found. One whose predictions
+    differ from the state's is found by the count of the margin too."""
+    project = Project(client, title, size=6)
+    now = client.task_stamps(project.project_id)
+    newest = max(now, key=lambda task_id: now[task_id].split("|")[0])
+    late = min(task_id for task_id in now if task_id != newest)
+    earlier = {task_id: stamp for task_id, stamp in now.items() if task_id != late}
+    assert current_stamps(client, project.project_id, earlier) == now
+    other = min(task_id for task_id in now if task_id not in (newest, late))
+    when, annotations, _ = now[other].split("|")
+    changed = {**now, other: f"{when}|{annotations}|1"}
+    assert current_stamps(client, project.project_id, changed) == now
