@@ -7,7 +7,7 @@ already encoded for Arrow, in the order the export wrote them, `BATCH_ARTICLES` 
 a record batch (compressed with zstd: a batch of many articles compresses and decompresses
 in a fraction of the time of one batch per article); `<side>.index.jsonl` says, per
 article, the key it was built from and where its rows are in each configuration (segment,
-batch, first row, rows) (and its token count).
+batch, first row, rows) (and its token count, or its `speakers` contributions).
 A key is a hash of the gold record's exact JSON line, its split and fold, and the `salt`:
 the schema, the quotegold version and this format, so that a changed schema or a new
 quotegold rebuilds every row. `manifest.json` holds the checksum of every file: a cache
@@ -39,7 +39,7 @@ from quotegold.schema.definition import AnnotationSchema
 from quotegold.schema.stored import schema_json_text
 
 CACHE_DIR = "export-cache"
-CACHE_FORMAT = 2  # 2: several articles to a record batch
+CACHE_FORMAT = 3  # 2: several articles to a record batch; 3: with `speakers` contributions
 MANIFEST = "manifest.json"
 
 
