@@ -36,9 +36,9 @@ disk sorted by id (`quotegold.dataset.spill`), then read back one at a time; eac
 written in row groups of about 8 MiB, and the speakers are grouped on disk too. Only the
 largest `speakers` row grows with the export: it holds every mention of its speaker.
 With `cache_rows` (a project export), each article's rows are also kept in the folder's
-`export-cache/` and reused by the next export for an unchanged record (`rowcache`); the
-Parquet files are written from each article's Arrow table either way, in row groups of fixed
-row counts, so reused and rebuilt rows give the same bytes.
+`export-cache/` (with its `speakers` contributions) and reused by the next export for an
+unchanged record (`rowcache`); the Parquet files are written from each article's Arrow table
+either way, in row groups of fixed row counts, so reused and rebuilt rows give the same bytes.
 The `tokens` configuration, half the work, is written by a forked helper process from the
 same sorted records while the caller writes the others; so are `sentences`, `attribution` and
 the training files (`--formats`), which reuse its tokens.

@@ -6,8 +6,9 @@ One line per task, in task id order: its id, a key (a hash of the task's line in
 state, which holds the whole task as Label Studio exported it, and of the `salt`: the
 project's schema, the adjudication strategy, the project and quotegold's version) and the
 outcome: its status, its gold record when it has a valid one, and the problems, conflict and
-rejection the report lists. Its checksum is in the cache's manifest (`dataset.rowcache`):
-a file that does not match is not read, and every task is adjudicated anew.
+rejection the report lists. A reused outcome's line is copied into the new file as it was
+(not encoded again). Its checksum is in the cache's manifest (`dataset.rowcache`): a file
+that does not match is not read, and every task is adjudicated anew.
 """
 
 from __future__ import annotations
