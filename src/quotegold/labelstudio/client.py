@@ -532,26 +532,6 @@ class LabelStudioClient:
             raise self._call.not_label_studio(action, "its list has no 'total' count")
         return total
 
-    def count_tasks_updated(self, project_id: int, after: str, until: str) -> tuple[int, int]:
-        """How many tasks of the project were last updated after `after` and at or before
-        `until` (ISO times in UTC), and how many predictions they hold: one counting query."""
-        query = _filters(
-            ("updated_at", "greater", "Datetime", after),
-            ("updated_at", "less_or_equal", "Datetime", until),
-        )
-        action = f"counting the tasks of project {project_id} updated from {after} to {until}"
-        pager = self._call(
-            action,
-            lambda: self._sdk.tasks.list(
-                project=project_id, query=json.dumps(query), include="id", page_size=1
-            ),
-        )
-        response = pager.response
-        tasks, predictions = (getattr(response, n, None) for n in ("total", "total_predictions"))
-        if not (isinstance(tasks, int) and isinstance(predictions, int)):
-            raise self._call.not_label_studio(action, "its list has no 'total' counts")
-        return tasks, predictions
-
     def task_ids_between(self, project_id: int, first: int, last: int) -> set[int]:
         """The ids of the project's tasks from `first` to `last`."""
         query = json.dumps(_id_range(first, last))

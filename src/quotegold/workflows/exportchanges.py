@@ -4,17 +4,16 @@ earlier export's state holds them as they were, instead of one listing of every 
 Listing costs Label Studio about 2.5 ms a task whatever fields are asked (5 s for 2,000 tasks,
 25 s for 10,000), while a filtered listing or a count costs a tenth of a second. So:
 
-1. the tasks updated (or created) after the newest `updated_at` the earlier state holds are
-   listed with their stamps: Label Studio moves a task's `updated_at` when it or its
-   annotations change;
+1. the tasks updated (or created) since shortly before the newest `updated_at` the earlier
+   state holds are listed with their stamps: Label Studio moves a task's `updated_at` when it
+   or its annotations change, and a task saved just before the earlier listing may have been
+   committed after it with an older `updated_at` than the newest one seen, so the `MARGIN`
+   before that newest time is listed again (a count of it would miss such a save that moved
+   a stamp within the margin);
 2. the earlier tasks not in that listing kept their stamp, unless they were deleted: counts
    of tasks by id range find which, halving the ranges that lost some (a range of at most
    `LEAF` ids is listed instead), the counts of one round asked `PARALLEL` at a time;
-3. a task saved shortly before the earlier listing may have been committed after it, with an
-   older `updated_at` than the newest one seen: the tasks last updated in the `MARGIN` before
-   that newest time are counted (with their predictions) and must be the earlier tasks of that
-   time still there, else they are listed too;
-4. the project's number of predictions must be the sum of the stamps' (a prediction added
+3. the project's number of predictions must be the sum of the stamps' (a prediction added
    or removed does not move `updated_at`).
 
 Finding deleted tasks costs about one count per halving per deleted task: when that would
@@ -62,21 +61,17 @@ def current_stamps(
         return None
     newest = max(when for when in times.values() if when is not None)
     settled = newest - MARGIN
-    recent = client.task_stamps_since(project_id, _text(newest))
+    # A task saved shortly before the earlier listing may have been committed after it with
+    # an older `updated_at` than the newest seen: the whole margin is listed again. A count of
+    # the margin cannot stand in for that listing, since such a save can move a stamp within
+    # the margin without changing any count.
+    recent = client.task_stamps_since(project_id, _text(settled))
     candidates = sorted(task_id for task_id in old if task_id not in recent)
     try:
         gone = _Search(client, project_id, candidates, sorted(recent)).gone()
     except _Unsure:
         return None
     stamps = {task_id: old[task_id] for task_id in candidates if task_id not in gone}
-    # The tasks last updated in the margin: the earlier ones still there, or list them.
-    window = [task_id for task_id in stamps if (times[task_id] or newest) > settled]
-    expected = (len(window), sum(_predictions(stamps[task_id]) for task_id in window))
-    if client.count_tasks_updated(project_id, _text(settled), _text(newest)) != expected:
-        listed = client.task_stamps_since(project_id, _text(settled))
-        if gone & listed.keys():
-            return None
-        stamps.update(listed)
     stamps.update(recent)
     if client.prediction_total(project_id) != sum(_predictions(s) for s in stamps.values()):
         return None
