@@ -8,6 +8,7 @@ import hashlib
 import json
 import shutil
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -264,7 +265,9 @@ def test_what_changed_is_found_with_counts_of_id_ranges(
 ) -> None:
     """Deleted tasks are found by halving id ranges (here down to ranges of 2 tasks), edited
     and added ones by one filtered listing: the stamps equal a listing of every task. In a
-    project this small, listing every task is cheaper: None says so."""
+    project this small, listing every task is cheaper: None says so. (No margin here: the
+    tasks were all just made, and the margin would list them all.)"""
+    monkeypatch.setattr(exportchanges, "MARGIN", timedelta(0))
     project = Project(client, title, size=20)
     old = client.task_stamps(project.project_id)
     assert current_stamps(client, project.project_id, old) == old
@@ -278,3 +281,26 @@ def test_what_changed_is_found_with_counts_of_id_ranges(
     now = current_stamps(client, project.project_id, old)
     assert now == client.task_stamps(project.project_id)
     assert now is not None and len(now) == 17
+
+
+def test_a_task_committed_late_inside_the_margin_is_found(
+    client: LabelStudioClient, title: str
+) -> None:
+    """A task saved just before the earlier listing but committed after it (so missing from
+    the earlier state, with an `updated_at` older than the newest one seen) is found: the
+    margin is listed again. So is one whose predictions differ from the state's."""
+    project = Project(client, title, size=6)
+    now = client.task_stamps(project.project_id)
+    newest = max(now, key=lambda task_id: now[task_id].split("|")[0])
+    late = min(task_id for task_id in now if task_id != newest)
+    earlier = {task_id: stamp for task_id, stamp in now.items() if task_id != late}
+    assert current_stamps(client, project.project_id, earlier) == now
+    other = min(task_id for task_id in now if task_id not in (newest, late))
+    when, annotations, _ = now[other].split("|")
+    changed = {**now, other: f"{when}|{annotations}|1"}
+    assert current_stamps(client, project.project_id, changed) == now
+    # Saved again before the earlier listing but committed after it: its stamp moved within
+    # the margin and no count changed. Only listing the margin again finds it.
+    moved = (datetime.fromisoformat(when) - timedelta(seconds=1)).isoformat()
+    stale = {**now, other: f"{moved}|{annotations}|{now[other].split('|')[2]}"}
+    assert current_stamps(client, project.project_id, stale) == now

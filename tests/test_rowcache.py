@@ -178,3 +178,28 @@ def test_training_files_build_the_tokens_side_without_the_cache(tmp_path: Path) 
     summary = write(out, records, extras=DatasetOptions(formats=("conll",)))
     assert any(name.startswith("conll/") for name in summary.files)
     assert DEFAULT_SCHEMA.version  # the schema the cache was keyed on
+
+
+def test_several_articles_share_a_record_batch_and_are_reused_from_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A segment holds `BATCH_ARTICLES` articles to a record batch (compressed together); an
+    article changed in the middle of a batch is rebuilt, the others read from their batch."""
+    import pyarrow as pa
+
+    monkeypatch.setattr(rowcache, "BATCH_ARTICLES", 2)
+    records = make_records()
+    assert len(records) >= 3
+    out = tmp_path / "out"
+    write(out, records)
+    with pa.memory_map(str(out / CACHE_DIR / "articles.0.arrow")) as source:
+        batches = pa.ipc.open_file(source).num_record_batches
+    assert batches == (len(records) + 1) // 2
+    changed = copy.deepcopy(records)
+    changed[1]["meta"]["title"] = "A new title"
+    seen = counts(monkeypatch)
+    write(out, changed)
+    assert seen == {"reused": len(records) - 1, "built": 1}
+    fresh = tmp_path / "fresh"
+    write(fresh, changed, cache=False)
+    assert data_of(out) == data_of(fresh)

@@ -25,7 +25,7 @@ def parser() -> argparse.ArgumentParser:
     """The options of the server benchmark, and the `preannotate` command."""
     main = argparse.ArgumentParser(
         prog="python -m scripts.bench",
-        usage="%(prog)s [-h] [--sizes SIZES] [--keep] [--steps STEPS] [--repeats R]\n"
+        usage="%(prog)s [-h] [--sizes SIZES] [--keep] [--steps STEPS] [--repeats R] [--profile]\n"
         "       %(prog)s preannotate [-h] [--articles ARTICLES] [--seed-check]",
         description="Benchmark push, export and validation at scale against a throwaway "
         "local Label Studio.",
@@ -37,6 +37,13 @@ def parser() -> argparse.ArgumentParser:
     )
     main.add_argument(
         "--steps", default=",".join(STEPS), help=f"comma-separated, of {', '.join(STEPS)}"
+    )
+    main.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile the re-export step (cProfile, the exporting process only, not its "
+        "tokens helper) and print its 30 costliest functions by cumulative time; "
+        "e.g. --sizes 2000 --steps reexport --profile",
     )
     commands = main.add_subparsers(dest="command", metavar="{preannotate}")
     preannotate = commands.add_parser(
@@ -67,7 +74,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from scripts.bench.run import bench
 
-    return bench(sizes=sizes, steps=steps, keep=options.keep, repeats=options.repeats)
+    return bench(
+        sizes=sizes,
+        steps=steps,
+        keep=options.keep,
+        repeats=options.repeats,
+        profile=options.profile,
+    )
 
 
 if __name__ == "__main__":

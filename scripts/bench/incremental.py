@@ -15,8 +15,10 @@ a run counts when the title has one project holding each of the 3,000 articles o
 
 from __future__ import annotations
 
+import cProfile
 import json
 import os
+import pstats
 import subprocess
 import sys
 import time
@@ -44,9 +46,16 @@ OVERLAP = 1000  # of them, given by both
 
 
 def reexport_rows(
-    server: Server, size: int, scratch: Path, rows: list[Row], log: Callable[[str], None]
+    server: Server,
+    size: int,
+    scratch: Path,
+    rows: list[Row],
+    log: Callable[[str], None],
+    *,
+    profile: bool = False,
 ) -> None:
-    """Full export, 1% changed, re-export: measured side by side."""
+    """Full export, 1% changed, re-export: measured side by side (the re-export profiled
+    with `profile`, its costliest functions printed)."""
     title = f"bench reexport {size}"
     project_id = new_project(server, title)
     log(f"[{size}] importing {size} annotated tasks for the re-export")
@@ -62,7 +71,11 @@ def reexport_rows(
     log(f"[{size}] changing {CHANGED_SHARE:.0%} of the tasks")
     changed = _change(server, project_id, size)
     log(f"[{size}] re-export into the same folder (incremental)")
-    again = measured(partial(_export, server, title, folder, False), server)
+    step = partial(_export, server, title, folder, False)
+    stats = scratch / f"reexport-{size}.prof"
+    again = measured(partial(_profiled, step, stats) if profile else step, server)
+    if profile:
+        pstats.Stats(str(stats), stream=sys.stderr).sort_stats("cumulative").print_stats(30)
     downloaded = again.result
     ratio = again.wall / full.wall
     label = f"re-export after {changed} changed ({downloaded} downloaded), incremental"
@@ -76,6 +89,15 @@ def reexport_rows(
     _export(server, title, check, True)
     if (folder / "gold.jsonl").read_bytes() != (check / "gold.jsonl").read_bytes():
         raise RuntimeError("the re-export's gold.jsonl differs from a full export's")
+
+
+def _profiled(step: Callable[[], int], path: Path) -> int:
+    """Run `step` under cProfile, its statistics dumped to `path`."""
+    profiler = cProfile.Profile()
+    try:
+        return profiler.runcall(step)
+    finally:
+        profiler.dump_stats(str(path))
 
 
 def _megabytes(folder: Path) -> float:

@@ -38,7 +38,8 @@ for the bare import are made on two cores, unmeasured), precomputed (the push wi
 predictions precomputed), export, validation, reexport, concurrent. A run at 100,000 can
 leave out the two extras.
 
-It prints one table at the end. --keep leaves the temporary folder (Label Studio's data,
+--profile profiles the re-export step (cProfile, in its child) and prints its costliest
+functions. It prints one table at the end. --keep leaves the temporary folder (Label Studio's data,
 the downloaded export, the datasets) for inspection; the server is stopped either way.
 """
 
@@ -94,7 +95,9 @@ from scripts.bench.table import (
 TARGETS = {"push": 1.3, "export": 2.0, "validation": 20_000}
 
 
-def bench(*, sizes: list[int], steps: set[str], keep: bool, repeats: int = 10) -> int:
+def bench(
+    *, sizes: list[int], steps: set[str], keep: bool, repeats: int = 10, profile: bool = False
+) -> int:
     """Run `steps` at each of `sizes` and print the table; 1 if a step failed, else 0."""
     scratch = Path(tempfile.mkdtemp(prefix="quotegold-bench-"))
     began = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -108,7 +111,7 @@ def bench(*, sizes: list[int], steps: set[str], keep: bool, repeats: int = 10) -
             server = None  # validation alone needs no server
             if steps & {"push", "export", "reexport", "concurrent"}:
                 server = stack.enter_context(label_studio(scratch / "labelstudio", _log))
-            exit_code = run_sizes(server, sizes, scratch, steps, rows)
+            exit_code = run_sizes(server, sizes, scratch, steps, rows, profile=profile)
             if server is not None and "concurrent" in steps and not exit_code:
                 concurrent_rows(server, repeats, scratch, rows, _log)
     finally:
@@ -137,12 +140,18 @@ def _log(message: str) -> None:
 
 
 def run_sizes(
-    server: Server | None, sizes: list[int], scratch: Path, steps: set[str], rows: list[Row]
+    server: Server | None,
+    sizes: list[int],
+    scratch: Path,
+    steps: set[str],
+    rows: list[Row],
+    *,
+    profile: bool = False,
 ) -> int:
     """Run the steps at each size until one fails; 1 if one did (its row says why)."""
     for size in sizes:
         try:
-            run_size(server, size, scratch, steps, rows)
+            run_size(server, size, scratch, steps, rows, profile=profile)
         except StepFailed as failed:
             # The rows measured so far still count; the failure is a row of its own.
             _log(f"a step failed: {failed.reason}")
@@ -152,7 +161,13 @@ def run_sizes(
 
 
 def run_size(
-    server: Server | None, size: int, scratch: Path, steps: set[str], rows: list[Row]
+    server: Server | None,
+    size: int,
+    scratch: Path,
+    steps: set[str],
+    rows: list[Row],
+    *,
+    profile: bool = False,
 ) -> None:
     """Run the steps at one size, adding a row to `rows` as each is measured."""
     _log(f"[{size}] generating {size} articles")
@@ -163,7 +178,7 @@ def run_size(
     if server is not None and "export" in steps:
         export_rows(server, size, scratch, rows)
     if server is not None and "reexport" in steps:
-        reexport_rows(server, size, scratch, rows, _log)
+        reexport_rows(server, size, scratch, rows, _log, profile=profile)
     if "validation" in steps:
         rows.append(validation_row(size))
     _log(f"[{size}] done; average article {average:,.0f} bytes")

@@ -63,12 +63,21 @@ def previous_version(folder: Path) -> str | None:
     return version if isinstance(version, str) else None
 
 
-def _records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+def _records(path: Path) -> Iterator[tuple[str, str]]:
+    """(article id, line) of each record of a gold.jsonl file, read without parsing the
+    whole record when its line starts with its id (as quotegold writes them)."""
     with path.open(encoding="utf-8") as lines:
         for line in lines:
             if line.strip():
-                record = json.loads(line)
-                yield str(record["id"]), record
+                yield _line_id(line), line
+
+
+def _line_id(line: str) -> str:
+    if line.startswith('{"id": "'):
+        end = line.find('"', 8)
+        if end > 0 and "\\" not in line[8:end]:
+            return line[8:end]
+    return str(json.loads(line)["id"])
 
 
 def _labels(record: Mapping[str, Any]) -> Counter[str]:
@@ -116,7 +125,9 @@ def changelog(old_gold: Path | None, new_gold: Path, *, previous: str | None = N
             log["added"].append(right[0])
             right = next(new, None)
         else:
-            changed = _compare(left[0], left[1], right[1])
+            # The same line is the same record; only lines that differ are read and compared.
+            same = left[1] == right[1]
+            changed = None if same else _compare(left[0], json.loads(left[1]), json.loads(right[1]))
             if changed is None:
                 log["unchanged"] += 1
             else:

@@ -36,9 +36,9 @@ disk sorted by id (`quotegold.dataset.spill`), then read back one at a time; eac
 written in row groups of about 8 MiB, and the speakers are grouped on disk too. Only the
 largest `speakers` row grows with the export: it holds every mention of its speaker.
 With `cache_rows` (a project export), each article's rows are also kept in the folder's
-`export-cache/` and reused by the next export for an unchanged record (`rowcache`); the
-Parquet files are written from each article's Arrow table either way, in row groups of fixed
-row counts, so reused and rebuilt rows give the same bytes.
+`export-cache/` (with its `speakers` contributions) and reused by the next export for an
+unchanged record (`rowcache`); the Parquet files are written from each article's Arrow table
+either way, in row groups of fixed row counts, so reused and rebuilt rows give the same bytes.
 The `tokens` configuration, half the work, is written by a forked helper process from the
 same sorted records while the caller writes the others; so are `sentences`, `attribution` and
 the training files (`--formats`), which reuse its tokens.
@@ -333,7 +333,8 @@ def _write_rows(
     """Write `articles`, `quotes` and `speakers` from the sorted spilled lines,
     one record at a time: each record to `gold` (gold.jsonl) and its provenance to
     `provenance` (for the card). The rows of an article whose line, split and fold an
-    earlier export cached are reused (`cache_spec`)."""
+    earlier export cached are reused (`cache_spec`), and so are its `speakers` contributions
+    (as JSON lines, kept with its rows)."""
     orders: dict[tuple[str, str], list[Any]] = {}  # one sort key per speaker, shared
     folded = assignment.folds is not None
     encoders = {config: TableEncoder(config, schema, folded=folded) for config in _PER_ARTICLE}
@@ -358,17 +359,25 @@ def _write_rows(
                 written.licence_of[article] = licence
 
                 def build(record: GoldRecord = record, fold: int | None = fold) -> Any:
-                    return {
+                    tables = {
                         config: encoders[config]([_folded(row, fold) for row in rows_of(record)])
                         for config, rows_of in _PER_ARTICLE.items()
-                    }, {}
+                    }
+                    # Its `speakers` contributions as the spill takes them, cached with its rows.
+                    contributions = [
+                        [*key, json.dumps(contribution, ensure_ascii=False)]
+                        for key, contribution in speaker_contributions(record).items()
+                    ]
+                    return tables, {"speakers": contributions}
 
                 key = row_key(cache_spec.salt, line, split, fold) if cache_spec else ""
-                tables, _ = article_tables(cache, key, build)
+                tables, extra = article_tables(cache, key, build)
                 _add_tables(written.files, split, tables)
-                for key_, contribution in speaker_contributions(record).items():
-                    order = orders.setdefault(key_, [*speaker_order(key_, schema), key_[1]])
-                    speakers.add(order, json.dumps(contribution, ensure_ascii=False))
+                for name, kind, contribution in extra["speakers"]:
+                    order = orders.get((name, kind))
+                    if order is None:
+                        order = orders[name, kind] = [*speaker_order((name, kind), schema), kind]
+                    speakers.add(order, contribution)
                 provenance.write(json.dumps(record["provenance"], ensure_ascii=False) + "\n")
         # Sorted by name and kind, each speaker's contributions in the records' order.
         for key, contributions in speakers.groups():

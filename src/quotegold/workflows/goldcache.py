@@ -6,8 +6,9 @@ One line per task, in task id order: its id, a key (a hash of the task's line in
 state, which holds the whole task as Label Studio exported it, and of the `salt`: the
 project's schema, the adjudication strategy, the project and quotegold's version) and the
 outcome: its status, its gold record when it has a valid one, and the problems, conflict and
-rejection the report lists. Its checksum is in the cache's manifest (`dataset.rowcache`):
-a file that does not match is not read, and every task is adjudicated anew.
+rejection the report lists. A reused outcome's line is copied into the new file as it was
+(not encoded again). Its checksum is in the cache's manifest (`dataset.rowcache`): a file
+that does not match is not read, and every task is adjudicated anew.
 """
 
 from __future__ import annotations
@@ -78,8 +79,9 @@ class OutcomeCache:
     reused: int = 0
 
     def __post_init__(self) -> None:
-        self._old: Iterator[tuple[int, str, dict[str, Any]]] = iter(())
-        self._current: tuple[int, str, dict[str, Any]] | None = None
+        self._old: Iterator[tuple[int, str, dict[str, Any], str]] = iter(())
+        self._current: tuple[int, str, dict[str, Any], str] | None = None
+        self._reused: tuple[Outcome, str] | None = None  # the last outcome reused, its line
         if self.previous is not None:
             self.problem = _check(self.previous / CACHE_DIR)
             if not self.problem:
@@ -87,7 +89,7 @@ class OutcomeCache:
                 self._current = self._next()
         self._out: TextIO = self.path.open("w", encoding="utf-8", newline="\n")
 
-    def _next(self) -> tuple[int, str, dict[str, Any]] | None:
+    def _next(self) -> tuple[int, str, dict[str, Any], str] | None:
         try:
             return next(self._old)
         except (ValueError, KeyError, TypeError, OSError) as error:
@@ -110,9 +112,18 @@ class OutcomeCache:
             self._old, self._current = iter(()), None
             return None
         self.reused += 1
+        self._reused = outcome, self._current[3]
         return outcome
 
     def keep(self, task_id: int, key: str, outcome: Outcome) -> None:
+        """Keep a task's outcome in the new file: the earlier line as it was when the
+        outcome is the one `reuse` just gave for this task and key."""
+        reused, self._reused = self._reused, None
+        if reused is not None and reused[0] is outcome:
+            line = reused[1]
+            if self._current is not None and self._current[:2] == (task_id, key):
+                self._out.write(line if line.endswith("\n") else line + "\n")
+                return
         entry = {"id": task_id, "key": key, "outcome": outcome.to_json()}
         self._out.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
@@ -130,8 +141,8 @@ def _check(folder: Path) -> str:
     return ""
 
 
-def _old_outcomes(path: Path) -> Iterator[tuple[int, str, dict[str, Any]]]:
+def _old_outcomes(path: Path) -> Iterator[tuple[int, str, dict[str, Any], str]]:
     with path.open(encoding="utf-8") as lines:
         for line in lines:
             entry = json.loads(line)
-            yield int(entry["id"]), str(entry["key"]), dict(entry["outcome"])
+            yield int(entry["id"]), str(entry["key"]), dict(entry["outcome"]), line
