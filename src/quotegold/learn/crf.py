@@ -15,7 +15,14 @@ from typing import Any
 
 import pycrfsuite
 
-__all__ = ["CrfSettings", "Sequences", "TrainLog", "tag_with_marginals", "train_crf"]
+__all__ = [
+    "CrfSettings",
+    "Sequences",
+    "TrainLog",
+    "tag_with_marginals",
+    "tagged_sequence",
+    "train_crf",
+]
 
 # One sequence: each token's feature strings, and its tags.
 Sequences = list[tuple[list[list[str]], list[str]]]
@@ -125,6 +132,12 @@ def tag_with_marginals(
     if not features:
         return [], []
     tagger.set(list(features))
+    return tagged_sequence(tagger)
+
+
+def tagged_sequence(tagger: pycrfsuite.Tagger) -> tuple[list[str], list[float]]:
+    """The best tags of the sequence the tagger was last `set` to, and each token's marginal
+    probability of its tag (1.0 for an O tag)."""
     tags: list[str] = list(tagger.tag())
     return tags, [
         1.0 if tag == "O" else float(tagger.marginal(tag, index)) for index, tag in enumerate(tags)

@@ -33,6 +33,7 @@ import numpy.typing as npt
 import pycrfsuite
 
 from quotegold.errors import ModelError
+from quotegold.learn.crf import tagged_sequence
 
 __all__ = [
     "CompactTagger",
@@ -203,16 +204,7 @@ class CompactTagger:
                 continue
             tagger.set(items[first:last])
             first = last
-            tags: list[str] = list(tagger.tag())
-            tagged.append(
-                (
-                    tags,
-                    [
-                        1.0 if tag == "O" else float(tagger.marginal(tag, index))
-                        for index, tag in enumerate(tags)
-                    ],
-                )
-            )
+            tagged.append(tagged_sequence(tagger))
         return tagged
 
 
