@@ -56,10 +56,11 @@ def current_stamps(
 ) -> dict[int, str] | None:
     """Every task id of the project with its stamp now, from `old` (the earlier state's)
     and a few queries; None when that cannot be done safely."""
-    times = {task_id: _time(stamp) for task_id, stamp in old.items()}
-    if not times or any(when is None for when in times.values()):
+    times = [_time(stamp) for stamp in old.values()]
+    known = [when for when in times if when is not None]
+    if not known or len(known) != len(times):
         return None
-    newest = max(when for when in times.values() if when is not None)
+    newest = max(known)
     settled = newest - MARGIN
     # A task saved shortly before the earlier listing may have been committed after it with
     # an older `updated_at` than the newest seen: the whole margin is listed again. A count of
