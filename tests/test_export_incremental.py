@@ -7,8 +7,9 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from quotegold.labelstudio.local.server import ServerInfo
 from quotegold.workflows import exportchanges
 from quotegold.workflows.export import ExportOptions, export_project_changes
 from quotegold.workflows.exportchanges import current_stamps
-from quotegold.workflows.exportstate import STATE_FILE, read_header
+from quotegold.workflows.exportstate import LISTED_FROM, STATE_FILE, read_header
 from quotegold.workflows.push import push_articles
 
 pytestmark = pytest.mark.integration
@@ -304,3 +305,114 @@ def test_a_task_committed_late_inside_the_margin_is_found(
     moved = (datetime.fromisoformat(when) - timedelta(seconds=1)).isoformat()
     stale = {**now, other: f"{moved}|{annotations}|{now[other].split('|')[2]}"}
     assert current_stamps(client, project.project_id, stale) == now
+
+
+def test_label_studios_clock_is_read_from_its_answer(client: LabelStudioClient, title: str) -> None:
+    project = Project(client, title, size=1)
+    before = datetime.now(UTC).replace(microsecond=0)
+    clock = client.server_time(project.project_id)
+    after = datetime.now(UTC)
+    # The same machine's clock, rounded down to the second by the `Date` header.
+    assert clock is not None and before - timedelta(seconds=1) <= clock <= after
+
+
+UTC_NOON = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("listed_from", "now", "expected"),
+    [
+        (None, UTC_NOON, UTC_NOON - timedelta(hours=1)),  # an older state: its newest stamp
+        (UTC_NOON, None, UTC_NOON - timedelta(hours=1)),  # no clock now: the newest stamp
+        (UTC_NOON, UTC_NOON + timedelta(days=1), UTC_NOON - exportchanges.MARGIN),  # the clock
+        (UTC_NOON, UTC_NOON - timedelta(seconds=1), UTC_NOON - timedelta(hours=1)),  # set back
+    ],
+)
+def test_the_margin_runs_back_from_the_earlier_listing_or_the_newest_stamp(
+    listed_from: datetime | None, now: datetime | None, expected: datetime
+) -> None:
+    newest = UTC_NOON - timedelta(hours=1) + exportchanges.MARGIN
+    assert exportchanges.settled_time(newest, listed_from, now) == expected
+    # A stamp newer than the recorded clock (a save between the two) is never listed later.
+    later = UTC_NOON + timedelta(minutes=1)
+    assert exportchanges.settled_time(later, UTC_NOON, later) == later - exportchanges.MARGIN
+
+
+def _spied(client: LabelStudioClient, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many tasks each filtered listing of recent stamps returned, as they happen."""
+    listed: list[int] = []
+    since = client.task_stamps_since
+
+    def spy(project_id: int, when: str) -> dict[int, str]:
+        found = since(project_id, when)
+        listed.append(len(found))
+        return found
+
+    monkeypatch.setattr(client, "task_stamps_since", spy)
+    return listed
+
+
+def test_only_tasks_updated_after_the_earlier_listing_began_are_listed_again(
+    client: LabelStudioClient, title: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With Label Studio's clock kept from before the earlier listing, tasks updated long
+    before it (here: more than a shortened margin) are not listed again, even when they are
+    the newest the state holds; without it (an older state) the newest stamp rules and all
+    of them are. Both give the stamps a listing of every task gives."""
+    monkeypatch.setattr(exportchanges, "MARGIN", timedelta(seconds=2))
+    project = Project(client, title, size=5)
+    time.sleep(4)  # the tasks are now older than the margin
+    listed_from = client.server_time(project.project_id)
+    old = client.task_stamps(project.project_id)
+    project.apply("edit", 2)
+    listed = _spied(client, monkeypatch)
+    now = client.server_time(project.project_id)
+    found = current_stamps(client, project.project_id, old, listed_from=listed_from, now=now)
+    assert found == client.task_stamps(project.project_id)
+    assert listed == [1]  # the edited task alone
+    older = current_stamps(client, project.project_id, old, listed_from=None, now=now)
+    assert older == found and listed[1] >= 2
+
+
+def test_a_late_commit_before_the_recorded_clock_is_found(
+    client: LabelStudioClient, title: str
+) -> None:
+    """A task whose stamp moved within the margin before the earlier listing began, after
+    the state saw it (committed late), is listed again under the clock rule too."""
+    project = Project(client, title, size=4)
+    listed_from = client.server_time(project.project_id)
+    assert listed_from is not None
+    now = client.task_stamps(project.project_id)
+    task_id = min(now)
+    when, annotations, predictions = now[task_id].split("|")
+    moved = (datetime.fromisoformat(when) - timedelta(seconds=1)).isoformat()
+    stale = {**now, task_id: f"{moved}|{annotations}|{predictions}"}
+    clock = client.server_time(project.project_id)
+    found = current_stamps(client, project.project_id, stale, listed_from=listed_from, now=clock)
+    assert found == now
+
+
+def test_the_state_keeps_the_clock_and_an_older_state_without_it_still_works(
+    client: LabelStudioClient, title: str, tmp_path: Path
+) -> None:
+    project = Project(client, title, size=3)
+    out, full = tmp_path / "export", tmp_path / "full"
+    before = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
+    export_project_changes(client, title, out=out, options=OPTIONS)
+    header = read_header(out)
+    assert header is not None and datetime.fromisoformat(header[LISTED_FROM]) >= before
+    # As a state written before the clock was kept: the header without it (the checksum
+    # covers the task lines only).
+    state = out / STATE_FILE
+    lines = state.read_text("utf-8").splitlines(keepends=True)
+    del header[LISTED_FROM]
+    state.write_text(json.dumps(header) + "\n" + "".join(lines[1:]), "utf-8")
+    shutil.copytree(out, full)  # so both write the same changelog
+    project.apply("edit", 1)
+    project.apply("add", 0)
+    again = export_project_changes(client, title, out=out, options=OPTIONS)
+    assert not again.changes.full and again.changes.downloaded == 2
+    rewritten = read_header(out)
+    assert rewritten is not None and rewritten[LISTED_FROM] is not None
+    export_project_changes(client, title, out=full, options=OPTIONS, full=True)
+    assert dataset_of(out) == dataset_of(full)

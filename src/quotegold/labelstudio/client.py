@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -568,6 +570,16 @@ class LabelStudioClient:
         self._call.expect(action, raw, _PROJECT_FIELDS)
         return int(raw.total_predictions_number or 0)
 
+    def server_time(self, project_id: int) -> datetime | None:
+        """Label Studio's clock now, as the `Date` header of its answer to one small request
+        (reading the project) says it, rounded down to the second; None when the answer has
+        no such header. Taken before a listing, it is no later than the moment the listing
+        reads the database (the server stamps `updated_at` with the same clock)."""
+        action = f"reading project {project_id}"
+        raw = self._call(action, lambda: self._sdk.projects.with_raw_response.get(project_id))
+        self._call.expect(action, raw.data, _PROJECT_FIELDS)
+        return _http_date(raw.response.headers.get("date"))
+
     def _check_export_start(self, chunk: bytes, action: str) -> None:
         """A JSON export is an array: anything else is not Label Studio's export."""
         if not chunk.lstrip().startswith(b"["):
@@ -712,6 +724,17 @@ def _stamp(task: Any) -> str:
     updated = task.updated_at
     when = updated.isoformat() if hasattr(updated, "isoformat") else str(updated or "")
     return f"{when}|{task.annotations_ids or ''}|{task.total_predictions or 0}"
+
+
+def _http_date(value: str | None) -> datetime | None:
+    """An HTTP `Date` header as an aware time, or None when it is missing or not a date."""
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo is not None else None
 
 
 def _filter(field: str, operator: str, value: object) -> dict[str, Any]:

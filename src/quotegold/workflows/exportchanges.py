@@ -4,12 +4,17 @@ earlier export's state holds them as they were, instead of one listing of every 
 Listing costs Label Studio about 2.5 ms a task whatever fields are asked (5 s for 2,000 tasks,
 25 s for 10,000), while a filtered listing or a count costs a tenth of a second. So:
 
-1. the tasks updated (or created) since shortly before the newest `updated_at` the earlier
-   state holds are listed with their stamps: Label Studio moves a task's `updated_at` when it
-   or its annotations change, and a task saved just before the earlier listing may have been
-   committed after it with an older `updated_at` than the newest one seen, so the `MARGIN`
-   before that newest time is listed again (a count of it would miss such a save that moved
-   a stamp within the margin);
+1. the tasks updated (or created) since shortly before the earlier listing are listed with
+   their stamps: Label Studio moves a task's `updated_at` when it or its annotations change,
+   and a task saved just before the earlier listing may have been committed after it with an
+   older `updated_at`, so the `MARGIN` before the earlier listing is listed again (a count of
+   it would miss such a save that moved a stamp within the margin). When the earlier listing
+   began is Label Studio's own clock read just before it (`LabelStudioClient.server_time`,
+   kept in the state's header); a state without it (older ones) uses the newest `updated_at`
+   it holds instead, which is never later. Either way a change is missed only if its
+   transaction stayed open longer than `MARGIN`. (The clock read is the `Date` header of
+   Label Studio's answer: a proxy on another machine whose clock runs ahead of the server's
+   would shrink the margin by as much.);
 2. the earlier tasks not in that listing kept their stamp, unless they were deleted: counts
    of tasks by id range find which, halving the ranges that lost some (a range of at most
    `LEAF` ids is listed instead), the counts of one round asked `PARALLEL` at a time;
@@ -34,7 +39,7 @@ from datetime import UTC, datetime, timedelta
 from quotegold.labelstudio import LabelStudioClient
 
 # A task saved just before the earlier listing may carry an older `updated_at` than one
-# listed then: the tasks updated this long before the newest one seen are checked again.
+# listed then: the tasks updated this long before that listing began are checked again.
 MARGIN = timedelta(minutes=10)
 LEAF = 64  # a range of at most this many earlier tasks is listed rather than halved
 MOST_QUERIES = 500
@@ -52,18 +57,24 @@ class _Unsure(Exception):
 
 
 def current_stamps(
-    client: LabelStudioClient, project_id: int, old: Mapping[int, str]
+    client: LabelStudioClient,
+    project_id: int,
+    old: Mapping[int, str],
+    *,
+    listed_from: datetime | None = None,
+    now: datetime | None = None,
 ) -> dict[int, str] | None:
     """Every task id of the project with its stamp now, from `old` (the earlier state's)
-    and a few queries; None when that cannot be done safely."""
+    and a few queries; None when that cannot be done safely. `listed_from` is Label
+    Studio's clock just before the earlier listing, when the state kept it, and `now` its
+    clock just before this one."""
     times = [_time(stamp) for stamp in old.values()]
     known = [when for when in times if when is not None]
     if not known or len(known) != len(times):
         return None
-    newest = max(known)
-    settled = newest - MARGIN
+    settled = settled_time(max(known), listed_from, now)
     # A task saved shortly before the earlier listing may have been committed after it with
-    # an older `updated_at` than the newest seen: the whole margin is listed again. A count of
+    # an older `updated_at` than the listing's start: the whole margin is listed again. A count of
     # the margin cannot stand in for that listing, since such a save can move a stamp within
     # the margin without changing any count.
     recent = client.task_stamps_since(project_id, _text(settled))
@@ -77,6 +88,16 @@ def current_stamps(
     if client.prediction_total(project_id) != sum(_predictions(s) for s in stamps.values()):
         return None
     return stamps
+
+
+def settled_time(newest: datetime, listed_from: datetime | None, now: datetime | None) -> datetime:
+    """The time after which tasks are listed again: `MARGIN` before the earlier listing
+    began (`listed_from`, read before it, so no later than it), or before the `newest` stamp
+    it saw (committed before it, so no later either), whichever is later. A `listed_from`
+    later than Label Studio's clock `now` (a clock set back since) is not trusted."""
+    if listed_from is None or now is None or listed_from > now:
+        return newest - MARGIN
+    return max(listed_from, newest) - MARGIN
 
 
 def _time(stamp: str) -> datetime | None:

@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -38,6 +39,8 @@ STATE_FORMAT = 2  # 2: the header holds the checksum of the task lines
 FULL_SHARE = 0.5
 # Task ids listed per kind of change in the header (the counts are always whole).
 LISTED = 1000
+# In the header: Label Studio's clock (ISO) just before the listing of the stamps, or null.
+LISTED_FROM = "listed_from"
 
 
 @dataclass
@@ -124,11 +127,17 @@ def refresh_state(
     """Write the project's current state to a file in `scratch`, downloading only what
     changed since `previous` (every task when it is None); the file and the changes."""
     state = scratch / STATE_FILE
+    # Label Studio's clock before any listing: the next export lists again from `MARGIN`
+    # before it (`workflows.exportchanges`).
+    now = client.server_time(project_id)
+    header = {**header, LISTED_FROM: None if now is None else now.isoformat()}
     if previous is None:
         stamps = client.task_stamps(project_id)
     else:
         old = {task_id: stamp for task_id, stamp, _ in _old_lines(previous)}
-        stamps = current_stamps(client, project_id, old) or client.task_stamps(project_id)
+        since = _listed_from(previous)
+        found = current_stamps(client, project_id, old, listed_from=since, now=now)
+        stamps = found or client.task_stamps(project_id)
         changed = sorted(task_id for task_id, stamp in stamps.items() if old.get(task_id) != stamp)
         if len(changed) <= FULL_SHARE * max(len(stamps), 1):
             changes = _merge(client, project_id, previous, stamps, changed, scratch, state, header)
@@ -137,6 +146,20 @@ def refresh_state(
     changes = Changes(full=True, reason=reason, tasks=len(stamps))
     _download_all(client, project_id, stamps, scratch, state, header, changes)
     return state, changes
+
+
+def _listed_from(state: Path) -> datetime | None:
+    """Label Studio's clock just before the listing a state was made from, when it kept it
+    (states written before it did have none)."""
+    header = read_header(state.parent)
+    value = header.get(LISTED_FROM) if header is not None else None
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
 
 
 class StateReader:
