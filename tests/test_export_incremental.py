@@ -416,3 +416,51 @@ def test_the_state_keeps_the_clock_and_an_older_state_without_it_still_works(
     assert rewritten is not None and rewritten[LISTED_FROM] is not None
     export_project_changes(client, title, out=full, options=OPTIONS, full=True)
     assert dataset_of(out) == dataset_of(full)
+
+
+@pytest.mark.parametrize("most_queries", [500, 1])
+def test_deleted_tasks_found_while_the_tasks_are_read_give_the_full_exports_dataset(
+    client: LabelStudioClient,
+    title: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    most_queries: int,
+) -> None:
+    """The search for deleted tasks runs on while the state is merged and read (here down
+    to ranges of 2 tasks, as if listing every task were dear). When it gives up midway
+    (`most_queries` 1), the export starts again from a listing of every task: the same
+    dataset either way, and only the changed tasks downloaded."""
+    monkeypatch.setattr(exportchanges, "MARGIN", timedelta(0))
+    monkeypatch.setattr(exportchanges, "LEAF", 2)
+    monkeypatch.setattr(exportchanges, "TASK_SECONDS", 10.0)
+    monkeypatch.setattr(exportchanges, "MOST_QUERIES", most_queries)
+    project = Project(client, title, size=20)
+    out, full = tmp_path / "export", tmp_path / "full"
+    export_project_changes(client, title, out=out, options=OPTIONS)
+    shutil.copytree(out, full)  # so both write the same changelog
+    gone = [sorted(project.tasks)[pick] for pick in (2, 9, 10, 18)]
+    for task_id in gone:
+        project.apply("delete", sorted(project.tasks).index(task_id))
+    project.apply("edit", 5)
+    project.apply("add", 0)
+    listed = _spied_full_listings(client, monkeypatch)
+    again = export_project_changes(client, title, out=out, options=OPTIONS)
+    assert not again.changes.full and again.changes.downloaded == 2
+    assert again.changes.removed == gone
+    assert listed == ([] if most_queries > 1 else [16 + 1])
+    export_project_changes(client, title, out=full, options=OPTIONS, full=True)
+    assert dataset_of(out) == dataset_of(full)
+
+
+def _spied_full_listings(client: LabelStudioClient, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many tasks each listing of every task's stamp returned."""
+    listed: list[int] = []
+    every = client.task_stamps
+
+    def spy(project_id: int) -> dict[int, str]:
+        found = every(project_id)
+        listed.append(len(found))
+        return found
+
+    monkeypatch.setattr(client, "task_stamps", spy)
+    return listed

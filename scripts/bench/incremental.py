@@ -19,11 +19,15 @@ import cProfile
 import json
 import os
 import pstats
+import shutil
+import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import closing
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -41,6 +45,12 @@ from scripts.bench.table import Row, load, measured_row, verdict
 
 REEXPORT_TARGET = 0.1
 CHANGED_SHARE = 0.01
+# The two rounds of the re-export step: the project as the import left it (every task
+# updated minutes before the full export), then aged by AGE (`age_project`), as a project is
+# when a team re-exports after a day of annotation.
+AGE = timedelta(days=1)
+JUST_IMPORTED = "project just imported (every task inside the margin)"
+AGED = "project aged 1 day"
 PUSHED = 2000  # articles each concurrent push gives
 OVERLAP = 1000  # of them, given by both
 
@@ -54,41 +64,92 @@ def reexport_rows(
     *,
     profile: bool = False,
 ) -> None:
-    """Full export, 1% changed, re-export: measured side by side (the re-export profiled
-    with `profile`, its costliest functions printed)."""
+    """Two rounds of full export, 1% changed, re-export, each measured side by side (the
+    re-exports profiled with `profile`, their costliest functions printed): first with the
+    project as just imported, then with it aged by `AGE` (`age_project`)."""
     title = f"bench reexport {size}"
     project_id = new_project(server, title)
     log(f"[{size}] importing {size} annotated tasks for the re-export")
     began = time.perf_counter()
     bare_import(server, project_id, _annotated, size)
     rows.append(Row(size, "(setup) import annotated tasks, bare SDK", _since(began), load=load()))
-
     folder = scratch / f"reexport-{size}"
-    log(f"[{size}] full export (the baseline of the re-export)")
+    round_ = partial(_round, server, size, title, project_id, folder, rows, log, profile=profile)
+    round_(JUST_IMPORTED, offset=0)
+    log(f"[{size}] ageing the project by {AGE.days} day(s) in Label Studio's database")
+    age_project(server, project_id, AGE)
+    round_(AGED, offset=1)
+
+
+def _round(
+    server: Server,
+    size: int,
+    title: str,
+    project_id: int,
+    folder: Path,
+    rows: list[Row],
+    log: Callable[[str], None],
+    condition: str,
+    *,
+    offset: int,
+    profile: bool,
+) -> None:
+    """A full export into `folder`, 1% of the tasks changed, the re-export into the same
+    folder (both measured), and a full export of the changed project elsewhere that must
+    hold the same records."""
+    log(f"[{size}] full export (the baseline of the re-export), {condition}")
     full = measured(partial(_export, server, title, folder, True), server)
-    rows.append(measured_row(size, "export, full download", full, "tasks", ratio="1.00"))
+    rows.append(
+        measured_row(size, f"export, full download, {condition}", full, "tasks", ratio="1.00")
+    )
 
     log(f"[{size}] changing {CHANGED_SHARE:.0%} of the tasks")
-    changed = _change(server, project_id, size)
-    log(f"[{size}] re-export into the same folder (incremental)")
+    changed = _change(server, project_id, size, offset)
+    log(f"[{size}] re-export into the same folder (incremental), {condition}")
     step = partial(_export, server, title, folder, False)
-    stats = scratch / f"reexport-{size}.prof"
+    stats = folder.with_name(f"{folder.name}.prof")
     again = measured(partial(_profiled, step, stats) if profile else step, server)
     if profile:
+        print(f"--- profile of the re-export, {condition}", file=sys.stderr)
         pstats.Stats(str(stats), stream=sys.stderr).sort_stats("cumulative").print_stats(30)
     downloaded = again.result
     ratio = again.wall / full.wall
-    label = f"re-export after {changed} changed ({downloaded} downloaded), incremental"
+    label = f"re-export after {changed} changed ({downloaded} downloaded), incremental, {condition}"
     target = verdict(ratio, REEXPORT_TARGET)
     rows.append(measured_row(size, label, again, "tasks", ratio=f"{ratio:.2f}", target=target))
     cache = _megabytes(folder / CACHE_DIR)
     log(f"[{size}] dataset {_megabytes(folder) - cache:.1f} MB, {CACHE_DIR}/ {cache:.1f} MB")
 
     log(f"[{size}] full export of the changed project, to check the re-export against")
-    check = scratch / f"reexport-check-{size}"
+    check = folder.with_name(f"{folder.name}-check")
     _export(server, title, check, True)
     if (folder / "gold.jsonl").read_bytes() != (check / "gold.jsonl").read_bytes():
         raise RuntimeError("the re-export's gold.jsonl differs from a full export's")
+    shutil.rmtree(check)
+
+
+def age_project(server: Server, project_id: int, age: timedelta) -> int:
+    """Move the `created_at` and `updated_at` of the project's tasks, annotations and
+    predictions `age` into the past, in the SQLite database of the bench's own throwaway
+    Label Studio (never a product step: the bench owns that data dir). A team re-exports
+    after a day of annotation, long after its bulk import; without this, the bench's full
+    export runs minutes after the import, every task is inside the ten-minute margin that a
+    re-export lists again, and the re-export lists the whole project. The tasks keep their
+    order of `updated_at`, to the millisecond. Returns the tasks moved."""
+    shift = f"-{age.total_seconds():.0f} seconds"
+    moved = "strftime('%Y-%m-%d %H:%M:%f', {0}, ?)"
+    tasks = "SELECT id FROM task WHERE project_id = ?"
+    statements = [
+        f"UPDATE task SET created_at = {moved.format('created_at')}, "
+        f"updated_at = {moved.format('updated_at')} WHERE project_id = ?",
+        f"UPDATE task_completion SET created_at = {moved.format('created_at')}, "
+        f"updated_at = {moved.format('updated_at')} WHERE task_id IN ({tasks})",
+        f"UPDATE prediction SET created_at = {moved.format('created_at')}, "
+        f"updated_at = {moved.format('updated_at')} WHERE task_id IN ({tasks})",
+    ]
+    with closing(sqlite3.connect(server.database, timeout=600)) as database, database:
+        counts = [database.execute(sql, (shift, shift, project_id)).rowcount for sql in statements]
+    return counts[0]
 
 
 def _profiled(step: Callable[[], int], path: Path) -> int:
@@ -119,13 +180,14 @@ def _export(server: Server, title: str, out: Path, full: bool) -> int:
     return done.changes.downloaded
 
 
-def _change(server: Server, project_id: int, size: int) -> int:
-    """Change 1% of the project's tasks: edit annotations, delete tasks, add tasks."""
+def _change(server: Server, project_id: int, size: int, offset: int = 0) -> int:
+    """Change 1% of the project's tasks: edit annotations, delete tasks, add tasks (picked
+    every so many from the `offset`th, so rounds change different tasks)."""
     sdk = LabelStudio(base_url=server.url, api_key=server.api_key, timeout=600)
     count = max(4, int(size * CHANGED_SHARE))
     ids = sorted(int(t.id) for t in sdk.tasks.list(project=project_id, page_size=1000))
     step = max(1, len(ids) // count)
-    picked = ids[::step][:count]
+    picked = ids[offset % step :: step][:count]
     edits, deletions = picked[: count // 2], picked[count // 2 : count // 2 + count // 4]
     for task_id in edits:
         [annotation] = sdk.annotations.list(task_id)
@@ -133,7 +195,8 @@ def _change(server: Server, project_id: int, size: int) -> int:
     for task_id in deletions:
         sdk.tasks.delete(str(task_id))
     added = count - len(edits) - len(deletions)
-    new = [annotated_task(*make_article(size + n)) for n in range(added)]
+    first = size + offset * count  # new articles, never one of an earlier round
+    new = [annotated_task(*make_article(first + n)) for n in range(added)]
     sdk.projects.import_tasks(project_id, request=new)
     return count
 

@@ -25,6 +25,9 @@ stops at the end, whatever happens):
   ≥ 20,000 records/s);
 - reexport: a full export of N annotated tasks, then, after 1% of them changed, the
   incremental re-export into the same folder, side by side (target: ≤ 0.1 x the full one);
+  twice: with the project just imported (every task inside the ten-minute margin a
+  re-export lists again), then with it aged by a day in the throwaway server's SQLite
+  database (`incremental.age_project`), as when a team re-exports after a day's work;
 - concurrent (once, not per size): two `quotegold push` processes of 2,000 overlapping
   articles started together on a new title, --repeats times (target: every run exact).
   (`scripts.bench.incremental` says how.)

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from quotegold.labelstudio.local.server import free_port, start_server, stop_server
+from quotegold.labelstudio.local.server import LS_DATA, free_port, start_server, stop_server
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class Server:
     url: str
     api_key: str
     pid: int  # leads the process group: label-studio and every worker it starts
+    database: Path  # its SQLite file (the bench owns it: `incremental.age_project` edits it)
 
     def _stats(self) -> list[list[str]]:
         """The /proc/PID/stat fields (after the name) of every live process in the group."""
@@ -63,7 +64,7 @@ def label_studio(data_dir: Path, log: Callable[[str], None]) -> Iterator[Server]
     try:
         # A first start runs the migrations: minutes on a busy machine.
         info = start_server(data_dir=data_dir, port=free_port(), timeout=900.0)
-        yield Server(info.url, info.api_key, info.pid)
+        yield Server(info.url, info.api_key, info.pid, data_dir / LS_DATA / "label_studio.sqlite3")
     finally:
         log("stopping Label Studio")
         stop_server(data_dir=data_dir)

@@ -41,16 +41,16 @@ from quotegold.gold.exportfile import iter_label_studio_export
 from quotegold.gold.model import GoldRecord, Task
 from quotegold.gold.sources import shown_path
 from quotegold.gold.validate import validator_for
-from quotegold.labelstudio import LabelStudioClient
+from quotegold.labelstudio import LabelStudioClient, Project
 from quotegold.measure.agreement import AgreementCounter
 from quotegold.schema.defaults import DEFAULT_SCHEMA
 from quotegold.schema.definition import AnnotationSchema
 from quotegold.schema.stored import schema_json_text
 from quotegold.scratch import run_folder
+from quotegold.workflows.exportchanges import ChangesUnsure
 from quotegold.workflows.exportstate import (
     STATE_FILE,
     Changes,
-    StateReader,
     previous_state,
     refresh_state,
 )
@@ -405,41 +405,99 @@ def export_project_changes(
         (None, "--full") if full else previous_state(out, url=client.url, project_id=project.id)
     )
     with run_folder("export") as scratch:
-        state, changes = refresh_state(
-            client,
-            project.id,
-            previous=previous,
-            reason=reason,
-            scratch=scratch,
-            header=source,
-        )
-        ref = ProjectRef(id=project.id, title=project.title)
-        reader = StateReader(state)
-        salt = cache_salt(
-            schema_json_text(schema),
-            options.strategy,
-            json.dumps([ref.id, ref.title, project.url]),
-        )
-        outcomes = OutcomeCache(scratch / OUTCOMES, None if full else out)
-        reuse = Reuse(outcomes, lambda _: outcome_key(salt, reader.line))
         try:
-            summary, report = export_tasks(
-                reader,
-                out=out,
-                options=options,
-                source=source,
-                project=ref,
-                project_url=project.url,
-                schema=schema,
-                extra=partial(_move_into, state, outcomes),
-                reuse=reuse,
+            done = _export_state(
+                client,
+                project,
+                schema,
+                source,
+                options,
+                out,
+                full,
+                scratch,
+                previous=previous,
+                reason=reason,
+                list_all=False,
             )
-        finally:
-            outcomes.close()
+        except ChangesUnsure:
+            # The search for deleted tasks did not add up once the tasks had been read:
+            # nothing was written; start again from a listing of every task's stamp.
+            done = _export_state(
+                client,
+                project,
+                schema,
+                source,
+                options,
+                out,
+                full,
+                scratch,
+                previous=previous,
+                reason=reason,
+                list_all=True,
+            )
+    summary, outcomes = done.summary, done.outcomes
     if outcomes.problem and previous is not None:
         note = f"the outcomes cached in {out} were not reused ({outcomes.problem})"
         summary = replace(summary, notes=(*summary.notes, note))
-    return ProjectExport(summary, report, changes)
+    return ProjectExport(summary, done.report, done.changes)
+
+
+@dataclass(frozen=True)
+class _StateExport:
+    summary: DatasetSummary
+    report: ExportReport
+    changes: Changes
+    outcomes: OutcomeCache
+
+
+def _export_state(
+    client: LabelStudioClient,
+    project: Project,
+    schema: AnnotationSchema,
+    source: Mapping[str, object],
+    options: ExportOptions,
+    out: Path,
+    full: bool,
+    scratch: Path,
+    *,
+    previous: Path | None,
+    reason: str,
+    list_all: bool,
+) -> _StateExport:
+    """One try of `export_project_changes` in `scratch`."""
+    tasks = refresh_state(
+        client,
+        project.id,
+        previous=previous,
+        reason=reason,
+        scratch=scratch,
+        header=dict(source),
+        list_all=list_all,
+    )
+    ref = ProjectRef(id=project.id, title=project.title)
+    salt = cache_salt(
+        schema_json_text(schema),
+        options.strategy,
+        json.dumps([ref.id, ref.title, project.url]),
+    )
+    outcomes = OutcomeCache(scratch / OUTCOMES, None if full else out)
+    reuse = Reuse(outcomes, lambda _: outcome_key(salt, tasks.line))
+    try:
+        summary, report = export_tasks(
+            tasks,
+            out=out,
+            options=options,
+            source=source,
+            project=ref,
+            project_url=project.url,
+            schema=schema,
+            extra=partial(_move_into, tasks.path, outcomes),
+            reuse=reuse,
+        )
+    finally:
+        outcomes.close()
+        tasks.close()
+    return _StateExport(summary, report, tasks.changes, outcomes)
 
 
 def _move_into(state: Path, outcomes: OutcomeCache, folder: Path) -> None:

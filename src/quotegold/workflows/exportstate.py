@@ -20,18 +20,19 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from quotegold.dataset.rowcache import file_digest
 from quotegold.dataset.spill import SortedSpill
 from quotegold.gold.exportfile import iter_label_studio_export
 from quotegold.gold.model import Task
 from quotegold.labelstudio import LabelStudioClient
-from quotegold.workflows.exportchanges import current_stamps
+from quotegold.workflows.exportchanges import ChangesUnsure, Changing, start_changes
 
 STATE_FILE = "export-state.jsonl"
 STATE_FORMAT = 2  # 2: the header holds the checksum of the task lines
@@ -123,9 +124,13 @@ def refresh_state(
     reason: str,
     scratch: Path,
     header: dict[str, Any],
-) -> tuple[Path, Changes]:
-    """Write the project's current state to a file in `scratch`, downloading only what
-    changed since `previous` (every task when it is None); the file and the changes."""
+    list_all: bool = False,
+) -> StateTasks:
+    """The project's current state, downloading only what changed since `previous` (every
+    task when it is None), as its tasks in task id order; the state file is in `scratch`
+    once they have been read. While only a few changed, the search for the tasks deleted
+    since runs on in the background as the tasks are read (`MergedState`); `list_all`
+    lists every task's stamp instead of asking what changed (after that search failed)."""
     state = scratch / STATE_FILE
     # Label Studio's clock before any listing: the next export lists again from `MARGIN`
     # before it (`workflows.exportchanges`).
@@ -136,16 +141,47 @@ def refresh_state(
     else:
         old = {task_id: stamp for task_id, stamp, _ in _old_lines(previous)}
         since = _listed_from(previous)
-        found = current_stamps(client, project_id, old, listed_from=since, now=now)
-        stamps = found or client.task_stamps(project_id)
+        found: dict[int, str] | None = None
+        changing = (
+            None if list_all else start_changes(client, project_id, old, listed_from=since, now=now)
+        )
+        if changing is not None:
+            recent = changing.recent
+            changed = sorted(t for t, stamp in recent.items() if old.get(t) != stamp)
+            if len(changed) <= FULL_SHARE * max(changing.tasks, 1):
+                fresh = _download(client, project_id, changed, scratch)
+                merge = _Merge(previous, changing.ids, changing.gone, old, recent, fresh)
+                return MergedState(merge, changing, state, scratch, header)
+            with changing, suppress(ChangesUnsure):
+                found = changing.stamps()
+            stamps = found or client.task_stamps(project_id)
+        else:
+            stamps = client.task_stamps(project_id)
         changed = sorted(task_id for task_id, stamp in stamps.items() if old.get(task_id) != stamp)
         if len(changed) <= FULL_SHARE * max(len(stamps), 1):
-            changes = _merge(client, project_id, previous, stamps, changed, scratch, state, header)
-            return state, changes
+            fresh = _download(client, project_id, changed, scratch)
+            merge = _Merge(previous, sorted(set(stamps) | set(old)), _unlisted, old, stamps, fresh)
+            merge.changes.tasks = len(stamps)
+            return _written(merge, state, scratch, header)
         reason = f"{len(changed):,} of {len(stamps):,} tasks changed"
     changes = Changes(full=True, reason=reason, tasks=len(stamps))
     _download_all(client, project_id, stamps, scratch, state, header, changes)
-    return state, changes
+    return StateReader(state, changes)
+
+
+def _unlisted(_: int) -> bool:
+    """An earlier task missing from a listing of every task is gone."""
+    return True
+
+
+def _written(merge: _Merge, state: Path, scratch: Path, header: dict[str, Any]) -> StateReader:
+    """A merged state written in full before its tasks are read again."""
+    body = scratch / "body.jsonl"
+    with body.open("w", encoding="utf-8", newline="\n") as out:
+        for line in merge.lines():
+            out.write(line)
+    _prepend_header(state, body, {**header, "changes": merge.changes.to_dict()})
+    return StateReader(state, merge.changes)
 
 
 def _listed_from(state: Path) -> datetime | None:
@@ -162,21 +198,74 @@ def _listed_from(state: Path) -> datetime | None:
     return when if when.tzinfo is not None else None
 
 
-class StateReader:
-    """The tasks a state file holds, in task id order, read once; `line` is the line of the
-    task last read (the key of what an earlier export made of it: `workflows.goldcache`)."""
+class StateTasks(Protocol):
+    """The tasks of a project's state, in task id order, read once; `line` is the line of
+    the task last read (the key of what an earlier export made of it:
+    `workflows.goldcache`); `path` is the state file and `changes` what was downloaded, both
+    whole once every task was read. `close` stops what still runs when they were not."""
 
-    def __init__(self, state: Path) -> None:
-        self._state = state
+    path: Path
+    changes: Changes
+    line: str
+
+    def __iter__(self) -> Iterator[Task]: ...
+
+    def close(self) -> None: ...
+
+
+class StateReader:
+    """The tasks of a state file already written (`StateTasks`)."""
+
+    def __init__(self, state: Path, changes: Changes | None = None) -> None:
+        self.path = state
+        self.changes = changes if changes is not None else Changes(full=True)
         self.line = ""
 
     def __iter__(self) -> Iterator[Task]:
-        with self._state.open(encoding="utf-8") as lines:
+        with self.path.open(encoding="utf-8") as lines:
             next(lines, None)  # the header
             for line in lines:
                 self.line = line
                 task: Task = json.loads(line)["task"]
                 yield task
+
+    def close(self) -> None:
+        pass
+
+
+class MergedState:
+    """The tasks of a state being merged (`StateTasks`) while the search for the deleted
+    tasks runs on (`exportchanges.Changing`): each task's line is written as it is read,
+    and the header once the search is done and its counts add up; else reading raises
+    `ChangesUnsure` (the caller starts again, listing every task)."""
+
+    def __init__(
+        self, merge: _Merge, changing: Changing, state: Path, scratch: Path, header: dict[str, Any]
+    ) -> None:
+        self._merge, self._changing = merge, changing
+        self._scratch, self._header = scratch, header
+        self.path = state
+        self.changes = merge.changes
+        self.changes.tasks = changing.tasks
+        self.line = ""
+
+    def __iter__(self) -> Iterator[Task]:
+        body = self._scratch / "body.jsonl"
+        try:
+            with body.open("w", encoding="utf-8", newline="\n") as out:
+                for line in self._merge.lines():
+                    out.write(line)
+                    self.line = line
+                    task: Task = json.loads(line)["task"]
+                    yield task
+            if self._changing.stamps() is None:
+                raise ChangesUnsure  # the number of predictions does not add up
+        finally:
+            self._changing.close()
+        _prepend_header(self.path, body, {**self._header, "changes": self.changes.to_dict()})
+
+    def close(self) -> None:
+        self._changing.close()
 
 
 def state_tasks(state: Path) -> Iterator[Task]:
@@ -205,44 +294,60 @@ def _old_lines(previous: Path) -> Iterator[tuple[int, str, str]]:
             yield int(entry["id"]), str(entry["stamp"]), line
 
 
-def _merge(
-    client: LabelStudioClient,
-    project_id: int,
-    previous: Path,
-    stamps: dict[int, str],
-    changed: list[int],
-    scratch: Path,
-    state: Path,
-    header: dict[str, Any],
-) -> Changes:
+def _download(
+    client: LabelStudioClient, project_id: int, changed: list[int], scratch: Path
+) -> dict[int, Task]:
+    """The changed tasks, as the project's JSON export has them, by task id."""
     download = scratch / "changed.json"
     client.download_tasks(project_id, changed, download)
     fresh = {int(task["id"]): task for task in iter_label_studio_export(download)}
     download.unlink()
-    changes = Changes(full=False, tasks=len(stamps))
-    body = scratch / "body.jsonl"
-    with body.open("w", encoding="utf-8", newline="\n") as out:
-        old = _old_lines(previous)
+    return fresh
+
+
+@dataclass
+class _Merge:
+    """The lines of a new state, in task id order: of `ids` (every task that may be there),
+    those `gone` does not say were deleted, downloaded (`fresh`) or kept from `previous`
+    when their stamp is the same in `stamps` (for the tasks listed) or `old` (the others)."""
+
+    previous: Path
+    ids: list[int]
+    gone: Callable[[int], bool]
+    old: Mapping[int, str]
+    stamps: Mapping[int, str]
+    fresh: dict[int, Task]
+    changes: Changes = field(default_factory=lambda: Changes(full=False))
+
+    def lines(self) -> Iterator[str]:
+        changes = self.changes
+        old = _old_lines(self.previous)
         current = next(old, None)
-        for task_id in sorted(stamps):
+        for task_id in self.ids:
             while current is not None and current[0] < task_id:
                 changes.removed.append(current[0])
                 current = next(old, None)
             kept = current if current is not None and current[0] == task_id else None
             if kept is not None:
                 current = next(old, None)
-            if task_id in fresh:
+            if task_id not in self.stamps and kept is not None and self.gone(task_id):
+                changes.removed.append(task_id)
+                continue
+            stamp = self.stamps.get(task_id, self.old.get(task_id))
+            if task_id in self.fresh and stamp is not None:
                 (changes.updated if kept else changes.added).append(task_id)
-                _write_task(out, task_id, stamps[task_id], fresh[task_id])
-            elif kept is not None and kept[1] == stamps[task_id]:
-                out.write(kept[2] if kept[2].endswith("\n") else kept[2] + "\n")
+                line = _task_line(task_id, stamp, self.fresh[task_id]) + "\n"
+            elif kept is not None and kept[1] == stamp:
+                line = kept[2] if kept[2].endswith("\n") else kept[2] + "\n"
             elif kept is not None:
                 changes.removed.append(task_id)  # deleted while it was being downloaded
+                continue
+            else:
+                continue  # listed, then deleted before it was downloaded
+            yield line
         while current is not None:
             changes.removed.append(current[0])
             current = next(old, None)
-    _prepend_header(state, body, {**header, "changes": changes.to_dict()})
-    return changes
 
 
 def _download_all(
@@ -274,10 +379,6 @@ def _download_all(
 
 def _task_line(task_id: int, stamp: str, task: Task) -> str:
     return json.dumps({"id": task_id, "stamp": stamp, "task": task}, ensure_ascii=False)
-
-
-def _write_task(out: TextIO, task_id: int, stamp: str, task: Task) -> None:
-    out.write(_task_line(task_id, stamp, task) + "\n")
 
 
 def _prepend_header(state: Path, body: Path, header: dict[str, Any]) -> None:
