@@ -405,36 +405,15 @@ def export_project_changes(
         (None, "--full") if full else previous_state(out, url=client.url, project_id=project.id)
     )
     with run_folder("export") as scratch:
+        attempt = partial(
+            _export_state, client, project, schema, source, options, out, full, scratch
+        )
         try:
-            done = _export_state(
-                client,
-                project,
-                schema,
-                source,
-                options,
-                out,
-                full,
-                scratch,
-                previous=previous,
-                reason=reason,
-                list_all=False,
-            )
+            done = attempt(previous=previous, reason=reason, list_all=False)
         except ChangesUnsure:
             # The search for deleted tasks did not add up once the tasks had been read:
             # nothing was written; start again from a listing of every task's stamp.
-            done = _export_state(
-                client,
-                project,
-                schema,
-                source,
-                options,
-                out,
-                full,
-                scratch,
-                previous=previous,
-                reason=reason,
-                list_all=True,
-            )
+            done = attempt(previous=previous, reason=reason, list_all=True)
     summary, outcomes = done.summary, done.outcomes
     if outcomes.problem and previous is not None:
         note = f"the outcomes cached in {out} were not reused ({outcomes.problem})"
@@ -480,7 +459,11 @@ def _export_state(
         options.strategy,
         json.dumps([ref.id, ref.title, project.url]),
     )
-    outcomes = OutcomeCache(scratch / OUTCOMES, None if full else out)
+    try:
+        outcomes = OutcomeCache(scratch / OUTCOMES, None if full else out)
+    except BaseException:
+        tasks.close()
+        raise
     reuse = Reuse(outcomes, lambda _: outcome_key(salt, tasks.line))
     try:
         summary, report = export_tasks(

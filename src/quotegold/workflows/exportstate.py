@@ -12,6 +12,10 @@ A re-export asks Label Studio which stamps changed in a few small queries
 tasks whose stamp differs or that are new, keeps the others from the state, drops the tasks
 deleted since, and hands the merged tasks, in task id order, to the same pipeline as a full
 export, which reads them from the state in the same order: so both write the same dataset.
+The search for the deleted tasks (Label Studio's time, not the client's) runs in background
+threads while the merged tasks are written and read (`MergedState`): reading waits only when
+it reaches a task whose id range is not settled yet. When that search gives up, nothing has
+been written: the export starts again from a listing of every task's stamp.
 Memory stays flat: the old state is read line by line, and a full download is sorted on disk.
 """
 
@@ -149,7 +153,11 @@ def refresh_state(
             recent = changing.recent
             changed = sorted(t for t, stamp in recent.items() if old.get(t) != stamp)
             if len(changed) <= FULL_SHARE * max(changing.tasks, 1):
-                fresh = _download(client, project_id, changed, scratch)
+                try:
+                    fresh = _download(client, project_id, changed, scratch)
+                except BaseException:
+                    changing.close()
+                    raise
                 merge = _Merge(previous, changing.ids, changing.gone, old, recent, fresh)
                 return MergedState(merge, changing, state, scratch, header)
             with changing, suppress(ChangesUnsure):
