@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -392,9 +393,7 @@ def _task_line(task_id: int, stamp: str, task: Task) -> str:
 def _prepend_header(state: Path, body: Path, header: dict[str, Any]) -> None:
     digest = file_digest(body)
     header = {"format": STATE_FORMAT, **header, "body_sha256": digest}
-    with state.open("w", encoding="utf-8", newline="\n") as out:
-        out.write(json.dumps(header, ensure_ascii=False) + "\n")
-        with body.open(encoding="utf-8") as lines:
-            for line in lines:
-                out.write(line)
+    with state.open("wb") as out, body.open("rb") as lines:
+        out.write((json.dumps(header, ensure_ascii=False) + "\n").encode())
+        shutil.copyfileobj(lines, out, 2**20)  # the lines as they were written
     body.unlink()
