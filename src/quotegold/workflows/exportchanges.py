@@ -17,7 +17,9 @@ Listing costs Label Studio about 2.5 ms a task whatever fields are asked (5 s fo
    would shrink the margin by as much.);
 2. the earlier tasks not in that listing kept their stamp, unless they were deleted: counts
    of tasks by id range find which, halving the ranges that lost some (a range of at most
-   `LEAF` ids is listed instead), the counts of one round asked `PARALLEL` at a time;
+   `LEAF` ids is listed instead), `PARALLEL` queries at a time in background threads,
+   the leftmost ranges first, so a caller reading the tasks in id order waits only for the
+   ranges it has reached (`Changing`);
 3. the project's number of predictions must be the sum of the stamps' (a prediction added
    or removed does not move `updated_at`).
 
@@ -25,7 +27,8 @@ Finding deleted tasks costs about one count per halving per deleted task: when t
 cost Label Studio more than a listing of every task (many deletions), every task is listed.
 
 Anything that does not add up (a task that appeared in a range, too many queries, a
-different number of predictions) gives None: the caller lists every task instead.
+different number of predictions) gives None, or `ChangesUnsure` once the search runs on:
+the caller lists every task instead.
 """
 
 from __future__ import annotations
