@@ -32,7 +32,7 @@ import os
 import pickle
 import signal
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -52,6 +52,7 @@ __all__ = [
     "FIRST_PIPELINED_BATCH",
     "MAX_WORKERS",
     "MIN_PIPELINED_BATCH",
+    "WARM_UP_ARTICLE",
     "PreannotationError",
     "PredictionPool",
     "PredictionWorker",
@@ -156,6 +157,7 @@ class PredictionPool:
         if articles > batch_size or articles > 2 * MIN_PIPELINED_BATCH:
             self._worker = PredictionWorker(predictor, workers=worker_count())
             self.batch_size = pipelined_batch_size(articles, batch_size)
+            self._worker.start()
 
     def batch_sizes(self) -> Iterator[int]:
         """The sizes of the push's batches, first to last (`pipelined_batch_sizes` with
@@ -172,8 +174,9 @@ class PredictionPool:
 
     def start(self, articles: Sequence[Article]) -> Predictor | None:
         """Begin pre-annotating a batch's `articles`; the predictor returned gives their
-        predictions (None without a predictor). In the worker they are made meanwhile; the
-        worker starts with the first batch.
+        predictions (None without a predictor). In the workers they are made meanwhile; the
+        workers start with the pool, loading the pre-annotator while the push syncs its
+        project.
         """
         if self._predictor is None:
             return None
@@ -199,18 +202,36 @@ class PredictionWorker:
     shared out among them in consecutive parts, the first part to the first worker.
 
     Each worker is a pool of one process, so which part goes where is fixed (one shared pool
-    would let a worker that started sooner take every part). The processes start with the
-    first batch. Use it as a context manager: leaving normally waits for the processes to
-    exit; leaving on an exception (Ctrl-C included) kills them.
+    would let a worker that started sooner take every part). The processes start with `start`
+    or the first batch. Use it as a context manager: leaving normally waits for the processes
+    to exit (kills them if they never had a batch); leaving on an exception (Ctrl-C
+    included) kills them.
     """
 
     def __init__(self, predictor: Predictor, *, workers: int = 1) -> None:
         self._predictor = predictor
         self._workers = workers
         self._executors: list[ProcessPoolExecutor] = []
+        self._used = False
+
+    def start(self) -> None:
+        """Start the processes, each loading the pre-annotator (by pre-annotating a short
+        article) before any batch comes."""
+        self._submit([(executor, _warm_up, ()) for executor in self._started()])
 
     def submit(self, articles: Sequence[Article]) -> BatchPredictions:
         """Start pre-annotating `articles` in the workers; the predictions arrive later."""
+        executors = self._started()
+        share = -(-len(articles) // self._workers)
+        parts = [list(articles[first : first + share]) for first in range(0, len(articles), share)]
+        calls = [
+            (executor, _predict_batch, (part,))
+            for executor, part in zip(executors, parts, strict=False)
+        ]
+        self._used = True
+        return BatchPredictions(articles, self._submit(calls), self._predictor)
+
+    def _started(self) -> list[ProcessPoolExecutor]:
         if not self._executors:
             self._executors = [
                 ProcessPoolExecutor(
@@ -221,8 +242,11 @@ class PredictionWorker:
                 )
                 for _ in range(self._workers)
             ]
-        share = -(-len(articles) // self._workers)
-        parts = [list(articles[first : first + share]) for first in range(0, len(articles), share)]
+        return self._executors
+
+    def _submit(
+        self, calls: list[tuple[ProcessPoolExecutor, Callable[..., Any], tuple[Any, ...]]]
+    ) -> list[Future[Any]]:
         # The first submit starts the workers. Ctrl-C reaches every process of the terminal's
         # group, and one still starting would print a KeyboardInterrupt traceback: it starts
         # with SIGINT blocked, as CPython's resource tracker does, and then ignores it. And
@@ -232,19 +256,16 @@ class PredictionWorker:
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
         try:
             with _signals_held():
-                futures = [
-                    executor.submit(_predict_batch, part)
-                    for executor, part in zip(self._executors, parts, strict=False)
-                ]
+                return [executor.submit(call, *args) for executor, call, args in calls]
         except BrokenProcessPool as exc:  # one died with an earlier batch
             raise _died() from exc
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        return BatchPredictions(articles, futures, self._predictor)
 
     def close(self, *, kill: bool = False) -> None:
-        """Stop the workers: when they have finished their batches, or at once with `kill`."""
-        if kill:
+        """Stop the workers: when they have finished their batches, or at once with `kill`
+        (or when they never had one: a push that found every article there)."""
+        if kill or not self._used:
             # ProcessPoolExecutor has no public way to stop a running task (terminate_workers
             # comes in Python 3.14); the futures it leaves fail with BrokenProcessPool.
             for executor in self._executors:
@@ -351,6 +372,15 @@ def _install(predictor: Predictor) -> None:
 def _exit_with(parent: BaseProcess) -> None:
     parent.join()  # returns when the parent process has ended
     os._exit(1)
+
+
+# Pre-annotated once by each worker as it starts, its result dropped: the predictor loads
+# what it needs (spaCy and a model: about 1.5 s) before the first batch comes.
+WARM_UP_ARTICLE = Article(id="quotegold-warm-up", text='The minister said: "We will act now."')
+
+
+def _warm_up() -> None:
+    predict(_PREDICTOR[0], WARM_UP_ARTICLE)
 
 
 def _predict_batch(articles: list[Article]) -> list[dict[str, Any] | None]:

@@ -165,7 +165,14 @@ def push_articles(
     before each import, the project is asked again whether tasks appeared meanwhile.
     `on_wait` is called with the lock file when another process holds it.
     """
-    with project_lock(client.url, project_title, on_wait=on_wait):
+    with (
+        project_lock(client.url, project_title, on_wait=on_wait),
+        # Left in reverse order: on an error or Ctrl-C the workers are killed at once, before
+        # the import under way is waited for. The workers start here, so that they load the
+        # pre-annotator while the project is synced and the first batch looked up.
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotegold-import") as importer,
+        PredictionPool(predictor, articles=len(articles), batch_size=batch_size) as pool,
+    ):
         sync = sync_project(client, project_title, schema, annotators_per_task=annotators_per_task)
         result = PushResult(
             sync.project, sync.created, sync.config_updated, overlap_updated=sync.overlap_updated
@@ -178,15 +185,9 @@ def push_articles(
             on_changed=on_changed,
             new_project=sync.created,
         )
-        # Left in reverse order: on an error or Ctrl-C the workers are killed at once, before
-        # the import under way is waited for.
-        with (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotegold-import") as importer,
-            PredictionPool(predictor, articles=len(articles), batch_size=batch_size) as pool,
-        ):
-            batches = _read(articles, pool.batch_sizes(), project, task_extras or {})
-            for handled, done in _imported(_preannotating(batches, pool), project, importer, pool):
-                _record(result, handled, done, on_progress)
+        batches = _read(articles, pool.batch_sizes(), project, task_extras or {})
+        for handled, done in _imported(_preannotating(batches, pool), project, importer, pool):
+            _record(result, handled, done, on_progress)
     return result
 
 
