@@ -12,6 +12,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections import Counter
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from quotegold.articles.tasks import Predictor
 from quotegold.errors import LabelStudioAuthError, LabelStudioUnavailable, PreannotationError
 from quotegold.labelstudio import LabelStudioClient
 from quotegold.labelstudio.local.server import ServerInfo
+from quotegold.preannotate.pool import WARM_UP_ARTICLE, pipelined_batch_sizes, worker_count
 from quotegold.preannotate.predictions import predict_article
 from quotegold.schema.defaults import DEFAULT_SCHEMA as SCHEMA
 from quotegold.schema.labelconfig import render_label_config
@@ -268,9 +270,9 @@ def test_worker_makes_the_same_tasks_as_inline(client: LabelStudioClient, title:
 @pytest.mark.parametrize(
     ("count", "batch_size", "here", "elsewhere"),
     [
-        (10, 4, 0, 10),  # half-size batches, all in the worker (the first included)
-        # more than twice MIN_PIPELINED_BATCH articles in one batch: batches of 100, all in
-        # the worker (a push of 1,000 in one batch had no worker)
+        (10, 4, 0, 10),  # half-size batches, all in the workers (the first included)
+        # more than twice MIN_PIPELINED_BATCH articles in one batch: batches up to 100, all
+        # in the workers (a push of 1,000 in one batch had no worker)
         (250, 1000, 0, 250),
         (4, 4, 4, 0),  # one batch: not worth starting a worker
         (2, 1000, 2, 0),
@@ -290,8 +292,37 @@ def test_every_batch_of_a_pipelined_push_is_pre_annotated_in_a_worker(
     )
     mine = f"pid-{os.getpid()}"
     assert versions.pop(mine, 0) == here
-    assert list(versions.values()) == ([elsewhere] if elsewhere else [])  # one worker at most
+    assert sum(versions.values()) == elsewhere
+    assert len(versions) <= worker_count()
     assert multiprocessing.active_children() == []
+
+
+def test_pipelined_batches_grow_from_a_small_first_one() -> None:
+    assert list(islice(pipelined_batch_sizes(200), 6)) == [32, 64, 128, 200, 200, 200]
+    assert list(islice(pipelined_batch_sizes(50), 3)) == [32, 50, 50]
+    assert list(islice(pipelined_batch_sizes(20), 3)) == [20, 20, 20]
+
+
+@pytest.mark.skipif(worker_count() < 2, reason="one core: one worker")
+def test_a_pipelined_push_shares_each_batch_among_the_workers(
+    client: LabelStudioClient, title: str
+) -> None:
+    articles = made_up_articles(300)
+    result = push_articles(client, articles, project_title=title, predictor=pid_prediction)
+    by_article = predictions_by_article(client, result.project.id)
+    assert sorted(by_article) == sorted(article.id for article in articles)
+    made_by = [by_article[article.id][1][0][0] for article in articles]
+    assert f"pid-{os.getpid()}" not in made_by
+    # batches of 32, 64, then 100 (`pipelined_batch_size` of 300 articles), the first half of
+    # each in the first worker, the second in the second
+    first, second = made_by[0], made_by[16]
+    halves = [(0, 32), (32, 96), (96, 196), (196, 296), (296, 300)]
+    assert made_by == [
+        worker
+        for start, end in halves
+        for worker in [first] * ((end - start + 1) // 2) + [second] * ((end - start) // 2)
+    ]
+    assert first != second
 
 
 @pytest.mark.parametrize(
@@ -357,7 +388,7 @@ def test_retried_batch_is_pre_annotated_once_in_the_worker(
         ids = article_ids_in(client, result.project.id)
     assert sorted(ids) == sorted(a.id for a in articles)
     assert result.created + result.already_present == 7
-    predicted = log.read_text("utf-8").split()
+    predicted = [made for made in log.read_text("utf-8").split() if made != WARM_UP_ARTICLE.id]
     assert sorted(predicted) == sorted(a.id for a in articles)  # each once, none twice
 
 
@@ -406,8 +437,8 @@ def test_killed_push_leaves_no_worker(label_studio: ServerInfo, title: str, tmp_
     push = subprocess.Popen([sys.executable, str(script)])
     try:
         deadline = time.monotonic() + 120
-        while not (workers := pids_in(log) - {push.pid}):
-            assert push.poll() is None and time.monotonic() < deadline, "no worker started"
+        while len(workers := pids_in(log) - {push.pid}) < worker_count():
+            assert push.poll() is None and time.monotonic() < deadline, "the workers did not start"
             time.sleep(0.2)
     finally:
         push.send_signal(signal.SIGKILL)  # no chance to clean up

@@ -11,7 +11,8 @@ filters the data of every task in the project, so it is skipped while the projec
 shows that every task in it came from this push: their ids are known already. A batch whose
 import fails midway is retried only after checking again what arrived. While one batch is
 imported, the next is pre-annotated: the server's work and ours overlap, and with several
-batches the pre-annotation runs in a worker process (`quotegold.preannotate.pool`), on another core.
+batches the pre-annotation runs in worker processes (`quotegold.preannotate.pool`), on other
+cores.
 
 The push is a pipeline of four steps, batch by batch: read and dedupe (`_read`), start
 pre-annotating (`_preannotating`), import while the next batch's tasks are made
@@ -148,7 +149,7 @@ def push_articles(
     `task_extras` adds keys (such as `annotations` or `predictions`) to the task of an article
     id. `predictor` gives each new task one prediction (extras win over it); when it fails,
     `PreannotationError` names the article. A push imports at most `batch_size` articles a
-    request (fewer while a worker process pre-annotates: `pool.pipelined_batch_size`).
+    request (fewer while worker processes pre-annotate: `PredictionPool.batch_sizes`).
     `on_progress` is called with the number of articles handled after each batch.
     `annotators_per_task` has every task annotated by that many people (None leaves the
     project's setting as is).
@@ -164,7 +165,14 @@ def push_articles(
     before each import, the project is asked again whether tasks appeared meanwhile.
     `on_wait` is called with the lock file when another process holds it.
     """
-    with project_lock(client.url, project_title, on_wait=on_wait):
+    with (
+        project_lock(client.url, project_title, on_wait=on_wait),
+        # Left in reverse order: on an error or Ctrl-C the workers are killed at once, before
+        # the import under way is waited for. The workers start here, so that they load the
+        # pre-annotator while the project is synced and the first batch looked up.
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotegold-import") as importer,
+        PredictionPool(predictor, articles=len(articles), batch_size=batch_size) as pool,
+    ):
         sync = sync_project(client, project_title, schema, annotators_per_task=annotators_per_task)
         result = PushResult(
             sync.project, sync.created, sync.config_updated, overlap_updated=sync.overlap_updated
@@ -177,15 +185,9 @@ def push_articles(
             on_changed=on_changed,
             new_project=sync.created,
         )
-        # Left in reverse order: on an error or Ctrl-C the worker is killed at once, before
-        # the import under way is waited for.
-        with (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="quotegold-import") as importer,
-            PredictionPool(predictor, articles=len(articles), batch_size=batch_size) as pool,
-        ):
-            batches = _read(articles, pool.batch_size, project, task_extras or {})
-            for handled, done in _imported(_preannotating(batches, pool), project, importer, pool):
-                _record(result, handled, done, on_progress)
+        batches = _read(articles, pool.batch_sizes(), project, task_extras or {})
+        for handled, done in _imported(_preannotating(batches, pool), project, importer, pool):
+            _record(result, handled, done, on_progress)
     return result
 
 
@@ -458,14 +460,15 @@ def _too_large(exc: LabelStudioTooLarge, articles: list[Article]) -> LabelStudio
 
 def _read(
     articles: Sequence[Article],
-    size: int,
+    sizes: Iterator[int],
     project: _Project,
     extras: Mapping[str, Mapping[str, Any]],
 ) -> Iterator[_Batch]:
-    """Step 1, read and dedupe: batches of `size`, each looked up as it is drawn."""
+    """Step 1, read and dedupe: batches of the `sizes` in turn, each looked up as it is
+    drawn."""
     seen: set[str] = set()  # ids of the batches before: duplicates in the input
     iterator = iter(articles)
-    while chunk := list(islice(iterator, size)):
+    while chunk := list(islice(iterator, next(sizes))):
         ids = [article.id for article in chunk]
         batch = _Batch(chunk, seen.intersection(ids), extras)
         seen.update(ids)
@@ -474,7 +477,7 @@ def _read(
 
 
 def _preannotating(batches: Iterable[_Batch], pool: PredictionPool) -> Iterator[_Batch]:
-    """Step 2: start pre-annotating each batch's new articles (at once, in a worker)."""
+    """Step 2: start pre-annotating each batch's new articles (at once, in the workers)."""
     for batch in batches:
         batch.predictor = pool.start(batch.to_make())
         yield batch
@@ -487,11 +490,11 @@ def _imported(
     and what its import did (not the batch, whose tasks can then go: at most two batches
     of tasks are held at once).
 
-    While a batch imports, the next is pre-annotated: in the worker, which has had it since
+    While a batch imports, the next is pre-annotated: in the workers, which have had it since
     it was drawn, or else here. So a push takes about as long as the longer of the two, not
     their sum. The next batch is drawn, and so looked up, before the import starts: the
     client is never used by both threads at once. Tasks are made here, not in the importer,
-    so that Ctrl-C stops the pre-annotation or the wait for the worker.
+    so that Ctrl-C stops the pre-annotation or the wait for the workers.
     """
     pending = iter(batches)
     current = next(pending, None)
