@@ -15,6 +15,7 @@ import json
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -459,27 +460,23 @@ def _export_state(
         options.strategy,
         json.dumps([ref.id, ref.title, project.url]),
     )
-    try:
+    with closing(tasks):
         outcomes = OutcomeCache(scratch / OUTCOMES, None if full else out)
-    except BaseException:
-        tasks.close()
-        raise
-    reuse = Reuse(outcomes, lambda _: outcome_key(salt, tasks.line))
-    try:
-        summary, report = export_tasks(
-            tasks,
-            out=out,
-            options=options,
-            source=source,
-            project=ref,
-            project_url=project.url,
-            schema=schema,
-            extra=partial(_move_into, tasks.path, outcomes),
-            reuse=reuse,
-        )
-    finally:
-        outcomes.close()
-        tasks.close()
+        reuse = Reuse(outcomes, lambda _: outcome_key(salt, tasks.line))
+        try:
+            summary, report = export_tasks(
+                tasks,
+                out=out,
+                options=options,
+                source=source,
+                project=ref,
+                project_url=project.url,
+                schema=schema,
+                extra=partial(_move_into, tasks.path, outcomes),
+                reuse=reuse,
+            )
+        finally:
+            outcomes.close()
     return _StateExport(summary, report, tasks.changes, outcomes)
 
 
