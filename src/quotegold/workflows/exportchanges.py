@@ -170,13 +170,18 @@ def settled_time(newest: datetime, listed_from: datetime | None, now: datetime |
     return max(listed_from, newest) - MARGIN
 
 
-def _time(stamp: str) -> datetime | None:
-    """When a stamp's task was last updated (aware), or None for a stamp not of ours."""
+def aware_time(text: str) -> datetime | None:
+    """An ISO time with its zone, or None when the text is not one."""
     try:
-        when = datetime.fromisoformat(stamp.split("|", 1)[0])
+        when = datetime.fromisoformat(text)
     except ValueError:
         return None
     return when if when.tzinfo is not None else None
+
+
+def _time(stamp: str) -> datetime | None:
+    """When a stamp's task was last updated (aware), or None for a stamp not of ours."""
+    return aware_time(stamp.split("|", 1)[0])
 
 
 def _text(when: datetime) -> str:

@@ -37,7 +37,12 @@ from quotegold.dataset.spill import SortedSpill
 from quotegold.gold.exportfile import iter_label_studio_export
 from quotegold.gold.model import Task
 from quotegold.labelstudio import LabelStudioClient
-from quotegold.workflows.exportchanges import ChangesUnsure, Changing, start_changes
+from quotegold.workflows.exportchanges import (
+    ChangesUnsure,
+    Changing,
+    aware_time,
+    start_changes,
+)
 
 STATE_FILE = "export-state.jsonl"
 STATE_FORMAT = 2  # 2: the header holds the checksum of the task lines
@@ -198,13 +203,7 @@ def _listed_from(state: Path) -> datetime | None:
     (states written before it did have none)."""
     header = read_header(state.parent)
     value = header.get(LISTED_FROM) if header is not None else None
-    if not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else None
+    return aware_time(value) if isinstance(value, str) else None
 
 
 class StateTasks(Protocol):
